@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-vCPU caches: the allocator's fast path.
+ *
+ * Like the kernel's per-CPU page lists, a cache holds order-0 frames taken
+ * from the buddy pool in batches and gives them back in batches once it
+ * holds more than `high`. The fast path — pop or push one frame — touches
+ * only the cache and the frame's metadata: no lock, no atomic
+ * read-modify-write, no system call. Only the cache's owning thread calls
+ * the functions in this file, except lab_cache_stats().
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+static inline void nr_set(_Atomic uint32_t *nr, uint32_t v)
+{
+	atomic_store_explicit(nr, v, memory_order_relaxed);
+}
+
+static inline uint32_t nr_get(const _Atomic uint32_t *nr)
+{
+	return atomic_load_explicit(nr, memory_order_relaxed);
+}
+
+static void count_alloc(struct lab_cache *c, lab_gfp_t gfp)
+{
+	COUNTER_ADD(c->stat.allocs, 1);
+	if (gfp & __LAB_GFP_HIGH)
+		COUNTER_ADD(c->stat.allocs_atomic, 1);
+	if (gfp & __LAB_GFP_WAIT)
+		COUNTER_ADD(c->stat.allocs_wait, 1);
+	if (gfp & __LAB_GFP_ZERO)
+		COUNTER_ADD(c->stat.allocs_zero, 1);
+	if (gfp & __LAB_GFP_EXCLUSIVE)
+		COUNTER_ADD(c->stat.allocs_exclusive, 1);
+}
+
+static __attribute__((noinline, cold)) lab_frame_t
+cache_corrupt(struct lab_cache *c, lab_frame_t f)
+{
+	struct lab_frame_meta *m = &c->meta[f];
+
+	lab_report(c->pool, "cache %u: frame %u on its list is %s (owner %u): "
+		   "the frame is in two places", c->id, f,
+		   lab_frame_state_name(m->state), m->owner);
+	/* Drop the list rather than hand out a frame someone else holds. */
+	c->zeroed_head = c->dirty_head = LAB_FRAME_NONE;
+	nr_set(&c->nr_zeroed, 0);
+	nr_set(&c->nr_dirty, 0);
+	COUNTER_ADD(c->stat.failures, 1);
+	return LAB_FRAME_NONE;
+}
+
+/* Pops the head of a list and records it as allocated. */
+static inline lab_frame_t cache_pop(struct lab_cache *c, lab_frame_t *head,
+				    _Atomic uint32_t *nr, lab_gfp_t gfp,
+				    lab_owner_t owner, uint32_t gfn)
+{
+	lab_frame_t f = *head;
+	struct lab_frame_meta *m = &c->meta[f];
+
+	if (unlikely(m->state != LAB_FS_CACHED || m->owner != c->id))
+		return cache_corrupt(c, f);
+	*head = m->next;
+	nr_set(nr, nr_get(nr) - 1);
+	m->next = LAB_FRAME_NONE;
+	m->state = LAB_FS_ALLOCATED;
+	m->owner = owner;
+	m->gfn = gfn;
+	m->bits = (uint8_t)((m->bits & META_ZEROED) |
+			    ((gfp & __LAB_GFP_EXCLUSIVE) ? META_EXCLUSIVE : 0));
+	count_alloc(c, gfp);
+	return f;
+}
+
+/* A dirty frame for a ZERO allocation: cleared here, on the caller's time. */
+static lab_frame_t pop_dirty_zeroing(struct lab_cache *c, lab_gfp_t gfp,
+				     lab_owner_t owner, uint32_t gfn)
+{
+	lab_frame_t f = cache_pop(c, &c->dirty_head, &c->nr_dirty, gfp, owner, gfn);
+
+	if (f != LAB_FRAME_NONE) {
+		memset(lab_frame_addr(c->pool, f), 0, LAB_FRAME_SIZE);
+		c->meta[f].bits |= META_ZEROED;
+		COUNTER_ADD(c->stat.zero_inline, 1);
+	}
+	return f;
+}
+
+lab_frame_t lab_alloc_page(struct lab_cache *c, lab_gfp_t gfp, lab_owner_t owner,
+			   uint32_t gfn)
+{
+	if (gfp & __LAB_GFP_ZERO) {
+		if (likely(c->zeroed_head != LAB_FRAME_NONE))
+			return cache_pop(c, &c->zeroed_head, &c->nr_zeroed, gfp, owner, gfn);
+	} else {
+		if (likely(c->dirty_head != LAB_FRAME_NONE))
+			return cache_pop(c, &c->dirty_head, &c->nr_dirty, gfp, owner, gfn);
+		if (likely(c->zeroed_head != LAB_FRAME_NONE))
+			return cache_pop(c, &c->zeroed_head, &c->nr_zeroed, gfp, owner, gfn);
+	}
+	return cache_alloc_slow(c, gfp, owner, gfn);
+}
+
+static void cache_push(struct lab_cache *c, lab_frame_t f, bool zeroed)
+{
+	struct lab_frame_meta *m = &c->meta[f];
+
+	m->state = LAB_FS_CACHED;
+	m->owner = c->id;
+	m->gfn = LAB_GFN_NONE;
+	m->prev = LAB_FRAME_NONE;
+	if (zeroed) {
+		m->bits = META_ZEROED;
+		m->next = c->zeroed_head;
+		c->zeroed_head = f;
+		nr_set(&c->nr_zeroed, nr_get(&c->nr_zeroed) + 1);
+	} else {
+		m->bits = 0;
+		m->next = c->dirty_head;
+		c->dirty_head = f;
+		nr_set(&c->nr_dirty, nr_get(&c->nr_dirty) + 1);
+	}
+}
+
+static __attribute__((noinline)) void cache_drain_batch(struct lab_cache *c)
+{
+	lab_spin_lock(&c->pool->lock);
+	cache_drain_locked(c, c->batch);
+	lab_spin_unlock(&c->pool->lock);
+	pool_wake_waiters(c->pool);
+	zeroer_kick(c->pool);
+}
+
+int lab_free_page(struct lab_cache *c, lab_frame_t f, lab_owner_t owner,
+		  enum lab_free_flags flags)
+{
+	struct lab_frame_meta *m;
+
+	if (unlikely(f >= c->pool->frames))
+		return check_frame_number(c->pool, f, "free");
+	m = &c->meta[f];
+	if (unlikely(m->state != LAB_FS_ALLOCATED || (m->bits & META_ORDER_MASK) ||
+		     ((m->bits & META_EXCLUSIVE) && m->owner != owner)))
+		return check_free_transition(c->pool, f, 0, owner, "free");
+	cache_push(c, f, flags & LAB_FREE_CLEAN);
+	COUNTER_ADD(c->stat.frees, 1);
+	if (unlikely(nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty) >
+		     atomic_load_explicit(&c->high, memory_order_relaxed)))
+		cache_drain_batch(c);
+	return 0;
+}
+
+/* Gives `count` frames back, dirty ones first (the zeroer wants them;
+ * the zeroed ones serve the next ZERO allocations). Pool lock held. */
+void cache_drain_locked(struct lab_cache *c, uint32_t count)
+{
+	bool drained = false;
+
+	while (count--) {
+		lab_frame_t *head;
+		_Atomic uint32_t *nr;
+		bool zeroed;
+
+		if (c->dirty_head != LAB_FRAME_NONE) {
+			head = &c->dirty_head, nr = &c->nr_dirty, zeroed = false;
+		} else if (c->zeroed_head != LAB_FRAME_NONE) {
+			head = &c->zeroed_head, nr = &c->nr_zeroed, zeroed = true;
+		} else {
+			break;
+		}
+		lab_frame_t f = *head;
+
+		*head = c->meta[f].next;
+		c->meta[f].next = LAB_FRAME_NONE;
+		nr_set(nr, nr_get(nr) - 1);
+		pool_return_frames_locked(c->pool, f, 0, zeroed);
+		drained = true;
+	}
+	if (drained)
+		COUNTER_ADD(c->stat.drains, 1);
+}
+
+void lab_cache_drain(struct lab_cache *c)
+{
+	lab_spin_lock(&c->pool->lock);
+	cache_drain_locked(c, nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty));
+	lab_spin_unlock(&c->pool->lock);
+	pool_wake_waiters(c->pool);
+	zeroer_kick(c->pool);
+}
+
+/* Takes up to a batch from the buddy pool, as the watermarks allow: only
+ * zeroed frames when `zeroed_only`, else dirty ones first. Returns how many
+ * frames came. */
+static uint32_t cache_refill(struct lab_cache *c, lab_gfp_t gfp, bool zeroed_only)
+{
+	struct lab_pool *pool = c->pool;
+	bool reserve;
+	uint32_t got = 0;
+
+	lab_spin_lock(&pool->lock);
+	size_t n = wmark_allowance(pool, gfp, c->batch, &reserve);
+
+	while (got < n) {
+		lab_frame_t f = zeroed_only ? buddy_take_kind(pool, 0, true)
+				: buddy_take(pool, 0, false);
+
+		if (f == LAB_FRAME_NONE)
+			break;
+		cache_push(c, f, meta_zeroed(&pool->meta[f]));
+		got++;
+	}
+	wmark_check_low(pool);
+	lab_spin_unlock(&pool->lock);
+	if (got) {
+		COUNTER_ADD(c->stat.refills, 1);
+		if (reserve)
+			COUNTER_ADD(c->stat.reserve_uses, 1);
+	}
+	return got;
+}
+
+/*
+ * The cache has nothing of the kind asked for. A ZERO allocation refills
+ * with zeroed frames if the pool has any, else clears a dirty frame it
+ * already holds (never piling up dirty frames it cannot use), else
+ * refills with whatever there is.
+ */
+static lab_frame_t cache_try_slow(struct lab_cache *c, lab_gfp_t gfp,
+				  lab_owner_t owner, uint32_t gfn)
+{
+	if (gfp & __LAB_GFP_ZERO) {
+		if (atomic_load_explicit(&c->pool->nr_free_zeroed, memory_order_relaxed) &&
+		    cache_refill(c, gfp, true))
+			return cache_pop(c, &c->zeroed_head, &c->nr_zeroed, gfp, owner, gfn);
+		if (c->dirty_head == LAB_FRAME_NONE && !cache_refill(c, gfp, false))
+			return LAB_FRAME_NONE;
+		if (c->zeroed_head != LAB_FRAME_NONE)
+			return cache_pop(c, &c->zeroed_head, &c->nr_zeroed, gfp, owner, gfn);
+		return pop_dirty_zeroing(c, gfp, owner, gfn);
+	}
+	if (!cache_refill(c, gfp, false))
+		return LAB_FRAME_NONE;
+	if (c->dirty_head != LAB_FRAME_NONE)
+		return cache_pop(c, &c->dirty_head, &c->nr_dirty, gfp, owner, gfn);
+	return cache_pop(c, &c->zeroed_head, &c->nr_zeroed, gfp, owner, gfn);
+}
+
+/* Out of line: the fast path found nothing suitable. */
+lab_frame_t cache_alloc_slow(struct lab_cache *c, lab_gfp_t gfp, lab_owner_t owner,
+			     uint32_t gfn)
+{
+	struct lab_pool *pool = c->pool;
+	lab_frame_t f = cache_try_slow(c, gfp, owner, gfn);
+	struct timespec start;
+
+	if (f != LAB_FRAME_NONE || !(gfp & __LAB_GFP_WAIT))
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pool_wait_begin(pool);
+	do {
+		f = cache_try_slow(c, gfp, owner, gfn);
+	} while (f == LAB_FRAME_NONE && pool_wait_once(pool));
+	pool_wait_end(pool, c, &start);
+out:
+	if (f == LAB_FRAME_NONE)
+		COUNTER_ADD(c->stat.failures, 1);
+#if LAB_DEBUG >= 2
+	if (f != LAB_FRAME_NONE && (gfp & __LAB_GFP_ZERO)) {
+		const uint64_t *p = lab_frame_addr(pool, f);
+
+		for (size_t i = 0; i < LAB_FRAME_SIZE / sizeof(*p); i++)
+			if (p[i])
+				lab_report(pool, "frame %u handed out for ZERO is not zero", f);
+	}
+#endif
+	return f;
+}
+
+void lab_cache_stats(const struct lab_cache *c, struct lab_cache_stats *out)
+{
+	const struct lab_cache_counters *s = &c->stat;
+
+	out->allocs = COUNTER_GET(s->allocs);
+	out->frees = COUNTER_GET(s->frees);
+	out->allocs_atomic = COUNTER_GET(s->allocs_atomic);
+	out->allocs_wait = COUNTER_GET(s->allocs_wait);
+	out->allocs_zero = COUNTER_GET(s->allocs_zero);
+	out->allocs_exclusive = COUNTER_GET(s->allocs_exclusive);
+	out->reserve_uses = COUNTER_GET(s->reserve_uses);
+	out->failures = COUNTER_GET(s->failures);
+	out->refills = COUNTER_GET(s->refills);
+	out->drains = COUNTER_GET(s->drains);
+	out->zero_inline = COUNTER_GET(s->zero_inline);
+	out->waits = COUNTER_GET(s->waits);
+	out->wait_ns = COUNTER_GET(s->wait_ns);
+	out->nr_zeroed = nr_get(&c->nr_zeroed);
+	out->nr_dirty = nr_get(&c->nr_dirty);
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The allocator's internal structures. Nothing outside allocator/ and the
+ * allocator's own tests includes this.
+ */
+#ifndef LABYRINTH_ALLOCATOR_INTERNAL_H
+#define LABYRINTH_ALLOCATOR_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "labyrinth/frame_alloc.h"
+
+/* 0: checks on every transition only; 2: also audit after every slow path. */
+#ifndef LAB_DEBUG
+#define LAB_DEBUG 0
+#endif
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define LAB_CACHELINE 64
+
+#define LAB_DEFAULT_BATCH      32u
+#define LAB_DEFAULT_HIGH_MULT  4u      /* high = batch * this */
+#define LAB_WMARK_MIN_DIVISOR  128u    /* min = budget / this, at least ... */
+#define LAB_WMARK_MIN_FLOOR    16u     /* ... this many frames */
+#define LAB_ZERO_STOCK_DIVISOR 8u      /* zeroer keeps budget / this ready */
+
+/*
+ * Per-frame metadata: 16 bytes per 4 KiB frame (0.4 %).
+ *
+ * Invariants (checked by lab_pool_audit):
+ *  - FREE: head of a free block of 2^order frames, aligned to its size,
+ *    linked in free_area[order].list[zeroed]; the other frames of the block
+ *    are FREE_TAIL.
+ *  - CACHED: on the zeroed or dirty list of cache `owner`, order 0.
+ *  - ALLOCATED: head of a block given to `owner` for guest frame `gfn`; the
+ *    rest of the block is ALLOC_TAIL.
+ *  - WITHHELD: on the pool's withheld list, order 0.
+ *  - ZEROING: head of a block the zeroer holds outside every list.
+ *  - `next`/`prev` are list links while the frame is on a list, else NONE.
+ */
+struct lab_frame_meta {
+	lab_frame_t next;
+	lab_frame_t prev;
+	uint32_t gfn;
+	lab_owner_t owner;
+	uint8_t state;
+	uint8_t bits;                  /* order | META_ZEROED | META_EXCLUSIVE */
+};
+
+#define META_ORDER_MASK 0x0fu
+#define META_ZEROED     0x10u
+#define META_EXCLUSIVE  0x20u
+
+static inline unsigned meta_order(const struct lab_frame_meta *m)
+{
+	return m->bits & META_ORDER_MASK;
+}
+
+static inline bool meta_zeroed(const struct lab_frame_meta *m)
+{
+	return m->bits & META_ZEROED;
+}
+
+/* Relaxed counters: written by one thread with plain stores, read by any.
+ * No read-modify-write instruction is emitted. */
+typedef _Atomic uint64_t lab_counter_t;
+#define COUNTER_ADD(c, n) \
+	atomic_store_explicit(&(c), atomic_load_explicit(&(c), memory_order_relaxed) + (n), \
+			      memory_order_relaxed)
+#define COUNTER_GET(c) atomic_load_explicit(&(c), memory_order_relaxed)
+
+struct lab_cache_counters {
+	lab_counter_t allocs, frees;
+	lab_counter_t allocs_atomic, allocs_wait, allocs_zero, allocs_exclusive;
+	lab_counter_t reserve_uses, failures, refills, drains, zero_inline;
+	lab_counter_t waits, wait_ns;
+};
+
+/*
+ * A per-vCPU cache: two LIFO lists of order-0 frames, zeroed and dirty.
+ * Only its owning thread touches the lists; counts are relaxed atomics so
+ * that statistics can be read from elsewhere.
+ * Invariant: nr_zeroed + nr_dirty <= high + batch, lists hold exactly
+ * nr_zeroed and nr_dirty CACHED frames whose owner is this cache's id.
+ */
+struct lab_cache {
+	lab_frame_t zeroed_head;
+	lab_frame_t dirty_head;
+	_Atomic uint32_t nr_zeroed;
+	_Atomic uint32_t nr_dirty;
+	struct lab_frame_meta *meta;
+	struct lab_pool *pool;
+	uint32_t batch;
+	_Atomic uint32_t high;
+	uint16_t id;
+	struct lab_cache_counters stat;
+} __attribute__((aligned(LAB_CACHELINE)));
+
+struct lab_free_area {
+	lab_frame_t head[2];           /* [0] dirty, [1] zeroed */
+	size_t nr[2];                  /* blocks on each list */
+};
+
+/* Pool lock: a spinning lock, since ATOMIC callers must never sleep. The
+ * sections it guards are short (list surgery, no memset). */
+typedef struct { atomic_flag flag; } lab_spinlock_t;
+void lab_spin_lock(lab_spinlock_t *lock);
+void lab_spin_unlock(lab_spinlock_t *lock);
+
+struct lab_pool {
+	char *base;                    /* frame 0; aligned to the largest block */
+	size_t map_len;
+	void *map_base;
+	size_t frames;
+	struct lab_frame_meta *meta;
+	size_t meta_bytes;
+
+	lab_spinlock_t lock;           /* guards everything down to `waiters` */
+	struct lab_free_area area[LAB_NR_ORDERS];
+	_Atomic size_t nr_free;        /* frames in the buddy pool */
+	_Atomic size_t nr_free_zeroed;
+	size_t nr_zeroing;             /* frames held by the zeroer */
+	size_t budget;
+	lab_frame_t withheld_head;
+	size_t nr_withheld;
+	size_t deficit;                /* withheld still owed: frees pay it */
+	size_t wmark[3];               /* WMARK_MIN, WMARK_LOW, WMARK_HIGH */
+
+	/* Sleeping allocations. */
+	pthread_mutex_t wait_lock;
+	pthread_cond_t wait_cond;
+	_Atomic unsigned waiters;
+	bool cancelled;                /* under wait_lock */
+
+	/* Background zeroer. */
+	pthread_t zeroer;
+	bool zeroer_running;
+	bool zeroer_stop;
+	pthread_mutex_t zeroer_lock;
+	pthread_cond_t zeroer_cond;
+	size_t zero_stock;
+	lab_counter_t zeroer_frames;
+
+	void (*reclaim_wake)(void *arg);
+	void *reclaim_arg;
+	void (*report)(void *arg, const char *msg);
+	void *report_arg;
+	lab_counter_t reclaim_wakeups;
+	_Atomic uint64_t bugs;
+
+	unsigned nr_caches;
+	/* nr_caches + 1 entries: the last holds the counters of the pool-level
+	 * (lab_*_pages) calls, updated under `lock`; its lists stay empty. */
+	struct lab_cache *caches;
+};
+
+enum { WMARK_MIN, WMARK_LOW, WMARK_HIGH };
+
+static inline struct lab_cache *pool_direct_cache(struct lab_pool *pool)
+{
+	return &pool->caches[pool->nr_caches];
+}
+
+/* buddy.c — all with pool->lock held. */
+void buddy_init_free_range(struct lab_pool *pool, lab_frame_t first, size_t count);
+lab_frame_t buddy_take(struct lab_pool *pool, unsigned order, bool want_zeroed);
+lab_frame_t buddy_take_kind(struct lab_pool *pool, unsigned order, bool zeroed);
+void buddy_put(struct lab_pool *pool, lab_frame_t frame, unsigned order, bool zeroed);
+lab_frame_t buddy_take_dirty(struct lab_pool *pool, unsigned max_order,
+			    unsigned *order);
+
+/* watermark.c */
+size_t wmark_allowance(struct lab_pool *pool, lab_gfp_t gfp, size_t want,
+		       bool *reserve_used);
+void wmark_defaults(struct lab_pool *pool);
+void wmark_check_low(struct lab_pool *pool);
+void pool_return_frames_locked(struct lab_pool *pool, lab_frame_t frame,
+			       unsigned order, bool zeroed);
+void pool_wake_waiters(struct lab_pool *pool);
+
+/* ownership.c */
+void lab_report(struct lab_pool *pool, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int check_frame_number(struct lab_pool *pool, lab_frame_t frame, const char *op);
+int check_free_transition(struct lab_pool *pool, lab_frame_t frame,
+			  unsigned order, lab_owner_t owner, const char *op);
+void mark_allocated(struct lab_pool *pool, lab_frame_t frame, unsigned order,
+		    lab_owner_t owner, uint32_t gfn, lab_gfp_t gfp);
+
+/* cache.c */
+lab_frame_t cache_alloc_slow(struct lab_cache *cache, lab_gfp_t gfp,
+			     lab_owner_t owner, uint32_t gfn);
+void cache_drain_locked(struct lab_cache *cache, uint32_t count);
+
+/* zeroer.c */
+int zeroer_start(struct lab_pool *pool);
+void zeroer_stop(struct lab_pool *pool);
+void zeroer_kick(struct lab_pool *pool);
+
+/* Sleeping for frames (watermark.c); pool_wait_* with wait_lock held. */
+void pool_wait_begin(struct lab_pool *pool);
+bool pool_wait_once(struct lab_pool *pool);
+void pool_wait_end(struct lab_pool *pool, struct lab_cache *counters,
+		   const struct timespec *start);
+
+#endif

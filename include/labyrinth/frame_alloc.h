@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * labyrinth's page-frame allocator: the public interface.
+ *
+ * A pool of 4 KiB frames over host memory reserved at creation, handed out
+ * by a buddy allocator (orders 0..LAB_MAX_ORDER) behind per-vCPU caches.
+ * Every frame is in exactly one place at a time — free in the buddy pool, in
+ * one cache, withheld by the budget, or allocated to one owner for one guest
+ * frame — and every transition is checked.
+ *
+ * Contexts. A cache belongs to one thread at a time: the lab_*_page() calls
+ * on a cache must not run concurrently with each other. Everything else may
+ * be called from any thread. Calls with a gfp without __LAB_GFP_WAIT never
+ * sleep; the order-0 fast path makes no system call, takes no lock and does
+ * no atomic read-modify-write.
+ */
+#ifndef LABYRINTH_FRAME_ALLOC_H
+#define LABYRINTH_FRAME_ALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "labyrinth/gfp.h"
+
+#define LAB_FRAME_SHIFT  12
+#define LAB_FRAME_SIZE   (1u << LAB_FRAME_SHIFT)
+#define LAB_MAX_ORDER    9                     /* 2^9 frames: 2 MiB */
+#define LAB_NR_ORDERS    (LAB_MAX_ORDER + 1)
+#define LAB_MAX_CACHES   256u
+
+typedef uint32_t lab_frame_t;                  /* frame number in its pool */
+typedef uint16_t lab_owner_t;                  /* vCPU id, or one below */
+
+#define LAB_FRAME_NONE   ((lab_frame_t)UINT32_MAX)
+#define LAB_GFN_NONE     UINT32_MAX
+#define LAB_OWNER_VMM    ((lab_owner_t)0xfffe) /* the VMM's own use */
+#define LAB_OWNER_NONE   ((lab_owner_t)0xffff)
+#define LAB_MAX_FRAMES   ((size_t)UINT32_MAX - 1)
+
+struct lab_pool;
+struct lab_cache;
+
+/* Free flags: what the caller knows about a frame's contents. */
+enum lab_free_flags {
+	LAB_FREE_DIRTY = 0,   /* contents unknown: zeroed before reuse */
+	LAB_FREE_CLEAN = 1,   /* still all zero (never written since handed out) */
+};
+
+struct lab_pool_config {
+	size_t frames;        /* pool size in frames (required) */
+	unsigned caches;      /* per-vCPU caches to create (0..LAB_MAX_CACHES) */
+	unsigned batch;       /* frames per cache refill or drain; 0: default */
+	unsigned high;        /* a cache drains above this many; 0: default */
+	size_t wmark_min;     /* min watermark in frames; 0: derived */
+	bool zeroer;          /* run a background thread that pre-zeroes frames */
+	size_t zero_stock;    /* zeroed frames the zeroer keeps ready; 0: default */
+	bool populate;        /* fault the pool's memory in at creation */
+	/* Called when free frames fall below the low watermark, or a budget
+	 * deficit appears. Any context; must not block. */
+	void (*reclaim_wake)(void *arg);
+	void *reclaim_arg;
+	/* Receives reports of detected bugs (double free, foreign free, ...);
+	 * NULL prints them on stderr. */
+	void (*report)(void *arg, const char *msg);
+	void *report_arg;
+};
+
+enum lab_frame_state {
+	LAB_FS_FREE = 1,      /* head of a free buddy block */
+	LAB_FS_FREE_TAIL,     /* inside a free buddy block */
+	LAB_FS_CACHED,        /* in one cache (owner = cache id) */
+	LAB_FS_ALLOCATED,     /* head of an allocated block (owner, gfn) */
+	LAB_FS_ALLOC_TAIL,    /* inside an allocated block of order > 0 */
+	LAB_FS_WITHHELD,      /* taken out of service by the budget */
+	LAB_FS_ZEROING,       /* head of a block the zeroer is clearing */
+};
+
+struct lab_frame_info {
+	enum lab_frame_state state;
+	unsigned order;
+	lab_owner_t owner;    /* owner, or cache id when cached */
+	uint32_t gfn;
+	bool zeroed;
+	bool exclusive;
+};
+
+struct lab_cache_stats {
+	uint64_t allocs, frees;
+	uint64_t allocs_atomic, allocs_wait, allocs_zero, allocs_exclusive;
+	uint64_t reserve_uses;    /* refills that went below the min watermark */
+	uint64_t failures;
+	uint64_t refills, drains;
+	uint64_t zero_inline;     /* ZERO allocations that had to memset */
+	uint64_t waits, wait_ns;  /* __LAB_GFP_WAIT allocations that slept */
+	uint32_t nr_zeroed, nr_dirty;
+};
+
+struct lab_pool_stats {
+	size_t frames, budget;
+	size_t free, free_zeroed;     /* in the buddy pool */
+	size_t cached, allocated, withheld, deficit, zeroing;
+	size_t wmark_min, wmark_low, wmark_high;
+	size_t free_blocks[LAB_NR_ORDERS];
+	uint64_t reclaim_wakeups;
+	uint64_t zeroer_frames;       /* frames cleared by the zeroer */
+	uint64_t bugs;                /* detected misuse reports */
+	size_t metadata_bytes;
+	struct lab_cache_stats caches; /* summed over all caches and direct calls */
+};
+
+/* Creation and teardown. Returns 0 or -errno. */
+int lab_pool_create(const struct lab_pool_config *cfg, struct lab_pool **out);
+void lab_pool_destroy(struct lab_pool *pool);
+
+struct lab_cache *lab_pool_cache(struct lab_pool *pool, unsigned id);
+size_t lab_pool_frames(const struct lab_pool *pool);
+void *lab_frame_addr(const struct lab_pool *pool, lab_frame_t frame);
+lab_frame_t lab_frame_of(const struct lab_pool *pool, const void *addr);
+
+/*
+ * Order-0 allocation through a cache: the fast path. Returns a frame, or
+ * LAB_FRAME_NONE when the watermarks forbid it (without __LAB_GFP_WAIT this
+ * returns at once). The frame is recorded as allocated to owner for gfn.
+ */
+lab_frame_t lab_alloc_page(struct lab_cache *cache, lab_gfp_t gfp,
+			   lab_owner_t owner, uint32_t gfn);
+/* Returns 0, or -EINVAL/-EBADF for a detected misuse (reported). */
+int lab_free_page(struct lab_cache *cache, lab_frame_t frame,
+		  lab_owner_t owner, enum lab_free_flags flags);
+
+/* Any order, straight from the buddy pool (takes the pool lock). */
+lab_frame_t lab_alloc_pages(struct lab_pool *pool, unsigned order,
+			    lab_gfp_t gfp, lab_owner_t owner, uint32_t gfn);
+int lab_free_pages(struct lab_pool *pool, lab_frame_t frame, unsigned order,
+		   lab_owner_t owner, enum lab_free_flags flags);
+
+/* Gives the cache's frames back to the buddy pool. Cache owner's context. */
+void lab_cache_drain(struct lab_cache *cache);
+
+/* Re-records an allocated frame for another gfn (fault-around reuse). */
+int lab_frame_set_gfn(struct lab_pool *pool, lab_frame_t frame,
+		      lab_owner_t owner, uint32_t gfn);
+
+/* Budget: frames that may be out of the buddy pool at once. Lowering it
+ * below what is in use leaves a deficit that frees pay back first. */
+int lab_pool_set_budget(struct lab_pool *pool, size_t frames);
+size_t lab_pool_budget(struct lab_pool *pool);
+size_t lab_pool_deficit(struct lab_pool *pool);
+/* Watermarks in frames, min <= low <= high <= budget. */
+int lab_pool_set_watermarks(struct lab_pool *pool, size_t min, size_t low,
+			    size_t high);
+/* Makes every sleeping __LAB_GFP_WAIT allocation fail, now and later. */
+void lab_pool_cancel_waiters(struct lab_pool *pool);
+
+int lab_frame_info(const struct lab_pool *pool, lab_frame_t frame,
+		   struct lab_frame_info *out);
+void lab_pool_stats(struct lab_pool *pool, struct lab_pool_stats *out);
+void lab_cache_stats(const struct lab_cache *cache, struct lab_cache_stats *out);
+
+/*
+ * Walks every structure and checks every invariant. Call with no
+ * allocation or free running. Returns 0, or -EUCLEAN with the first
+ * violations described in buf.
+ */
+int lab_pool_audit(struct lab_pool *pool, char *buf, size_t len);
+
+const char *lab_frame_state_name(enum lab_frame_state state);
+
+#endif
