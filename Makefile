@@ -14,10 +14,10 @@ SANITIZE  ?=
 LAB_DEBUG ?= 0
 V         ?= 0
 
+comma := ,
 ifneq ($(SANITIZE),)
 BUILD     := $(BUILD)/san-$(subst $(comma),-,$(SANITIZE))
 endif
-comma := ,
 
 # Debian packages the build, the tests and the benchmarks need.
 DEB_PACKAGES := gcc make pkg-config check libsubunit-dev libjansson-dev \
@@ -47,7 +47,7 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 		-mgeneral-regs-only -mno-red-zone -fno-asynchronous-unwind-tables \
 		-fno-builtin -Iinclude -Iguests/runtime $(WARNINGS)
-GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guests/runtime/guest.ld \
+GUEST_LDFLAGS := -nostdlib -static -Wl,-T,guests/runtime/guest.ld \
 		 -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
 ifeq ($(V),0)
@@ -137,11 +137,11 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 $(BUILD)/tests/%.o $(BUILD)/bench/%.o: CFLAGS_ALL += -DLAB_BUILD_DIR='"$(BUILD)"' $(shell pkg-config --cflags check 2>/dev/null)
 
 # ---- guests ------------------------------------------------------------------
-$(BUILD)/guests/runtime/%.c.o: guests/runtime/%.c $(wildcard guests/runtime/*.h include/labyrinth/*.h) | $(DEPS_STAMP)
+$(BUILD)/guests/runtime/%.c.o: guests/runtime/%.c $(wildcard guests/runtime/*.h include/labyrinth/*.h) $(FLAGS_STAMP) | $(DEPS_STAMP)
 	$(call quiet,GCC,$<)mkdir -p $(dir $@) && $(CC) $(GUEST_CFLAGS) -c $< -o $@
-$(BUILD)/guests/runtime/%.S.o: guests/runtime/%.S | $(DEPS_STAMP)
+$(BUILD)/guests/runtime/%.S.o: guests/runtime/%.S $(FLAGS_STAMP) | $(DEPS_STAMP)
 	$(call quiet,GAS,$<)mkdir -p $(dir $@) && $(CC) $(GUEST_CFLAGS) -c $< -o $@
-$(BUILD)/guests/%.o: guests/%.c $(wildcard guests/runtime/*.h include/labyrinth/*.h) | $(DEPS_STAMP)
+$(BUILD)/guests/%.o: guests/%.c $(wildcard guests/runtime/*.h include/labyrinth/*.h) $(FLAGS_STAMP) | $(DEPS_STAMP)
 	$(call quiet,GCC,$<)mkdir -p $(dir $@) && $(CC) $(GUEST_CFLAGS) -c $< -o $@
 $(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_RT_OBJS) guests/runtime/guest.ld
 	$(call quiet,GLD,$@)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)

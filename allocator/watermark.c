@@ -70,6 +70,11 @@ size_t wmark_allowance(struct lab_pool *pool, lab_gfp_t gfp, size_t want,
 	return n;
 }
 
+bool lab_pool_in_reserve(struct lab_pool *pool)
+{
+	return atomic_load_explicit(&pool->nr_free, memory_order_relaxed) < pool->wmark[WMARK_MIN];
+}
+
 /* Wakes the reclaimer when free frames are below low or a deficit is owed.
  * Pool lock held; the callback must not block. */
 void wmark_check_low(struct lab_pool *pool)

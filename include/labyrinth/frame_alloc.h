@@ -152,6 +152,9 @@ int lab_pool_set_watermarks(struct lab_pool *pool, size_t min, size_t low,
 			    size_t high);
 /* Makes every sleeping __LAB_GFP_WAIT allocation fail, now and later. */
 void lab_pool_cancel_waiters(struct lab_pool *pool);
+/* Whether free frames are below the min watermark (the reserve is in
+ * use). A relaxed read: any context, no lock. */
+bool lab_pool_in_reserve(struct lab_pool *pool);
 
 int lab_frame_info(const struct lab_pool *pool, lab_frame_t frame,
 		   struct lab_frame_info *out);

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest runtime, as the workloads in guests/ see it.
+ *
+ * A workload defines workload_name, workload_args (the keys it accepts
+ * besides the common ones) and workload_main(), which runs on every vCPU
+ * and returns an exit status (enum lab_exit_status). The runtime checks
+ * the boot info, parses and validates the arguments, runs workload_main
+ * everywhere, reports each vCPU's result and exits with the worst status.
+ *
+ * Every workload accepts the common keys: seed= (default 1), mib= (size of
+ * the range in MiB) and offset= (bytes from the start of RAM, page-aligned;
+ * suffixes allowed).
+ */
+#ifndef LAB_GUEST_LAB_H
+#define LAB_GUEST_LAB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <labyrinth/guest_abi.h>
+
+#include "argparse.h"
+#include "hash.h"
+#include "hypercall.h"
+
+#define LAB_PAGE_SHIFT  12
+#define LAB_PAGE_SIZE   (1ull << LAB_PAGE_SHIFT)
+#define LAB_WORD_SIZE   sizeof(uint64_t)
+#define LAB_PAGE_WORDS  (LAB_PAGE_SIZE / LAB_WORD_SIZE)
+#define LAB_MIB_SHIFT   20
+#define LAB_PERCENT     100u
+
+enum lab_exit_status {
+	LAB_EXIT_OK = 0,
+	LAB_EXIT_DATA = 1,      /* data mismatch: memory lost or corrupted */
+	LAB_EXIT_USAGE = 2,     /* bad arguments */
+	LAB_EXIT_ABI = 3,       /* boot info does not match this guest */
+};
+
+/* ---- supplied by each workload ---- */
+extern const char workload_name[];
+extern const struct lab_arg_spec workload_args[];    /* ends with LAB_ARG_END */
+int workload_main(void);
+
+/* ---- runtime.c: entry, exit protocol, who and where we are ---- */
+_Noreturn void lab_runtime_start(uint64_t vcpu_id, const struct lab_boot_info *boot,
+				 struct lab_mailbox *mailbox, uint64_t entry_rsp);
+_Noreturn void lab_runtime_returned(void);
+const struct lab_boot_info *lab_boot(void);
+uint32_t lab_vcpu_id(void);
+uint32_t lab_nr_vcpus(void);
+
+/* ---- barrier.c ---- */
+void lab_barrier(void);                 /* all vCPUs, sense-reversing */
+void lab_phase(enum lab_phase phase);   /* barrier, vCPU 0 announces, barrier */
+
+/* ---- console.c: buffered in the mailbox, flushed on '\n' or when full ---- */
+__attribute__((format(printf, 1, 2))) void lab_printf(const char *fmt, ...);
+__attribute__((format(printf, 1, 0))) void lab_vprintf(const char *fmt, va_list ap);
+void lab_console_flush(void);
+__attribute__((format(printf, 3, 4)))
+_Noreturn void lab_panic_at(const char *file, int line, const char *fmt, ...);
+/* A usage error: vCPU 0 prints "<workload>: <message>"; returns LAB_EXIT_USAGE. */
+__attribute__((format(printf, 1, 2))) int lab_usage_error(const char *fmt, ...);
+
+#define lab_panic(...) lab_panic_at(__FILE__, __LINE__, __VA_ARGS__)
+#define LAB_ASSERT(cond) \
+	do { if (!(cond)) lab_panic("assertion failed: %s", #cond); } while (0)
+
+/* ---- args.c: arguments, validated before workload_main runs ---- */
+uint64_t lab_arg_u64(const char *key, uint64_t default_value);
+const char *lab_arg_str(const char *key, const char *default_value);
+bool lab_arg_given(const char *key);
+int lab_args_load(void);                /* runtime only: 0 or LAB_EXIT_USAGE */
+
+/* ---- tsc.c ---- */
+static inline uint64_t lab_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	/* lfence: rdtsc waits for everything before it (a faulting store). */
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+uint64_t lab_ticks_to_ns(uint64_t ticks);
+uint64_t lab_ms_to_ticks(uint64_t ms);  /* saturates */
+
+/* ---- rand.c: deterministic per seed= and vCPU ---- */
+uint64_t lab_seed(void);                /* seed= */
+uint64_t lab_seed_for(uint64_t stream); /* a seed derived from seed= and stream */
+uint64_t lab_rand_u64(void);            /* this vCPU's xoshiro256** */
+void lab_rand_init(void);               /* runtime only */
+
+/* ---- touch.c: first touches, counted and (on request) timed ---- */
+void lab_touch(uint64_t gpa);           /* writes one byte */
+void lab_touch_word(uint64_t gpa, uint64_t value);
+/* Atomically claims the page: 0 -> tag at gpa. True (and counted as this
+ * vCPU's first touch) if the word was still 0; tag must not be 0. */
+bool lab_touch_claim(uint64_t gpa, uint64_t tag);
+void lab_records_flush(void);
+
+static inline void lab_store64(uint64_t gpa, uint64_t value)
+{
+	*(volatile uint64_t *)(uintptr_t)gpa = value;
+}
+
+static inline uint64_t lab_load64(uint64_t gpa)
+{
+	return *(volatile const uint64_t *)(uintptr_t)gpa;
+}
+
+/* ---- result.c: this vCPU's struct lab_result ---- */
+struct lab_result *lab_result(void);    /* values[] are the workload's */
+void lab_touch_phase_begin(void);
+void lab_touch_phase_end(void);
+/* Counts an error; prints the first LAB_MISMATCH_PRINT_MAX of this vCPU. */
+#define LAB_MISMATCH_PRINT_MAX 8u
+void lab_report_mismatch(uint64_t gpa, uint64_t expected, uint64_t got);
+
+/* ---- region.c: the range a workload works on ---- */
+struct lab_range {
+	uint64_t base;          /* gpa of the first page */
+	uint64_t pages;
+};
+/* From mib= (default: the rest of RAM) and offset=; 0 or LAB_EXIT_USAGE. */
+int lab_range_from_args(struct lab_range *range);
+/* Slice k of n: contiguous, split evenly by page index. */
+struct lab_range lab_range_slice(struct lab_range range, uint32_t k, uint32_t n);
+static inline uint64_t lab_range_page(const struct lab_range *r, uint64_t i)
+{
+	return r->base + (i << LAB_PAGE_SHIFT);
+}
+
+/* ---- fill.c: per-word patterns that detect lost or misplaced data ---- */
+uint64_t lab_pattern_key(uint64_t pass);                     /* from seed= */
+static inline uint64_t lab_pattern_word(uint64_t gpa, uint64_t key)
+{
+	return lab_mix64(gpa ^ key);
+}
+/* Writes the pattern over the page; its first word as a first touch
+ * (lab_touch_word) if first_touch, else as plain stores. */
+void lab_fill_page(uint64_t page, uint64_t key, bool first_touch);
+/* Compares every word; reports and returns the number of mismatches. */
+uint64_t lab_verify_page(uint64_t page, uint64_t key);
+
+/* ---- string.c: what the compiler may call ---- */
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+bool lab_streq(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest runtime's pure-C parts, on the host: the page permutation
+ * (perm.h), the sparse page choice (sparse.h), the random generator
+ * (rand.h) and the argument parser (argparse.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../guests/runtime/argparse.h"
+#include "../guests/runtime/perm.h"
+#include "../guests/runtime/rand.h"
+#include "../guests/runtime/sparse.h"
+#include "testutil.h"
+
+static const uint64_t perm_sizes[] = { 1, 2, 3, 4, 5, 63, 64, 65, 1000, 4097, 1u << 16, 100003 };
+static const uint64_t perm_seeds[] = { 0, 1, 2, 0xdeadbeefull, UINT64_MAX };
+#define NR_SIZES (sizeof(perm_sizes) / sizeof(perm_sizes[0]))
+#define NR_SEEDS (sizeof(perm_seeds) / sizeof(perm_seeds[0]))
+
+/* Every value in [0, n) comes out exactly once. */
+static void check_bijection(uint64_t n, uint64_t seed)
+{
+	struct lab_perm p;
+	uint8_t *seen = calloc(n, 1);
+
+	ck_assert_ptr_nonnull(seen);
+	lab_perm_init(&p, n, seed);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t v = lab_perm_at(&p, i);
+
+		ck_assert_msg(v < n, "n=%llu seed=%#llx: perm(%llu) = %llu out of range",
+			      (unsigned long long)n, (unsigned long long)seed,
+			      (unsigned long long)i, (unsigned long long)v);
+		ck_assert_msg(!seen[v], "n=%llu seed=%#llx: %llu comes out twice",
+			      (unsigned long long)n, (unsigned long long)seed,
+			      (unsigned long long)v);
+		seen[v] = 1;
+	}
+	free(seen);
+}
+
+START_TEST(perm_is_a_bijection)
+{
+	for (size_t s = 0; s < NR_SEEDS; s++)
+		check_bijection(perm_sizes[_i], perm_seeds[s]);
+}
+END_TEST
+
+START_TEST(perm_is_deterministic)
+{
+	struct lab_perm a, b;
+
+	lab_perm_init(&a, 100003, 42);
+	lab_perm_init(&b, 100003, 42);
+	for (uint64_t i = 0; i < 100003; i++)
+		ck_assert_uint_eq(lab_perm_at(&a, i), lab_perm_at(&b, i));
+}
+END_TEST
+
+/* Different seeds give different orders; no order is close to identity
+ * or to a run of neighbours (which fault-around could batch). */
+START_TEST(perm_seeds_differ_and_scatter)
+{
+	const uint64_t n = 4097;
+	uint64_t first[NR_SEEDS][16];
+
+	for (size_t s = 0; s < NR_SEEDS; s++) {
+		struct lab_perm p;
+		uint64_t fixed = 0, neighbours = 0, prev;
+
+		lab_perm_init(&p, n, perm_seeds[s]);
+		prev = lab_perm_at(&p, 0);
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t v = lab_perm_at(&p, i);
+
+			if (i < 16)
+				first[s][i] = v;
+			fixed += v == i;
+			neighbours += i > 0 && (v == prev + 1 || v + 1 == prev);
+			prev = v;
+		}
+		ck_assert_msg(fixed < n / 100, "seed %zu: %llu fixed points", s,
+			      (unsigned long long)fixed);
+		ck_assert_msg(neighbours < n / 100, "seed %zu: %llu neighbouring steps", s,
+			      (unsigned long long)neighbours);
+	}
+	for (size_t s = 0; s < NR_SEEDS; s++)
+		for (size_t t = s + 1; t < NR_SEEDS; t++)
+			ck_assert_msg(memcmp(first[s], first[t], sizeof(first[s])) != 0,
+				      "seeds %zu and %zu start the same order", s, t);
+}
+END_TEST
+
+/* Exactly one page per 64-page group, inside the group and the range. */
+START_TEST(sparse_one_page_per_group)
+{
+	const uint64_t sizes[] = { 1, 63, 64, 65, 1000, 4097, 1u << 16, 100003 };
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+		for (size_t s = 0; s < NR_SEEDS; s++) {
+			uint64_t pages = sizes[k], groups = lab_sparse_groups(pages);
+			uint8_t *hit = calloc(groups, 1);
+
+			ck_assert_ptr_nonnull(hit);
+			ck_assert_uint_eq(groups, (pages + 63) / 64);
+			for (uint64_t g = 0; g < groups; g++) {
+				uint64_t page = lab_sparse_page(g, pages, perm_seeds[s]);
+				uint64_t group = page / LAB_SPARSE_GROUP_PAGES;
+
+				ck_assert_uint_lt(page, pages);
+				ck_assert_uint_eq(group, g);
+				ck_assert(!hit[group]);
+				hit[group] = 1;
+			}
+			free(hit);
+		}
+}
+END_TEST
+
+/* The position within the group varies with the group and the seed. */
+START_TEST(sparse_positions_spread)
+{
+	unsigned used[LAB_SPARSE_GROUP_PAGES] = { 0 }, distinct = 0, same_as_other_seed = 0;
+
+	for (uint64_t g = 0; g < 4096; g++) {
+		uint64_t pos = lab_sparse_page(g, 4096 * 64, 1) % 64;
+
+		used[pos]++;
+		same_as_other_seed += pos == lab_sparse_page(g, 4096 * 64, 2) % 64;
+	}
+	for (unsigned i = 0; i < LAB_SPARSE_GROUP_PAGES; i++)
+		distinct += used[i] != 0;
+	ck_assert_uint_eq(distinct, LAB_SPARSE_GROUP_PAGES);
+	ck_assert_uint_lt(same_as_other_seed, 4096 / 16);
+}
+END_TEST
+
+START_TEST(xoshiro_deterministic_per_seed)
+{
+	struct lab_xoshiro a, b, c;
+
+	lab_xoshiro_seed(&a, 1);
+	lab_xoshiro_seed(&b, 1);
+	lab_xoshiro_seed(&c, 2);
+	for (int i = 0; i < 1000; i++) {
+		uint64_t x = lab_xoshiro_next(&a);
+
+		ck_assert_uint_eq(x, lab_xoshiro_next(&b));
+		ck_assert_uint_ne(x, lab_xoshiro_next(&c));
+	}
+}
+END_TEST
+
+/* ---- arguments ---- */
+
+static const struct lab_arg_spec common_specs[] = {
+	{ "seed", LAB_ARG_U64, NULL },
+	{ "mib", LAB_ARG_U64, NULL },
+	LAB_ARG_END
+};
+static const struct lab_arg_spec workload_specs[] = {
+	{ "order", LAB_ARG_STR, "seq|random" },
+	{ "name", LAB_ARG_STR, NULL },
+	LAB_ARG_END
+};
+static const struct lab_arg_spec *const spec_tables[] = { common_specs, workload_specs, NULL };
+
+static struct lab_args args;
+
+static enum lab_arg_error parse(const char *text)
+{
+	return lab_args_parse(&args, text, strlen(text) + 1, spec_tables);
+}
+
+static const struct lab_arg_item *item_of(const char *key)
+{
+	const struct lab_arg_item *item = lab_args_find(&args, key);
+
+	if (!item)
+		ck_abort_msg("%s not found", key);
+	return item;
+}
+
+static uint64_t u64_of(const char *key)
+{
+	uint64_t v = 0;
+
+	ck_assert(lab_parse_u64(item_of(key)->value, &v));
+	return v;
+}
+
+START_TEST(args_good)
+{
+	ck_assert_int_eq(parse("  mib=64\tseed=0x10 order=random name=a=b \n"), LAB_ARGERR_NONE);
+	ck_assert_uint_eq(args.count, 4);
+	ck_assert_uint_eq(u64_of("mib"), 64);
+	ck_assert_uint_eq(u64_of("seed"), 16);
+	ck_assert_str_eq(item_of("order")->value, "random");
+	ck_assert_str_eq(item_of("name")->value, "a=b");
+	ck_assert_uint_eq(item_of("mib")->column, 3);
+	ck_assert_ptr_null(lab_args_find(&args, "offset"));
+
+	ck_assert_int_eq(parse(""), LAB_ARGERR_NONE);
+	ck_assert_uint_eq(args.count, 0);
+	ck_assert_int_eq(parse("   "), LAB_ARGERR_NONE);
+	ck_assert_uint_eq(args.count, 0);
+}
+END_TEST
+
+START_TEST(args_number_suffixes)
+{
+	static const struct { const char *text; uint64_t value; } good[] = {
+		{ "0", 0 }, { "7", 7 }, { "4K", 4096 }, { "4k", 4096 }, { "3M", 3u << 20 },
+		{ "2G", 2ull << 30 }, { "0x10", 16 }, { "0X1fM", 31u << 20 },
+		{ "18446744073709551615", UINT64_MAX }, { "17179869183G", 17179869183ull << 30 },
+	};
+	static const char *const bad[] = {
+		"", "x", "K", "0x", "12X", "1KK", "1.5", "-1", "+1", "1 ", "18446744073709551616",
+		"17179869184G", "0xg", "1T",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		uint64_t v = 1;
+
+		ck_assert_msg(lab_parse_u64(good[i].text, &v), "\"%s\" rejected", good[i].text);
+		ck_assert_uint_eq(v, good[i].value);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t v = 1;
+
+		ck_assert_msg(!lab_parse_u64(bad[i], &v), "\"%s\" accepted", bad[i]);
+	}
+}
+END_TEST
+
+static void expect_error(const char *text, enum lab_arg_error error, uint32_t column,
+			 const char *key, const char *value)
+{
+	ck_assert_msg(parse(text) == error, "\"%s\": error %d, want %d", text, args.error, error);
+	ck_assert_int_eq(args.error, error);
+	ck_assert_uint_eq(args.count, 0);
+	ck_assert_uint_eq(args.error_column, column);
+	if (key)
+		ck_assert_str_eq(args.error_key, key);
+	if (value)
+		ck_assert_str_eq(args.error_value, value);
+	else
+		ck_assert_ptr_null(args.error_value);
+}
+
+START_TEST(args_rejected)
+{
+	expect_error("mib=64 foo=1", LAB_ARGERR_UNKNOWN_KEY, 8, "foo", "1");
+	expect_error("mib=64 offset=4K", LAB_ARGERR_UNKNOWN_KEY, 8, "offset", "4K");
+	expect_error("mib=6x4", LAB_ARGERR_BAD_NUMBER, 5, "mib", "6x4");
+	expect_error("seed=1 mib=", LAB_ARGERR_SYNTAX, 8, "mib=", NULL);
+	expect_error("mib", LAB_ARGERR_SYNTAX, 1, "mib", NULL);
+	expect_error(" =5", LAB_ARGERR_SYNTAX, 2, "=5", NULL);
+	expect_error("=a=b", LAB_ARGERR_SYNTAX, 1, "=a=b", NULL);
+	expect_error("mib=1 mib=2", LAB_ARGERR_DUPLICATE_KEY, 7, "mib", "2");
+	expect_error("order=sequential", LAB_ARGERR_BAD_CHOICE, 7, "order", "sequential");
+	expect_error("order=se", LAB_ARGERR_BAD_CHOICE, 7, "order", "se");
+	expect_error("order=randomx", LAB_ARGERR_BAD_CHOICE, 7, "order", "randomx");
+	expect_error("MIB=1", LAB_ARGERR_UNKNOWN_KEY, 1, "MIB", "1");
+}
+END_TEST
+
+START_TEST(args_choices_and_limits)
+{
+	char full[LAB_ARGS_MAX];
+
+	ck_assert_int_eq(parse("order=seq"), LAB_ARGERR_NONE);
+	ck_assert_int_eq(parse("order=random"), LAB_ARGERR_NONE);
+
+	/* Not NUL-terminated within the buffer. */
+	memset(full, 'a', sizeof(full));
+	ck_assert_int_eq(lab_args_parse(&args, full, sizeof(full), spec_tables),
+			 LAB_ARGERR_UNTERMINATED);
+
+	/* As many "k=v" items as fit: each is found; the parser must not
+	 * overrun its item table. */
+	{
+		static const struct lab_arg_spec one_letter[] = {
+			{ "a", LAB_ARG_STR, NULL }, LAB_ARG_END
+		};
+		static const struct lab_arg_spec *const tables[] = { one_letter, NULL };
+
+		memset(full, ' ', sizeof(full));
+		memcpy(full, "a=1", 3);
+		full[sizeof(full) - 1] = '\0';
+		ck_assert_int_eq(lab_args_parse(&args, full, sizeof(full), tables), LAB_ARGERR_NONE);
+		ck_assert_uint_eq(args.count, 1);
+		/* 256 duplicates of "a=1": the second one is rejected. */
+		for (size_t i = 0; i + 4 <= sizeof(full); i += 4)
+			memcpy(full + i, "a=1 ", 4);
+		full[sizeof(full) - 1] = '\0';
+		ck_assert_int_eq(lab_args_parse(&args, full, sizeof(full), tables),
+				 LAB_ARGERR_DUPLICATE_KEY);
+		ck_assert_uint_eq(args.error_column, 5);
+	}
+}
+END_TEST
+
+/* Many distinct keys, up to the item table's size. */
+START_TEST(args_many_items)
+{
+	static struct lab_arg_spec many[LAB_ARG_ITEMS_MAX + 1];
+	static char names[LAB_ARG_ITEMS_MAX][4];
+	const struct lab_arg_spec *const tables[] = { many, NULL };
+	char text[LAB_ARGS_MAX];
+	size_t len = 0;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < LAB_ARG_ITEMS_MAX; i++) {
+		names[i][0] = (char)('a' + i / 26 / 26 % 26);
+		names[i][1] = (char)('a' + i / 26 % 26);
+		names[i][2] = (char)('a' + i % 26);
+		many[i] = (struct lab_arg_spec){ names[i], LAB_ARG_U64, NULL };
+	}
+	many[LAB_ARG_ITEMS_MAX] = (struct lab_arg_spec)LAB_ARG_END;
+	while (len + 7 < sizeof(text)) {            /* "abc=1 " */
+		memcpy(text + len, names[n], 3);
+		memcpy(text + len + 3, "=1 ", 3);
+		len += 6;
+		n++;
+	}
+	text[len] = '\0';
+	ck_assert_int_eq(lab_args_parse(&args, text, sizeof(text), tables), LAB_ARGERR_NONE);
+	ck_assert_uint_eq(args.count, n);
+	ck_assert_str_eq(args.items[n - 1].key, names[n - 1]);
+}
+END_TEST
+
+static Suite *guest_runtime_suite(void)
+{
+	Suite *s = suite_create("guest_runtime");
+	TCase *perm = tcase_create("perm");
+	TCase *args_case = tcase_create("args");
+
+	tcase_set_timeout(perm, 60);
+	tcase_add_loop_test(perm, perm_is_a_bijection, 0, (int)NR_SIZES);
+	tcase_add_test(perm, perm_is_deterministic);
+	tcase_add_test(perm, perm_seeds_differ_and_scatter);
+	tcase_add_test(perm, sparse_one_page_per_group);
+	tcase_add_test(perm, sparse_positions_spread);
+	tcase_add_test(perm, xoshiro_deterministic_per_seed);
+	suite_add_tcase(s, perm);
+
+	tcase_add_test(args_case, args_good);
+	tcase_add_test(args_case, args_number_suffixes);
+	tcase_add_test(args_case, args_rejected);
+	tcase_add_test(args_case, args_choices_and_limits);
+	tcase_add_test(args_case, args_many_items);
+	suite_add_tcase(s, args_case);
+	return s;
+}
+
+int main(void)
+{
+	return test_run_suite(guest_runtime_suite());
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* What `labyrinth run` was asked to do: parsed and validated in options.c,
+ * read-only afterwards. */
+#ifndef LABYRINTH_VMM_CONFIG_H
+#define LABYRINTH_VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "labyrinth/guest_abi.h"
+
+#define CFG_MIN_MEM        (2ull << 20)
+#define CFG_MAX_MEM        (256ull << 30)
+#define CFG_MEM_ALIGN      (2ull << 20)    /* guest RAM is mapped with 2 MiB pages */
+#define CFG_MAX_FAULT_AROUND 512u          /* one 2 MiB window */
+#define CFG_DEFAULT_MEM    (256ull << 20)
+
+enum paging_mode { PAGING_UFFD, PAGING_KERNEL, PAGING_PREFAULT };
+enum ownership_mode { OWN_FIRST_TOUCH, OWN_PARTITIONED, OWN_STRICT };
+enum install_mode { INSTALL_COPY, INSTALL_ZEROPAGE, INSTALL_MOVE };
+
+struct vm_config {
+	const char *image;
+	uint64_t mem_bytes;
+	uint64_t pool_bytes;
+	unsigned nr_vcpus;
+	enum paging_mode paging;
+	enum ownership_mode ownership;
+	enum install_mode install;
+	unsigned fault_around;           /* pages per fault, power of two */
+	bool pin;
+	bool record_touches;             /* guest sends per-touch latencies */
+	const char *report_path;
+	uint64_t timeout_ns;             /* 0: none */
+	bool quiet;
+	char guest_args[LAB_ARGS_MAX];
+};
+
+const char *paging_mode_name(enum paging_mode m);
+const char *ownership_mode_name(enum ownership_mode m);
+const char *install_mode_name(enum install_mode m);
+
+/*
+ * Parses `run` arguments (argv[0] is "run"). Returns 0, 1 when --help was
+ * printed, or -EINVAL after printing what was wrong.
+ */
+int config_parse_run(int argc, char **argv, struct vm_config *cfg);
+void config_usage_run(FILE *out);
+
+#endif

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest's hypercalls: `out %eax, %dx` to a LAB_HC_* port, with the bulk
+ * of the data in the vCPU's mailbox (guest_abi.h). A guest that breaks the
+ * protocol (a length past its buffer, a record outside RAM) is stopped with
+ * a message that says what it sent.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+#include "vm.h"
+
+static struct lab_mailbox *mailbox(struct vcpu *vcpu)
+{
+	return gpa_to_sys(vcpu->vm, LAB_GPA_MAILBOXES + (uint64_t)vcpu->id * LAB_MAILBOX_SIZE);
+}
+
+static void emit_line(struct vcpu *vcpu, const char *line, size_t len)
+{
+	if (vcpu->vm->cfg.quiet)
+		return;
+	fprintf(stderr, "guest[%u]: %.*s\n", vcpu->id, (int)len, line);
+}
+
+/* Console bytes arrive in pieces; lines are printed whole. */
+static void console_write(struct vcpu *vcpu, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (c == '\n' || vcpu->console_len == LAB_CONSOLE_MAX) {
+			emit_line(vcpu, vcpu->console, vcpu->console_len);
+			vcpu->console_len = 0;
+			if (c == '\n')
+				continue;
+		}
+		/* Keep the output printable whatever the guest sends. */
+		vcpu->console[vcpu->console_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
+	}
+}
+
+void hypercall_flush_console(struct vcpu *vcpu)
+{
+	if (vcpu->console_len) {
+		emit_line(vcpu, vcpu->console, vcpu->console_len);
+		vcpu->console_len = 0;
+	}
+}
+
+static bool protocol_error(struct vcpu *vcpu, const char *what, uint32_t value)
+{
+	char why[200];
+
+	snprintf(why, sizeof(why), "hypercall protocol error: %s (argument %u)", what, value);
+	crash_dump(vcpu, why);
+	return false;
+}
+
+static bool take_records(struct vcpu *vcpu, uint32_t n)
+{
+	struct vm *vm = vcpu->vm;
+	const struct lab_touch_record *rec = mailbox(vcpu)->records;
+
+	if (n > LAB_RECORDS_MAX)
+		return protocol_error(vcpu, "LAB_HC_RECORDS: more records than the mailbox holds", n);
+	for (uint32_t i = 0; i < n; i++) {
+		if (rec[i].gpa < LAB_GPA_RAM_BASE || rec[i].gpa - LAB_GPA_RAM_BASE >= vm->ram_size)
+			return protocol_error(vcpu, "LAB_HC_RECORDS: a record for a page outside "
+					      "guest RAM", i);
+		/* ticks -> ns: tsc_khz ticks per millisecond. */
+		hist_record(vcpu->stats.guest,
+			    (uint64_t)((double)rec[i].ticks * 1e6 / (double)vm->tsc_khz));
+	}
+	atomic_fetch_add(&vcpu->stats.guest_records, n);
+	return true;
+}
+
+bool hypercall_handle(struct vcpu *vcpu, uint16_t port, uint32_t value)
+{
+	struct vm *vm = vcpu->vm;
+
+	switch (port) {
+	case LAB_HC_CONSOLE:
+		if (value > LAB_CONSOLE_MAX)
+			return protocol_error(vcpu, "LAB_HC_CONSOLE: longer than the console buffer",
+					      value);
+		console_write(vcpu, mailbox(vcpu)->console, value);
+		return true;
+	case LAB_HC_RECORDS:
+		return take_records(vcpu, value);
+	case LAB_HC_RESULT:
+		memcpy(&vcpu->result, &mailbox(vcpu)->result, sizeof(vcpu->result));
+		vcpu->result_valid = true;
+		return true;
+	case LAB_HC_EXIT:
+		hypercall_flush_console(vcpu);
+		vm_stop(vm, STOP_GUEST_EXIT, (int)value, "guest exited with status %u", value);
+		return false;
+	case LAB_HC_VCPU_DONE:
+		hypercall_flush_console(vcpu);
+		vcpu->done = true;
+		if (atomic_fetch_add(&vm->vcpus_done, 1) + 1 == vm->nr_vcpus)
+			vm_stop(vm, STOP_GUEST_EXIT, 0, "every vCPU is done");
+		return false;
+	case LAB_HC_PHASE:
+		return true;
+	case LAB_HC_PANIC: {
+		char why[64];
+
+		hypercall_flush_console(vcpu);
+		snprintf(why, sizeof(why), "guest panic (assertion at line %u)", value);
+		crash_dump(vcpu, why);
+		return false;
+	}
+	default: {
+		char why[96];
+
+		snprintf(why, sizeof(why), "out to port %#x, which is not a labyrinth hypercall", port);
+		crash_dump(vcpu, why);
+		return false;
+	}
+	}
+}

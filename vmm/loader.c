@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest image: a static x86-64 ELF64 executable whose loadable
+ * segments lie in the image area [LAB_GPA_IMAGE, LAB_GPA_IMAGE_END) of the
+ * system region. Anything else is rejected with the file and the fault
+ * named: bad magic, wrong class, data encoding, type or machine, a
+ * truncated file, segments outside the area or overlapping, an entry point
+ * outside every executable segment.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "vm.h"
+
+#define MAX_IMAGE_FILE (LAB_GPA_IMAGE_END - LAB_GPA_IMAGE + 64 * KIB)
+
+static int read_file(const char *path, uint8_t **out, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_err("guest image %s: cannot open: %s", path, strerror(errno));
+		return err;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+		pr_err("guest image %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		pr_err("guest image %s: not a regular file", path);
+		err = -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > MAX_IMAGE_FILE) {
+		pr_err("guest image %s: %lld bytes, larger than the %llu-byte image area",
+		       path, (long long)st.st_size,
+		       (unsigned long long)(LAB_GPA_IMAGE_END - LAB_GPA_IMAGE));
+		err = -EFBIG;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n ? -errno : -EIO;
+			pr_err("guest image %s: read: %s", path, n ? strerror(errno) : "short read");
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	*out = buf;
+	*len = got;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return err;
+}
+
+static int check_header(const char *path, const Elf64_Ehdr *eh, size_t len)
+{
+	if (len < EI_NIDENT || memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
+		pr_err("guest image %s: not an ELF file (bad magic)", path);
+		return -ENOEXEC;
+	}
+	if (len < sizeof(*eh)) {
+		pr_err("guest image %s: truncated: %zu bytes, shorter than an ELF header", path,
+		       len);
+		return -ENOEXEC;
+	}
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64) {
+		pr_err("guest image %s: ELF class %u, expected 64-bit (ELFCLASS64)", path,
+		       eh->e_ident[EI_CLASS]);
+		return -ENOEXEC;
+	}
+	if (eh->e_ident[EI_DATA] != ELFDATA2LSB) {
+		pr_err("guest image %s: not little-endian", path);
+		return -ENOEXEC;
+	}
+	if (eh->e_machine != EM_X86_64) {
+		pr_err("guest image %s: machine %u, expected x86-64 (%u)", path, eh->e_machine,
+		       EM_X86_64);
+		return -ENOEXEC;
+	}
+	if (eh->e_type != ET_EXEC) {
+		pr_err("guest image %s: ELF type %u, expected a static executable (ET_EXEC)",
+		       path, eh->e_type);
+		return -ENOEXEC;
+	}
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0) {
+		pr_err("guest image %s: no usable program headers", path);
+		return -ENOEXEC;
+	}
+	if (eh->e_phoff > len || (len - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum) {
+		pr_err("guest image %s: truncated: program headers run past the end of the "
+		       "file (%zu bytes)", path, len);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+int loader_load_elf(struct vm *vm, const char *path)
+{
+	struct loaded_image *img = &vm->image;
+	const Elf64_Ehdr *eh;
+	const Elf64_Phdr *ph;
+	uint8_t *file = NULL;
+	size_t len = 0;
+	bool entry_ok = false;
+	int err;
+
+	err = read_file(path, &file, &len);
+	if (err)
+		return err;
+	eh = (const Elf64_Ehdr *)file;
+	err = check_header(path, eh, len);
+	if (err)
+		goto out;
+	ph = (const Elf64_Phdr *)(file + eh->e_phoff);
+	memset(img, 0, sizeof(*img));
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *p = &ph[i];
+		uint64_t start = p->p_paddr, end;
+
+		if (p->p_type != PT_LOAD)
+			continue;
+		if (p->p_memsz == 0)
+			continue;
+		if (p->p_filesz > p->p_memsz) {
+			pr_err("guest image %s: segment %u: file size %#llx exceeds memory size %#llx",
+			       path, i, (unsigned long long)p->p_filesz,
+			       (unsigned long long)p->p_memsz);
+			err = -ENOEXEC;
+			goto out;
+		}
+		if (p->p_offset > len || p->p_filesz > len - p->p_offset) {
+			pr_err("guest image %s: truncated: segment %u needs bytes [%#llx, %#llx) "
+			       "of a %zu-byte file", path, i, (unsigned long long)p->p_offset,
+			       (unsigned long long)(p->p_offset + p->p_filesz), len);
+			err = -ENOEXEC;
+			goto out;
+		}
+		if (p->p_vaddr != p->p_paddr) {
+			pr_err("guest image %s: segment %u: virtual %#llx != physical %#llx "
+			       "(the guest runs identity-mapped)", path, i,
+			       (unsigned long long)p->p_vaddr, (unsigned long long)p->p_paddr);
+			err = -ENOEXEC;
+			goto out;
+		}
+		if (start < LAB_GPA_IMAGE || start >= LAB_GPA_IMAGE_END ||
+		    p->p_memsz > LAB_GPA_IMAGE_END - start) {
+			pr_err("guest image %s: segment %u [%#llx, %#llx) lies outside the image "
+			       "area [%#llx, %#llx)", path, i, (unsigned long long)start,
+			       (unsigned long long)(start + p->p_memsz),
+			       (unsigned long long)LAB_GPA_IMAGE,
+			       (unsigned long long)LAB_GPA_IMAGE_END);
+			err = -ENOEXEC;
+			goto out;
+		}
+		end = start + p->p_memsz;
+		/* Segments are mapped page by page: no two may share a page. */
+		for (unsigned j = 0; j < img->nr_segments; j++) {
+			const struct loaded_segment *o = &img->seg[j];
+			uint64_t ostart = o->gpa & ~(PAGE_SIZE - 1);
+			uint64_t oend = (o->gpa + o->memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+
+			if ((start & ~(PAGE_SIZE - 1)) < oend && ostart < end) {
+				pr_err("guest image %s: segment %u [%#llx, %#llx) overlaps an "
+				       "earlier segment [%#llx, %#llx) (page-granular)", path, i,
+				       (unsigned long long)start, (unsigned long long)end,
+				       (unsigned long long)o->gpa,
+				       (unsigned long long)(o->gpa + o->memsz));
+				err = -ENOEXEC;
+				goto out;
+			}
+		}
+		if (img->nr_segments == MAX_SEGMENTS) {
+			pr_err("guest image %s: more than %d loadable segments", path, MAX_SEGMENTS);
+			err = -ENOEXEC;
+			goto out;
+		}
+		memcpy(gpa_to_sys(vm, start), file + p->p_offset, p->p_filesz);
+		memset(gpa_to_sys(vm, start + p->p_filesz), 0, p->p_memsz - p->p_filesz);
+		img->seg[img->nr_segments++] = (struct loaded_segment){
+			.gpa = start, .memsz = p->p_memsz, .writable = p->p_flags & PF_W,
+		};
+		if ((p->p_flags & PF_X) && eh->e_entry >= start && eh->e_entry < end)
+			entry_ok = true;
+	}
+	if (!img->nr_segments) {
+		pr_err("guest image %s: no loadable segment", path);
+		err = -ENOEXEC;
+		goto out;
+	}
+	if (!entry_ok) {
+		pr_err("guest image %s: entry point %#llx is in no executable segment", path,
+		       (unsigned long long)eh->e_entry);
+		err = -ENOEXEC;
+		goto out;
+	}
+	img->entry = eh->e_entry;
+out:
+	free(file);
+	return err;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * labyrinth: the command line. Only main() decides to exit.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "util.h"
+#include "vm.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: labyrinth COMMAND [ARGS]\n"
+"\n"
+"  run GUEST.elf [options] [-- key=value ...]   run a guest (labyrinth run --help)\n"
+"  help                                          this text\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_BAD_INPUT;
+	}
+	if (!strcmp(argv[1], "run")) {
+		struct vm_config cfg;
+		int r = config_parse_run(argc - 1, argv + 1, &cfg);
+
+		if (r)
+			return r > 0 ? EXIT_OK : EXIT_BAD_INPUT;
+		return vm_run(&cfg);
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	pr_err("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return EXIT_BAD_INPUT;
+}

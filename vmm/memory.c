@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest-physical memory. Two memslots:
+ *   slot 0  [0, LAB_GPA_SYS_END)  the VMM's system region: page tables,
+ *           GDT, boot info, mailboxes, stacks, the guest image. Ordinary
+ *           anonymous memory, never demand-paged through labyrinth.
+ *   slot 1  [LAB_GPA_RAM_BASE, +mem)  guest RAM: reserved with
+ *           MAP_NORESERVE and never populated up front; in uffd paging
+ *           every first touch faults to a servicer.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "labyrinth/linux_compat.h"
+#include "util.h"
+#include "vm.h"
+
+enum { SLOT_SYS, SLOT_RAM };
+
+static void *map_region(uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int memory_init(struct vm *vm)
+{
+	char a[32];
+	int err;
+
+	vm->sys = map_region(LAB_GPA_SYS_END);
+	if (!vm->sys) {
+		err = -errno;
+		pr_err("mmap of the %s system region: %s",
+		       format_size(LAB_GPA_SYS_END, a, sizeof(a)), strerror(errno));
+		return err;
+	}
+	vm->ram_size = vm->cfg.mem_bytes;
+	vm->ram = map_region(vm->ram_size);
+	if (!vm->ram) {
+		err = -errno;
+		pr_err("mmap of %s guest RAM: %s", format_size(vm->ram_size, a, sizeof(a)),
+		       strerror(errno));
+		return err;
+	}
+	/* 4 KiB host pages in every paging mode, so that all modes compare
+	 * the same work (and a reclaimed page is one page). */
+	if (madvise(vm->ram, vm->ram_size, MADV_NOHUGEPAGE))
+		pr_warn("madvise(MADV_NOHUGEPAGE) on guest RAM: %s", strerror(errno));
+	err = kvm_set_memslot(vm, SLOT_SYS, 0, LAB_GPA_SYS_END, vm->sys);
+	if (!err)
+		err = kvm_set_memslot(vm, SLOT_RAM, LAB_GPA_RAM_BASE, vm->ram_size, vm->ram);
+	return err;
+}
+
+void memory_exit(struct vm *vm)
+{
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	if (vm->sys)
+		munmap(vm->sys, LAB_GPA_SYS_END);
+	vm->ram = vm->sys = NULL;
+}
+
+/* Bytes of [addr, addr + len) resident in host memory (mincore). */
+#define MINCORE_CHUNK (64 * MIB)
+
+uint64_t memory_resident_bytes(const void *addr, uint64_t len)
+{
+	const uint64_t chunk = MINCORE_CHUNK;
+	unsigned char vec[MINCORE_CHUNK / PAGE_SIZE];
+	uint64_t resident = 0;
+
+	for (uint64_t off = 0; off < len; off += chunk) {
+		uint64_t n = len - off < chunk ? len - off : chunk;
+		uint64_t pages = (n + PAGE_SIZE - 1) / PAGE_SIZE;
+
+		if (mincore((char *)(uintptr_t)addr + off, n, vec))
+			return 0;
+		for (uint64_t i = 0; i < pages; i++)
+			resident += vec[i] & 1;
+	}
+	return resident * PAGE_SIZE;
+}

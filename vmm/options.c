@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `run` command line: one place that parses it, strictly. Every error
+ * names the option and the value, and what was expected.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "config.h"
+#include "util.h"
+
+static const char *const paging_names[] = { "uffd", "kernel", "prefault" };
+static const char *const ownership_names[] = { "first-touch", "partitioned", "strict" };
+static const char *const install_names[] = { "copy", "zeropage", "move" };
+
+const char *paging_mode_name(enum paging_mode m)
+{
+	return paging_names[m];
+}
+
+const char *ownership_mode_name(enum ownership_mode m)
+{
+	return ownership_names[m];
+}
+
+const char *install_mode_name(enum install_mode m)
+{
+	return install_names[m];
+}
+
+void config_usage_run(FILE *out)
+{
+	fprintf(out,
+"usage: labyrinth run GUEST.elf [options] [-- key=value ...]\n"
+"\n"
+"Runs a guest whose RAM is demand-paged through labyrinth's frame allocator.\n"
+"\n"
+"  --mem SIZE             guest RAM (default 256M; multiple of 2M, at most 256G)\n"
+"  --vcpus N              vCPUs, 1..%u (default 1)\n"
+"  --pool SIZE            frame pool (default: --mem)\n"
+"  --paging MODE          uffd (default): served by labyrinth; kernel: the kernel's\n"
+"                         own anonymous faults; prefault: RAM populated beforehand\n"
+"  --ownership MODE       first-touch (default), partitioned (a home range, fault\n"
+"                         servicer and quota per vCPU), strict (partitioned; a touch\n"
+"                         outside the home range stops the guest)\n"
+"  --fault-around N       pages installed per fault, power of two 1..%u (default 16)\n"
+"  --install MODE         copy (default), zeropage or move\n"
+"  --pin, --no-pin        pin each vCPU and its servicer to one CPU (default: pin)\n"
+"  --no-record            the guest does not time each first touch\n"
+"  --report FILE.json     write the run's figures as JSON\n"
+"  --timeout SECONDS      stop the guest after this long (exit status 6)\n"
+"  --quiet                print only the summary table\n"
+"  -h, --help             this text\n"
+"\n"
+"Sizes take K, M, G, T (binary). Arguments after -- go to the guest.\n"
+"Exit status: 0 guest succeeded, 1 guest failed, 2 bad input, 3 host error,\n"
+"4 guest crashed, 5 ownership violation, 6 timeout, 128+N killed by signal N.\n",
+		LAB_MAX_VCPUS, CFG_MAX_FAULT_AROUND);
+}
+
+static int pick(const char *opt, const char *value, const char *const *names, size_t n,
+		int *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(value, names[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	char choices[128] = "";
+
+	for (size_t i = 0; i < n; i++) {
+		strncat(choices, names[i], sizeof(choices) - strlen(choices) - 1);
+		if (i + 1 < n)
+			strncat(choices, i + 2 == n ? " or " : ", ",
+				sizeof(choices) - strlen(choices) - 1);
+	}
+	pr_err("%s '%s': expected %s", opt, value, choices);
+	return -EINVAL;
+}
+
+static int size_arg(const char *opt, const char *value, uint64_t *out)
+{
+	int err = parse_size(value, out);
+
+	if (err == -ERANGE)
+		pr_err("%s '%s': too large", opt, value);
+	else if (err)
+		pr_err("%s '%s': expected a size such as 512M or 4G", opt, value);
+	return err ? -EINVAL : 0;
+}
+
+static int guest_args(struct vm_config *cfg, int argc, char **argv, int first)
+{
+	size_t used = 0;
+
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		const char *eq = strchr(a, '=');
+		size_t len = strlen(a);
+
+		if (!eq || eq == a || strpbrk(a, " \t\n\r\"'")) {
+			pr_err("guest argument '%s' (argument %d after --): expected key=value "
+			       "without spaces", a, i - first + 1);
+			return -EINVAL;
+		}
+		if (used + len + 1 >= sizeof(cfg->guest_args)) {
+			pr_err("guest arguments longer than %u bytes", LAB_ARGS_MAX - 1);
+			return -EINVAL;
+		}
+		if (used)
+			cfg->guest_args[used++] = ' ';
+		memcpy(cfg->guest_args + used, a, len);
+		used += len;
+		cfg->guest_args[used] = '\0';
+	}
+	return 0;
+}
+
+enum {
+	OPT_MEM = 0x100, OPT_VCPUS, OPT_POOL, OPT_PAGING, OPT_OWNERSHIP, OPT_FAULT_AROUND,
+	OPT_INSTALL, OPT_PIN, OPT_NO_PIN, OPT_NO_RECORD, OPT_REPORT, OPT_TIMEOUT, OPT_QUIET,
+};
+
+static const struct option run_options[] = {
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "pool", required_argument, NULL, OPT_POOL },
+	{ "paging", required_argument, NULL, OPT_PAGING },
+	{ "ownership", required_argument, NULL, OPT_OWNERSHIP },
+	{ "fault-around", required_argument, NULL, OPT_FAULT_AROUND },
+	{ "install", required_argument, NULL, OPT_INSTALL },
+	{ "pin", no_argument, NULL, OPT_PIN },
+	{ "no-pin", no_argument, NULL, OPT_NO_PIN },
+	{ "no-record", no_argument, NULL, OPT_NO_RECORD },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void config_defaults(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_bytes = CFG_DEFAULT_MEM;
+	cfg->nr_vcpus = 1;
+	cfg->paging = PAGING_UFFD;
+	cfg->ownership = OWN_FIRST_TOUCH;
+	cfg->install = INSTALL_COPY;
+	cfg->fault_around = 16;
+	cfg->pin = true;
+	cfg->record_touches = true;
+}
+
+static int config_check(struct vm_config *cfg, bool pool_given)
+{
+	char a[32], b[32];
+
+	if (cfg->mem_bytes < CFG_MIN_MEM || cfg->mem_bytes > CFG_MAX_MEM ||
+	    cfg->mem_bytes % CFG_MEM_ALIGN) {
+		pr_err("--mem %s: expected a multiple of 2 MiB from 2 MiB to 256 GiB",
+		       format_size(cfg->mem_bytes, a, sizeof(a)));
+		return -EINVAL;
+	}
+	if (!pool_given)
+		cfg->pool_bytes = cfg->mem_bytes;
+	if (cfg->pool_bytes % 4096 || cfg->pool_bytes < 64 * 4096) {
+		pr_err("--pool %s: expected a multiple of 4 KiB, at least 256 KiB",
+		       format_size(cfg->pool_bytes, a, sizeof(a)));
+		return -EINVAL;
+	}
+	if (cfg->pool_bytes > cfg->mem_bytes) {
+		pr_err("--pool %s is larger than --mem %s: a frame beyond guest RAM serves nothing",
+		       format_size(cfg->pool_bytes, a, sizeof(a)),
+		       format_size(cfg->mem_bytes, b, sizeof(b)));
+		return -EINVAL;
+	}
+	if (cfg->ownership != OWN_FIRST_TOUCH &&
+	    cfg->mem_bytes % ((uint64_t)cfg->nr_vcpus * CFG_MEM_ALIGN)) {
+		pr_err("--ownership %s with %u vCPUs: --mem %s must split into %u home ranges "
+		       "of whole 2 MiB pages", ownership_mode_name(cfg->ownership),
+		       cfg->nr_vcpus, format_size(cfg->mem_bytes, a, sizeof(a)), cfg->nr_vcpus);
+		return -EINVAL;
+	}
+	if (cfg->paging != PAGING_UFFD &&
+	    (cfg->ownership != OWN_FIRST_TOUCH || cfg->pool_bytes != cfg->mem_bytes)) {
+		pr_err("--paging %s: the kernel serves the faults, so --ownership and --pool "
+		       "do not apply", paging_mode_name(cfg->paging));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_parse_run(int argc, char **argv, struct vm_config *cfg)
+{
+	bool pool_given = false;
+	int opt_argc = argc, choice, opt;
+	uint64_t v;
+
+	config_defaults(cfg);
+	/* Everything after "--" belongs to the guest. */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			opt_argc = i;
+			break;
+		}
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(opt_argc, argv, ":h", run_options, NULL)) != -1) {
+		const char *name = argv[optind - 1];
+
+		switch (opt) {
+		case OPT_MEM:
+			if (size_arg("--mem", optarg, &cfg->mem_bytes))
+				return -EINVAL;
+			break;
+		case OPT_POOL:
+			if (size_arg("--pool", optarg, &cfg->pool_bytes))
+				return -EINVAL;
+			pool_given = true;
+			break;
+		case OPT_VCPUS:
+			if (parse_uint(optarg, 1, LAB_MAX_VCPUS, &v)) {
+				pr_err("--vcpus '%s': expected a number from 1 to %u", optarg,
+				       LAB_MAX_VCPUS);
+				return -EINVAL;
+			}
+			cfg->nr_vcpus = (unsigned)v;
+			break;
+		case OPT_PAGING:
+			if (pick("--paging", optarg, paging_names, ARRAY_SIZE(paging_names), &choice))
+				return -EINVAL;
+			cfg->paging = (enum paging_mode)choice;
+			break;
+		case OPT_OWNERSHIP:
+			if (pick("--ownership", optarg, ownership_names,
+				 ARRAY_SIZE(ownership_names), &choice))
+				return -EINVAL;
+			cfg->ownership = (enum ownership_mode)choice;
+			break;
+		case OPT_INSTALL:
+			if (pick("--install", optarg, install_names, ARRAY_SIZE(install_names),
+				 &choice))
+				return -EINVAL;
+			cfg->install = (enum install_mode)choice;
+			break;
+		case OPT_FAULT_AROUND:
+			if (parse_uint(optarg, 1, CFG_MAX_FAULT_AROUND, &v) || (v & (v - 1))) {
+				pr_err("--fault-around '%s': expected a power of two from 1 to %u",
+				       optarg, CFG_MAX_FAULT_AROUND);
+				return -EINVAL;
+			}
+			cfg->fault_around = (unsigned)v;
+			break;
+		case OPT_PIN:
+			cfg->pin = true;
+			break;
+		case OPT_NO_PIN:
+			cfg->pin = false;
+			break;
+		case OPT_NO_RECORD:
+			cfg->record_touches = false;
+			break;
+		case OPT_REPORT:
+			if (!*optarg) {
+				pr_err("--report: expected a file name");
+				return -EINVAL;
+			}
+			cfg->report_path = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_duration_ns(optarg, &cfg->timeout_ns) || !cfg->timeout_ns) {
+				pr_err("--timeout '%s': expected a positive duration such as 30, 2.5s "
+				       "or 500ms", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_QUIET:
+			cfg->quiet = true;
+			break;
+		case 'h':
+			config_usage_run(stdout);
+			return 1;
+		case ':':
+			pr_err("option %s needs a value", name);
+			return -EINVAL;
+		default:
+			pr_err("unknown option '%s' (see: labyrinth run --help)", name);
+			return -EINVAL;
+		}
+	}
+	/* getopt moved the non-options (the image) to the end. */
+	if (optind >= opt_argc) {
+		pr_err("run: expected a guest image, e.g. labyrinth run build/guests/seqtouch.elf");
+		return -EINVAL;
+	}
+	if (optind + 1 < opt_argc) {
+		pr_err("run: unexpected argument '%s' after the guest image '%s' (guest "
+		       "arguments go after --)", argv[optind + 1], argv[optind]);
+		return -EINVAL;
+	}
+	cfg->image = argv[optind];
+	if (guest_args(cfg, argc, argv, opt_argc + 1))
+		return -EINVAL;
+	return config_check(cfg, pool_given);
+}

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The run's figures, gathered once into one report structure, then shown
+ * as a human table and written as JSON (through jansson). Memory figures
+ * use libvirt's domain memory statistic names: KiB, and counts for faults.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+#include "vm.h"
+
+struct vcpu_report {
+	uint64_t faults[FAULT_KINDS], pages_installed, reserve_faults, stall_ns;
+	uint64_t remote_faults, frames, violations, pages_touched, guest_records;
+	struct hist_summary service, guest;
+};
+
+struct report {
+	uint64_t pages_touched, touch_ns, elapsed_ns;
+	uint64_t faults_total, first_touch, refault, reserve, stalls;
+	uint64_t violations;
+	struct {
+		uint64_t swap_in, swap_out, major_fault, minor_fault, unused, available, actual,
+			rss, usable, guest_rss, pool_rss;
+	} mem;
+	struct vcpu_report vcpu[LAB_MAX_VCPUS];
+};
+
+static uint64_t process_rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	uint64_t kib = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %" SCNu64 " kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* All service latencies of a vCPU, every kind but STALLED (which repeats
+ * faults already counted under their kind). */
+static void service_summary(struct vcpu *v, struct hist_summary *out)
+{
+	struct histogram *all = hist_new();
+
+	if (!all) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	hist_merge(all, v->stats.service[FAULT_FIRST_TOUCH]);
+	hist_merge(all, v->stats.service[FAULT_REFAULT]);
+	hist_summarize(all, out);
+	hist_free(all);
+}
+
+static void gather(struct vm *vm, struct report *r)
+{
+	uint64_t start = UINT64_MAX, end = 0, present = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->elapsed_ns = vm->end_ns - vm->start_ns;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		struct vcpu_report *vr = &r->vcpu[i];
+
+		for (int k = 0; k < FAULT_KINDS; k++)
+			vr->faults[k] = atomic_load(&v->stats.faults[k]);
+		vr->pages_installed = atomic_load(&v->stats.pages_installed);
+		vr->reserve_faults = atomic_load(&v->stats.reserve_faults);
+		vr->stall_ns = atomic_load(&v->stats.stall_ns);
+		vr->remote_faults = atomic_load(&v->stats.remote_faults);
+		vr->frames = atomic_load(&v->stats.frames);
+		vr->violations = atomic_load(&v->stats.violations);
+		vr->guest_records = atomic_load(&v->stats.guest_records);
+		service_summary(v, &vr->service);
+		hist_summarize(v->stats.guest, &vr->guest);
+		if (v->result_valid) {
+			vr->pages_touched = v->result.pages_touched;
+			r->pages_touched += v->result.pages_touched;
+			if (v->result.touch_start_tsc < start)
+				start = v->result.touch_start_tsc;
+			if (v->result.touch_end_tsc > end)
+				end = v->result.touch_end_tsc;
+		}
+		r->first_touch += vr->faults[FAULT_FIRST_TOUCH];
+		r->refault += vr->faults[FAULT_REFAULT];
+		r->stalls += vr->faults[FAULT_STALLED];
+		r->reserve += vr->reserve_faults;
+		r->violations += vr->violations;
+	}
+	r->faults_total = r->first_touch + r->refault;
+	if (end > start && vm->tsc_khz)
+		r->touch_ns = (uint64_t)((double)(end - start) * 1e6 / (double)vm->tsc_khz);
+
+	r->mem.available = vm->ram_size / KIB;
+	r->mem.rss = process_rss_kib();
+	r->mem.guest_rss = memory_resident_bytes(vm->ram, vm->ram_size) / KIB;
+	r->mem.major_fault = r->refault;
+	r->mem.minor_fault = r->first_touch;
+	if (vm->pool) {
+		struct lab_pool_stats ps;
+
+		lab_pool_stats(vm->pool, &ps);
+		r->mem.actual = ps.budget * (PAGE_SIZE / KIB);
+		r->mem.usable = (ps.free + ps.cached) * (PAGE_SIZE / KIB);
+		r->mem.pool_rss = memory_resident_bytes(lab_frame_addr(vm->pool, 0),
+							ps.frames * PAGE_SIZE) / KIB;
+		for (uint64_t g = 0; g < vm->nr_gfns; g++)
+			present += gp_is_frame(guest_pages_get(vm, g));
+		r->mem.unused = (vm->nr_gfns - present) * (PAGE_SIZE / KIB);
+	} else {
+		r->mem.actual = r->mem.available;
+		r->mem.unused = r->mem.available - r->mem.guest_rss;
+		r->mem.usable = r->mem.unused;
+	}
+}
+
+static double us(uint64_t ns)
+{
+	return (double)ns / 1e3;
+}
+
+static const char *stop_reason_name(enum stop_reason r)
+{
+	static const char *const names[] = {
+		[STOP_NONE] = "none", [STOP_GUEST_EXIT] = "guest-exit",
+		[STOP_GUEST_CRASH] = "guest-crash", [STOP_VIOLATION] = "ownership-violation",
+		[STOP_TIMEOUT] = "timeout", [STOP_SIGNAL] = "signal",
+		[STOP_HOST_ERROR] = "host-error",
+	};
+	return names[r];
+}
+
+void report_print_summary(struct vm *vm, FILE *out)
+{
+	const struct vm_config *c = &vm->cfg;
+	static struct report r;
+	char mem[32], pool[32];
+	bool uffd = c->paging == PAGING_UFFD;
+
+	gather(vm, &r);
+	fprintf(out, "\nlabyrinth: %s, %u vCPU%s, RAM %s, pool %s, paging %s", c->image,
+		vm->nr_vcpus, vm->nr_vcpus == 1 ? "" : "s", format_size(c->mem_bytes, mem, sizeof(mem)),
+		format_size(c->pool_bytes, pool, sizeof(pool)), paging_mode_name(c->paging));
+	if (uffd)
+		fprintf(out, ", ownership %s, fault-around %u, install %s%s",
+			ownership_mode_name(c->ownership), c->fault_around,
+			install_mode_name(c->install), c->pin ? ", pinned" : "");
+	fprintf(out, "\n");
+	fprintf(out, "guest: %s (status %d); %" PRIu64 " pages touched in %.3f ms",
+		stop_reason_name(vm->stop_reason), vm->guest_status, r.pages_touched,
+		(double)r.touch_ns / 1e6);
+	if (r.pages_touched)
+		fprintf(out, " = %.3f us/page", us(r.touch_ns) / (double)r.pages_touched);
+	fprintf(out, "; run %.3f ms\n", (double)r.elapsed_ns / 1e6);
+	fprintf(out, "%-5s %8s %8s %8s %7s %9s | %-40s | %-40s | %6s\n", "vcpu", "touched",
+		"faults", "refault", "stalls", "installed",
+		uffd ? "servicer us: p50 p90 p99 p99.9 max" : "servicer: n/a (kernel paging)",
+		"guest-observed us: p50 p90 p99 p99.9 max", "violations");
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu_report *v = &r.vcpu[i];
+		char svc[64] = "-", gst[64] = "-";
+
+		if (v->service.count)
+			snprintf(svc, sizeof(svc), "%.1f %.1f %.1f %.1f %.1f", us(v->service.p50),
+				 us(v->service.p90), us(v->service.p99), us(v->service.p999),
+				 us(v->service.max));
+		if (v->guest.count)
+			snprintf(gst, sizeof(gst), "%.1f %.1f %.1f %.1f %.1f", us(v->guest.p50),
+				 us(v->guest.p90), us(v->guest.p99), us(v->guest.p999),
+				 us(v->guest.max));
+		fprintf(out, "%-5u %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %7" PRIu64 " %9" PRIu64
+			" | %-40s | %-40s | %6" PRIu64 "\n", i, v->pages_touched,
+			v->faults[FAULT_FIRST_TOUCH] + v->faults[FAULT_REFAULT],
+			v->faults[FAULT_REFAULT], v->faults[FAULT_STALLED], v->pages_installed, svc,
+			gst, v->violations);
+	}
+	fprintf(out, "faults: %" PRIu64 " (first touch %" PRIu64 ", refault %" PRIu64
+		", from reserve %" PRIu64 ", stalled %" PRIu64 "); ownership violations %" PRIu64 "\n",
+		r.faults_total, r.first_touch, r.refault, r.reserve, r.stalls, r.violations);
+	fprintf(out, "memory KiB: rss %" PRIu64 " (guest RAM %" PRIu64 ", pool %" PRIu64
+		"), actual %" PRIu64 ", usable %" PRIu64 ", unused %" PRIu64 ", swap_in %" PRIu64
+		", swap_out %" PRIu64 "\n", r.mem.rss, r.mem.guest_rss, r.mem.pool_rss, r.mem.actual,
+		r.mem.usable, r.mem.unused, r.mem.swap_in, r.mem.swap_out);
+}
+
+static json_t *summary_json(const struct hist_summary *h)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "count", (json_int_t)h->count,
+			 "min", (json_int_t)h->min, "p50", (json_int_t)h->p50, "p90",
+			 (json_int_t)h->p90, "p99", (json_int_t)h->p99, "p999", (json_int_t)h->p999,
+			 "max", (json_int_t)h->max, "mean", h->mean);
+}
+
+/* Non-empty buckets as [low_ns, high_ns, count], for CDF plots. */
+static json_t *buckets_json(const struct histogram *h)
+{
+	json_t *a = json_array();
+
+	for (unsigned b = 0; a && b < HIST_BUCKETS; b++) {
+		uint64_t n = atomic_load(&h->count[b]);
+
+		if (n)
+			json_array_append_new(a, json_pack("[I, I, I]", (json_int_t)hist_bucket_low(b),
+							   (json_int_t)hist_bucket_high(b),
+							   (json_int_t)n));
+	}
+	return a;
+}
+
+static json_t *vcpu_json(struct vm *vm, unsigned i, const struct vcpu_report *v)
+{
+	struct vcpu *vc = &vm->vcpus[i];
+	json_t *hists = json_object();
+
+	for (int k = 0; k < FAULT_KINDS; k++)
+		json_object_set_new(hists, fault_kind_names[k], buckets_json(vc->stats.service[k]));
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
+			 "id", (json_int_t)i,
+			 "faults", (json_int_t)(v->faults[FAULT_FIRST_TOUCH] + v->faults[FAULT_REFAULT]),
+			 "first_touch", (json_int_t)v->faults[FAULT_FIRST_TOUCH],
+			 "refault", (json_int_t)v->faults[FAULT_REFAULT],
+			 "stalls", (json_int_t)v->faults[FAULT_STALLED],
+			 "stall_ns", (json_int_t)v->stall_ns,
+			 "pages_installed", (json_int_t)v->pages_installed,
+			 "pages_touched", (json_int_t)v->pages_touched,
+			 "frames", (json_int_t)v->frames,
+			 "remote_faults", (json_int_t)v->remote_faults,
+			 "violations", (json_int_t)v->violations,
+			 "service_ns", summary_json(&v->service),
+			 "guest_ns", summary_json(&v->guest),
+			 "service_histogram_ns", hists,
+			 "guest_histogram_ns", buckets_json(vc->stats.guest));
+}
+
+int report_write_json(struct vm *vm, const char *path)
+{
+	const struct vm_config *c = &vm->cfg;
+	static struct report r;
+	json_t *root, *vcpus;
+	int err = 0;
+
+	gather(vm, &r);
+	vcpus = json_array();
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		json_array_append_new(vcpus, vcpu_json(vm, i, &r.vcpu[i]));
+	root = json_pack(
+		"{s:{s:I, s:I, s:I, s:s, s:s, s:I, s:s, s:b, s:s},"
+		" s:{s:s, s:i, s:s, s:s, s:I, s:I},"
+		" s:I, s:I,"
+		" s:{s:I, s:I, s:I, s:I, s:I},"
+		" s:o,"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+		" s:{s:I, s:o}}",
+		"config", "mem_bytes", (json_int_t)c->mem_bytes, "pool_bytes",
+		(json_int_t)c->pool_bytes, "vcpus", (json_int_t)vm->nr_vcpus, "paging",
+		paging_mode_name(c->paging), "ownership", ownership_mode_name(c->ownership),
+		"fault_around", (json_int_t)c->fault_around, "install",
+		install_mode_name(c->install), "pin", c->pin, "guest_args", c->guest_args,
+		"guest", "image", c->image, "exit_status", vm->guest_status, "stop",
+		stop_reason_name(vm->stop_reason), "detail", vm->stop_detail, "pages_touched",
+		(json_int_t)r.pages_touched, "touch_ns", (json_int_t)r.touch_ns,
+		"elapsed_ns", (json_int_t)r.elapsed_ns, "tsc_khz", (json_int_t)vm->tsc_khz,
+		"faults", "total", (json_int_t)r.faults_total, "first_touch",
+		(json_int_t)r.first_touch, "refault", (json_int_t)r.refault, "reserve",
+		(json_int_t)r.reserve, "stalls", (json_int_t)r.stalls,
+		"vcpus", vcpus,
+		"memory", "swap_in", (json_int_t)r.mem.swap_in, "swap_out",
+		(json_int_t)r.mem.swap_out, "major_fault", (json_int_t)r.mem.major_fault,
+		"minor_fault", (json_int_t)r.mem.minor_fault, "unused", (json_int_t)r.mem.unused,
+		"available", (json_int_t)r.mem.available, "actual", (json_int_t)r.mem.actual,
+		"rss", (json_int_t)r.mem.rss, "usable", (json_int_t)r.mem.usable, "guest_rss",
+		(json_int_t)r.mem.guest_rss, "pool_rss", (json_int_t)r.mem.pool_rss,
+		"ownership", "violations", (json_int_t)r.violations, "first_violation",
+		r.violations ? json_pack("{s:I, s:I, s:I}", "gpa",
+					 (json_int_t)vm->first_violation.gpa, "vcpu",
+					 (json_int_t)vm->first_violation.vcpu, "owner",
+					 (json_int_t)vm->first_violation.owner)
+			     : json_null());
+	if (!root) {
+		pr_err("--report %s: building the JSON report failed", path);
+		return -ENOMEM;
+	}
+	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS)) {
+		err = -EIO;
+		pr_err("--report %s: cannot write: %s", path, strerror(errno));
+	}
+	json_decref(root);
+	return err;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers shared by the VMM: messages, time, sizes, CPU pinning. */
+#ifndef LABYRINTH_VMM_UTIL_H
+#define LABYRINTH_VMM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define KIB 1024ull
+#define MIB (1024ull * KIB)
+#define GIB (1024ull * MIB)
+#define NSEC_PER_SEC 1000000000ull
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Messages go to stderr prefixed "labyrinth: "; only main() exits. */
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern bool util_quiet;
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Parses a size: digits with an optional binary suffix K, M, G, T (also
+ * KiB, MiB, ...; B for bytes). Returns 0, or -EINVAL/-ERANGE.
+ */
+int parse_size(const char *s, uint64_t *out);
+/* Parses a non-negative integer in [min, max]. */
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Parses seconds, e.g. "2.5", "500ms", "3s". */
+int parse_duration_ns(const char *s, uint64_t *out);
+/* Formats a size with a binary suffix. */
+const char *format_size(uint64_t bytes, char *buf, size_t len);
+
+/* The n-th CPU this process may run on (wrapping), or -1. */
+int cpu_for_index(unsigned n);
+int pin_self_to_cpu(int cpu);
+
+#endif

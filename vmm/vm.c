@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A VM's life: set up (KVM, memory, image, allocator, userfaultfds,
+ * vCPUs), run until the guest exits, crashes, breaks ownership, times out
+ * or a signal arrives, then stop everything, audit, report and tear down.
+ * Errors travel back as -errno; the exit status is decided here, once.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "labyrinth/linux_compat.h"
+#include "util.h"
+#include "vm.h"
+
+#define AUDIT_REPORT_LEN 2048
+
+void vm_stop(struct vm *vm, enum stop_reason reason, int status, const char *fmt, ...)
+{
+	uint64_t one = 1;
+	va_list ap;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	if (vm->stop_reason == STOP_NONE) {
+		vm->stop_reason = reason;
+		vm->guest_status = status;
+		va_start(ap, fmt);
+		vsnprintf(vm->stop_detail, sizeof(vm->stop_detail), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
+	atomic_store_explicit(&vm->stopping, 1, memory_order_release);
+	if (write(vm->done_fd, &one, sizeof(one)) != sizeof(one))
+		pr_warn("cannot signal the end of the run");
+}
+
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Ranges of guest RAM with a userfaultfd each, and their servicers. */
+static int setup_uffd(struct vm *vm)
+{
+	uint64_t gfns = vm->nr_gfns;
+	int err;
+
+	if (vm->cfg.ownership == OWN_FIRST_TOUCH) {
+		vm->nr_ranges = 1;
+		vm->ranges[0] = (struct uffd_range){ .fd = -1, .gfn_first = 0, .gfn_end = gfns,
+						     .home_vcpu = -1 };
+		/* One servicer per CPU in use, all on the one userfaultfd. */
+		vm->nr_servicers = vm->nr_vcpus < online_cpus() ? vm->nr_vcpus : online_cpus();
+	} else {
+		uint64_t per = gfns / vm->nr_vcpus;
+
+		vm->partition_size = per << PAGE_SHIFT;
+		vm->nr_ranges = vm->nr_vcpus;
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			vm->ranges[i] = (struct uffd_range){ .fd = -1, .gfn_first = i * per,
+							     .gfn_end = (i + 1) * per,
+							     .home_vcpu = (int)i };
+		vm->nr_servicers = vm->nr_vcpus;
+	}
+	for (unsigned i = 0; i < vm->nr_ranges; i++) {
+		err = uffd_open(vm, &vm->ranges[i]);
+		if (err)
+			return err;
+	}
+	for (unsigned i = 0; i < vm->nr_servicers; i++) {
+		struct servicer *s = &vm->servicers[i];
+
+		s->vm = vm;
+		s->id = i;
+		s->stop_fd = -1;
+		s->range = &vm->ranges[vm->nr_ranges == 1 ? 0 : i];
+		s->cache = lab_pool_cache(vm->pool, i);
+		s->cpu = vm->cfg.pin ? cpu_for_index(i) : -1;
+	}
+	return 0;
+}
+
+static int setup_pool(struct vm *vm)
+{
+	bool pressure = vm->cfg.pool_bytes < vm->cfg.mem_bytes;
+	struct lab_pool_config pc = {
+		.frames = vm->cfg.pool_bytes / PAGE_SIZE,
+		.caches = vm->nr_vcpus,
+		/* Frames of copy and zeropage installs are never written (they
+		 * stand for the kernel's page); only reclaim dirties frames. */
+		.zeroer = pressure,
+		/* A moved frame must be present to be moved. */
+		.populate = vm->cfg.install == INSTALL_MOVE,
+	};
+	int err = lab_pool_create(&pc, &vm->pool);
+
+	if (err) {
+		pr_err("creating a pool of %zu frames: %s", pc.frames, strerror(-err));
+		return err;
+	}
+	/* A pool as large as guest RAM never needs reclaim, so it keeps no
+	 * reserve: every guest page must get its frame. */
+	if (!pressure)
+		err = lab_pool_set_watermarks(vm->pool, 0, 0, 0);
+	return err;
+}
+
+static int setup(struct vm *vm)
+{
+	int err;
+
+	err = kvm_init(vm);
+	if (err)
+		return err;
+	err = memory_init(vm);
+	if (err)
+		return err;
+	err = loader_load_elf(vm, vm->cfg.image);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		err = cpu_create(vm, &vm->vcpus[i], i);
+		if (err)
+			return err;
+		vm->vcpus[i].cpu = vm->cfg.pin ? cpu_for_index(i) : -1;
+	}
+	err = cpu_tsc_khz(&vm->vcpus[0], &vm->tsc_khz);
+	if (err)
+		return err;
+	if (vm->cfg.paging == PAGING_UFFD) {
+		err = setup_pool(vm);
+		if (!err)
+			err = guest_pages_init(vm);
+		if (!err)
+			err = setup_uffd(vm);
+		if (err)
+			return err;
+	}
+	err = boot_setup_memory(vm);
+	for (unsigned i = 0; !err && i < vm->nr_vcpus; i++)
+		err = boot_setup_vcpu(vm, &vm->vcpus[i]);
+	if (err)
+		return err;
+	if (vm->cfg.paging == PAGING_PREFAULT &&
+	    madvise(vm->ram, vm->ram_size, MADV_POPULATE_WRITE)) {
+		err = -errno;
+		pr_err("populating guest RAM (MADV_POPULATE_WRITE): %s", strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+static void teardown(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		cpu_destroy(&vm->vcpus[i]);
+	for (unsigned i = 0; i < vm->nr_ranges; i++)
+		uffd_close(&vm->ranges[i]);
+	guest_pages_exit(vm);
+	lab_pool_destroy(vm->pool);
+	memory_exit(vm);
+	kvm_exit(vm);
+	if (vm->done_fd >= 0)
+		close(vm->done_fd);
+	pthread_mutex_destroy(&vm->stop_lock);
+}
+
+/* Waits for the end: the guest, a signal, or the timeout. */
+static void wait_for_end(struct vm *vm, int sig_fd)
+{
+	uint64_t deadline = vm->cfg.timeout_ns ? vm->start_ns + vm->cfg.timeout_ns : 0;
+	struct pollfd pfd[2] = {
+		{ .fd = vm->done_fd, .events = POLLIN },
+		{ .fd = sig_fd, .events = POLLIN },
+	};
+
+	while (!vm_stopping(vm)) {
+		int timeout_ms = -1;
+
+		if (deadline) {
+			uint64_t now = now_ns();
+
+			if (now >= deadline) {
+				vm_stop(vm, STOP_TIMEOUT, EXIT_TIMEOUT, "timed out after %.3f s",
+					(double)vm->cfg.timeout_ns / 1e9);
+				break;
+			}
+			timeout_ms = (int)((deadline - now + 999999) / 1000000);
+		}
+		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR) {
+			vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
+				vm_stop(vm, STOP_SIGNAL, 128 + (int)si.ssi_signo,
+					"stopped by signal %s", strsignal((int)si.ssi_signo));
+		}
+	}
+}
+
+static void stop_threads(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		cpu_kick(&vm->vcpus[i]);
+	/* A vCPU may sit in a fault no one will serve now (a violation, a
+	 * stall): closing its userfaultfd releases it to the kernel. */
+	servicers_stop(vm);
+	if (vm->pool)
+		lab_pool_cancel_waiters(vm->pool);
+	for (unsigned i = 0; i < vm->nr_ranges; i++)
+		uffd_close(&vm->ranges[i]);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].thread_started) {
+			pthread_join(vm->vcpus[i].thread, NULL);
+			vm->vcpus[i].thread_started = false;
+		}
+	vm->end_ns = now_ns();
+}
+
+/* The allocator's and the ownership table's invariants after the run. */
+static int audit(struct vm *vm)
+{
+	char report[AUDIT_REPORT_LEN];
+
+	if (!vm->pool)
+		return 0;
+	if (lab_pool_audit(vm->pool, report, sizeof(report))) {
+		pr_err("allocator audit failed after the run:\n%s", report);
+		return -EUCLEAN;
+	}
+	if (guest_pages_audit(vm, report, sizeof(report))) {
+		pr_err("ownership table audit failed after the run:\n%s", report);
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
+static int exit_status(struct vm *vm)
+{
+	switch (vm->stop_reason) {
+	case STOP_GUEST_EXIT:
+		return vm->guest_status ? EXIT_GUEST_FAILED : EXIT_OK;
+	case STOP_NONE:
+		return EXIT_HOST_ERROR;
+	default:
+		return vm->guest_status;
+	}
+}
+
+int vm_run(const struct vm_config *cfg)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	sigset_t block;
+	int sig_fd = -1, status, err;
+
+	if (!vm) {
+		pr_err("out of memory");
+		return EXIT_HOST_ERROR;
+	}
+	vm->cfg = *cfg;
+	vm->nr_vcpus = cfg->nr_vcpus;
+	vm->kvm_fd = vm->vm_fd = -1;
+	for (unsigned i = 0; i < LAB_MAX_VCPUS; i++) {
+		vm->vcpus[i].fd = -1;
+		vm->ranges[i].fd = -1;
+		vm->servicers[i].stop_fd = -1;
+	}
+	util_quiet = cfg->quiet;
+	pthread_mutex_init(&vm->stop_lock, NULL);
+	vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	/* Signals: SIGINT and SIGTERM reach main() through a signalfd; every
+	 * thread inherits the mask, vCPU threads unblock their kick signal. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	sigdelset(&block, SIGUSR1);
+	sig_fd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (vm->done_fd < 0 || sig_fd < 0) {
+		pr_err("eventfd/signalfd: %s", strerror(errno));
+		status = EXIT_HOST_ERROR;
+		goto out;
+	}
+	err = setup(vm);
+	if (err) {
+		status = err == -ENOEXEC || err == -EFBIG || err == -EINVAL ? EXIT_BAD_INPUT
+									 : EXIT_HOST_ERROR;
+		goto out;
+	}
+	if (cfg->paging == PAGING_UFFD && (err = servicers_start(vm))) {
+		status = EXIT_HOST_ERROR;
+		goto out_stop;
+	}
+	vm->start_ns = now_ns();
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if ((err = cpu_start(&vm->vcpus[i]))) {
+			vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "starting vCPU %u: %s", i,
+				strerror(-err));
+			break;
+		}
+	wait_for_end(vm, sig_fd);
+out_stop:
+	stop_threads(vm);
+	status = exit_status(vm);
+	if (vm->stop_reason != STOP_GUEST_EXIT || vm->guest_status)
+		pr_err("%s", vm->stop_detail[0] ? vm->stop_detail : "the run failed");
+	if (audit(vm) && status == EXIT_OK)
+		status = EXIT_HOST_ERROR;
+	if (vm->stop_reason != STOP_HOST_ERROR || vm->start_ns) {
+		report_print_summary(vm, stdout);
+		if (cfg->report_path && report_write_json(vm, cfg->report_path) &&
+		    status == EXIT_OK)
+			status = EXIT_HOST_ERROR;
+	}
+out:
+	teardown(vm);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	free(vm);
+	return status;
+}
