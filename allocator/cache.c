@@ -183,8 +183,30 @@ void cache_drain_locked(struct lab_cache *c, uint32_t count)
 		COUNTER_ADD(c->stat.drains, 1);
 }
 
+bool lab_cache_drain_requested(const struct lab_cache *c)
+{
+	return atomic_load_explicit(&c->drain_requested, memory_order_relaxed);
+}
+
+/* The pool ran dry while other caches hold frames: ask their owners to
+ * give them back (they may be idle, so through the callback). */
+void pool_request_drains(struct lab_pool *pool, const struct lab_cache *except)
+{
+	if (!pool->drain_request)
+		return;
+	for (unsigned i = 0; i < pool->nr_caches; i++) {
+		struct lab_cache *c = &pool->caches[i];
+
+		if (c == except || !(nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty)) ||
+		    atomic_exchange_explicit(&c->drain_requested, true, memory_order_relaxed))
+			continue;
+		pool->drain_request(pool->drain_arg, i);
+	}
+}
+
 void lab_cache_drain(struct lab_cache *c)
 {
+	atomic_store_explicit(&c->drain_requested, false, memory_order_relaxed);
 	lab_spin_lock(&c->pool->lock);
 	cache_drain_locked(c, nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty));
 	lab_spin_unlock(&c->pool->lock);
@@ -259,6 +281,7 @@ lab_frame_t cache_alloc_slow(struct lab_cache *c, lab_gfp_t gfp, lab_owner_t own
 
 	if (f != LAB_FRAME_NONE || !(gfp & __LAB_GFP_WAIT))
 		goto out;
+	pool_request_drains(pool, c);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	pool_wait_begin(pool);
 	do {
@@ -266,8 +289,10 @@ lab_frame_t cache_alloc_slow(struct lab_cache *c, lab_gfp_t gfp, lab_owner_t own
 	} while (f == LAB_FRAME_NONE && pool_wait_once(pool));
 	pool_wait_end(pool, c, &start);
 out:
-	if (f == LAB_FRAME_NONE)
+	if (f == LAB_FRAME_NONE) {
 		COUNTER_ADD(c->stat.failures, 1);
+		pool_request_drains(pool, c);
+	}
 #if LAB_DEBUG >= 2
 	if (f != LAB_FRAME_NONE && (gfp & __LAB_GFP_ZERO)) {
 		const uint64_t *p = lab_frame_addr(pool, f);

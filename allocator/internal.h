@@ -96,6 +96,7 @@ struct lab_cache {
 	struct lab_pool *pool;
 	uint32_t batch;
 	_Atomic uint32_t high;
+	_Atomic bool drain_requested;
 	uint16_t id;
 	struct lab_cache_counters stat;
 } __attribute__((aligned(LAB_CACHELINE)));
@@ -147,6 +148,8 @@ struct lab_pool {
 
 	void (*reclaim_wake)(void *arg);
 	void *reclaim_arg;
+	void (*drain_request)(void *arg, unsigned cache_id);
+	void *drain_arg;
 	void (*report)(void *arg, const char *msg);
 	void *report_arg;
 	lab_counter_t reclaim_wakeups;
@@ -195,6 +198,7 @@ void mark_allocated(struct lab_pool *pool, lab_frame_t frame, unsigned order,
 lab_frame_t cache_alloc_slow(struct lab_cache *cache, lab_gfp_t gfp,
 			     lab_owner_t owner, uint32_t gfn);
 void cache_drain_locked(struct lab_cache *cache, uint32_t count);
+void pool_request_drains(struct lab_pool *pool, const struct lab_cache *except);
 
 /* zeroer.c */
 int zeroer_start(struct lab_pool *pool);

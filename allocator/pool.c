@@ -62,6 +62,8 @@ int lab_pool_create(const struct lab_pool_config *cfg, struct lab_pool **out)
 	pool->withheld_head = LAB_FRAME_NONE;
 	pool->reclaim_wake = cfg->reclaim_wake;
 	pool->reclaim_arg = cfg->reclaim_arg;
+	pool->drain_request = cfg->drain_request;
+	pool->drain_arg = cfg->drain_arg;
 	pool->report = cfg->report;
 	pool->report_arg = cfg->report_arg;
 	atomic_flag_clear(&pool->lock.flag);
@@ -246,6 +248,7 @@ lab_frame_t lab_alloc_pages(struct lab_pool *pool, unsigned order, lab_gfp_t gfp
 		lab_spin_lock(&pool->lock);
 		COUNTER_ADD(counters->stat.failures, 1);
 		lab_spin_unlock(&pool->lock);
+		pool_request_drains(pool, NULL);
 		return f;
 	}
 	if ((gfp & __LAB_GFP_ZERO) && !zeroed) {

@@ -68,20 +68,14 @@ static void violation(struct vm *vm, struct vcpu *v, struct uffd_range *r, uint6
 static lab_frame_t fault_frame(struct servicer *s, lab_owner_t owner, uint64_t gfn,
 			       uint64_t *stall_ns)
 {
-	struct vm *vm = s->vm;
 	lab_frame_t f = lab_alloc_page(s->cache, LAB_GFP_FAULT, owner, (uint32_t)gfn);
 	uint64_t t0;
 
 	*stall_ns = 0;
 	if (likely(f != LAB_FRAME_NONE))
 		return f;
-	if (vm->cfg.pool_bytes >= vm->cfg.mem_bytes) {
-		/* Without pressure this cannot happen: a frame leaked. */
-		vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
-			"out of frames at gfn %#llx with a pool as large as guest RAM",
-			(unsigned long long)gfn);
-		return LAB_FRAME_NONE;
-	}
+	/* Frames may sit in other servicers' caches (the allocator asked
+	 * them to drain) or wait for reclaim: either way, stall. */
 	t0 = now_ns();
 	f = lab_alloc_page(s->cache, LAB_GFP_FAULT | __LAB_GFP_WAIT, owner, (uint32_t)gfn);
 	*stall_ns = now_ns() - t0;
@@ -259,9 +253,10 @@ static void *servicer_thread(void *arg)
 	struct servicer *s = arg;
 	struct vm *vm = s->vm;
 	struct uffd_msg msgs[MSG_BATCH];
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = s->range->fd, .events = POLLIN },
 		{ .fd = s->stop_fd, .events = POLLIN },
+		{ .fd = s->drain_fd, .events = POLLIN },
 	};
 
 	if (s->cpu >= 0 && pin_self_to_cpu(s->cpu))
@@ -277,13 +272,21 @@ static void *servicer_thread(void *arg)
 					"read from userfaultfd: %s", strerror(errno));
 				break;
 			}
-			if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+			if (poll(pfd, 3, -1) < 0 && errno != EINTR) {
 				vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "poll: %s",
 					strerror(errno));
 				break;
 			}
 			if (pfd[1].revents)
 				break;
+			if (pfd[2].revents) {
+				uint64_t count;
+
+				if (read(s->drain_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+					pr_warn("servicer %u: drain eventfd: %s", s->id,
+						strerror(errno));
+				lab_cache_drain(s->cache);
+			}
 			continue;
 		}
 		uint64_t t_read = now_ns();
@@ -298,8 +301,22 @@ static void *servicer_thread(void *arg)
 			serve_fault(s, msgs[i].arg.pagefault.address,
 				    (pid_t)msgs[i].arg.pagefault.feat.ptid, t_read);
 		}
+		if (lab_cache_drain_requested(s->cache))
+			lab_cache_drain(s->cache);
 	}
 	return NULL;
+}
+
+/* The allocator's drain request (any thread): wake the cache's servicer.
+ * Caches and servicers share their index. */
+void servicer_drain_request(void *arg, unsigned cache_id)
+{
+	struct vm *vm = arg;
+	uint64_t one = 1;
+
+	if (cache_id < vm->nr_servicers && vm->servicers[cache_id].drain_fd >= 0 &&
+	    write(vm->servicers[cache_id].drain_fd, &one, sizeof(one)) < 0)
+		pr_warn("servicer %u: cannot request a drain: %s", cache_id, strerror(errno));
 }
 
 int servicers_start(struct vm *vm)
@@ -343,6 +360,8 @@ void servicers_stop(struct vm *vm)
 		}
 		if (s->stop_fd >= 0)
 			close(s->stop_fd);
-		s->stop_fd = -1;
+		if (s->drain_fd >= 0)
+			close(s->drain_fd);
+		s->stop_fd = s->drain_fd = -1;
 	}
 }

@@ -86,6 +86,9 @@ static int setup_uffd(struct vm *vm)
 		s->range = &vm->ranges[vm->nr_ranges == 1 ? 0 : i];
 		s->cache = lab_pool_cache(vm->pool, i);
 		s->cpu = vm->cfg.pin ? cpu_for_index(i) : -1;
+		s->drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (s->drain_fd < 0)
+			return -errno;
 	}
 	return 0;
 }
@@ -101,6 +104,8 @@ static int setup_pool(struct vm *vm)
 		.zeroer = pressure,
 		/* A moved frame must be present to be moved. */
 		.populate = vm->cfg.install == INSTALL_MOVE,
+		.drain_request = servicer_drain_request,
+		.drain_arg = vm,
 	};
 	int err = lab_pool_create(&pc, &vm->pool);
 
@@ -277,6 +282,7 @@ int vm_run(const struct vm_config *cfg)
 		vm->vcpus[i].fd = -1;
 		vm->ranges[i].fd = -1;
 		vm->servicers[i].stop_fd = -1;
+		vm->servicers[i].drain_fd = -1;
 	}
 	util_quiet = cfg->quiet;
 	pthread_mutex_init(&vm->stop_lock, NULL);

@@ -86,6 +86,7 @@ struct servicer {
 	struct lab_cache *cache;
 	int cpu;
 	int stop_fd;                  /* eventfd: readable when asked to stop */
+	int drain_fd;                 /* eventfd: the allocator wants our cache back */
 	pthread_t thread;
 	bool thread_started;
 	uint8_t *zero_src;            /* CFG_MAX_FAULT_AROUND zero pages: copy source */
@@ -258,6 +259,7 @@ int uffd_wake(int fd, void *addr, uint64_t len);
 
 /* servicer.c */
 int servicers_start(struct vm *vm);
+void servicer_drain_request(void *arg, unsigned cache_id);
 void servicers_stop(struct vm *vm);
 
 /* report.c */

@@ -60,6 +60,12 @@ struct lab_pool_config {
 	 * deficit appears. Any context; must not block. */
 	void (*reclaim_wake)(void *arg);
 	void *reclaim_arg;
+	/* Called when an allocation found the pool empty while another
+	 * cache, `cache_id`, holds frames: its owner should call
+	 * lab_cache_drain() soon (as Linux drains per-CPU lists). Any
+	 * context; must not block. */
+	void (*drain_request)(void *arg, unsigned cache_id);
+	void *drain_arg;
 	/* Receives reports of detected bugs (double free, foreign free, ...);
 	 * NULL prints them on stderr. */
 	void (*report)(void *arg, const char *msg);
@@ -137,6 +143,8 @@ int lab_free_pages(struct lab_pool *pool, lab_frame_t frame, unsigned order,
 
 /* Gives the cache's frames back to the buddy pool. Cache owner's context. */
 void lab_cache_drain(struct lab_cache *cache);
+/* Whether another cache's allocation asked this one to drain. */
+bool lab_cache_drain_requested(const struct lab_cache *cache);
 
 /* Re-records an allocated frame for another gfn (fault-around reuse). */
 int lab_frame_set_gfn(struct lab_pool *pool, lab_frame_t frame,
