@@ -233,6 +233,8 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 	}
 	uint64_t latency = now_ns() - t_read;
 
+	/* Installed without waking (see uffd.c): now let the vCPU go. */
+	uffd_wake(r->fd, gfn_to_hva(vm, w.first), (w.end - w.first) << PAGE_SHIFT);
 	if (!v)
 		return;
 	atomic_fetch_add_explicit(&v->stats.faults[kind], 1, memory_order_relaxed);

@@ -127,6 +127,11 @@ void uffd_close(struct uffd_range *range)
 }
 
 /*
+ * The install ioctls do not wake the faulting vCPU: the servicer takes its
+ * timestamp first and then calls uffd_wake(), so that the recorded latency
+ * ends with the install and never includes the woken vCPU's run (which
+ * preempts the servicer when both share a CPU).
+ *
  * The install ioctls may stop early with EAGAIN (the address space changed
  * under them); they report how far they got, and the rest is retried.
  */
@@ -138,6 +143,7 @@ int uffd_copy(int fd, void *dst, const void *src, uint64_t len, uint64_t *done)
 			.dst = (uint64_t)(uintptr_t)dst + *done,
 			.src = (uint64_t)(uintptr_t)src + *done,
 			.len = len - *done,
+			.mode = UFFDIO_COPY_MODE_DONTWAKE,
 		};
 
 		if (!ioctl(fd, UFFDIO_COPY, &c)) {
@@ -158,6 +164,7 @@ int uffd_zeropage(int fd, void *dst, uint64_t len, uint64_t *done)
 	while (*done < len) {
 		struct uffdio_zeropage z = {
 			.range = { .start = (uint64_t)(uintptr_t)dst + *done, .len = len - *done },
+			.mode = UFFDIO_ZEROPAGE_MODE_DONTWAKE,
 		};
 
 		if (!ioctl(fd, UFFDIO_ZEROPAGE, &z)) {
@@ -180,6 +187,7 @@ int uffd_move(int fd, void *dst, void *src, uint64_t len, uint64_t *done)
 			.dst = (uint64_t)(uintptr_t)dst + *done,
 			.src = (uint64_t)(uintptr_t)src + *done,
 			.len = len - *done,
+			.mode = UFFDIO_MOVE_MODE_DONTWAKE,
 		};
 
 		if (!ioctl(fd, UFFDIO_MOVE, &m)) {
