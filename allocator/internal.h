@@ -130,6 +130,7 @@ struct lab_pool {
 	size_t nr_withheld;
 	size_t deficit;                /* withheld still owed: frees pay it */
 	size_t wmark[3];               /* WMARK_MIN, WMARK_LOW, WMARK_HIGH */
+	size_t wmark_budget;           /* the budget the marks were set for */
 
 	/* Sleeping allocations. */
 	pthread_mutex_t wait_lock;
@@ -180,6 +181,7 @@ lab_frame_t buddy_take_dirty(struct lab_pool *pool, unsigned max_order,
 size_t wmark_allowance(struct lab_pool *pool, lab_gfp_t gfp, size_t want,
 		       bool *reserve_used);
 void wmark_defaults(struct lab_pool *pool);
+void wmark_scale(struct lab_pool *pool);
 void wmark_check_low(struct lab_pool *pool);
 void pool_return_frames_locked(struct lab_pool *pool, lab_frame_t frame,
 			       unsigned order, bool zeroed);

@@ -36,6 +36,19 @@ void wmark_defaults(struct lab_pool *pool)
 	pool->wmark[WMARK_MIN] = min;
 	pool->wmark[WMARK_LOW] = min + min / 4;
 	pool->wmark[WMARK_HIGH] = min + min / 2;
+	pool->wmark_budget = pool->budget;
+}
+
+/* The marks follow the budget, keeping their proportions to it. */
+void wmark_scale(struct lab_pool *pool)
+{
+	size_t old = pool->wmark_budget;
+
+	if (!old || old == pool->budget)
+		return;
+	for (int i = WMARK_MIN; i <= WMARK_HIGH; i++)
+		pool->wmark[i] = (size_t)((unsigned __int128)pool->wmark[i] * pool->budget / old);
+	pool->wmark_budget = pool->budget;
 }
 
 int lab_pool_set_watermarks(struct lab_pool *pool, size_t min, size_t low, size_t high)
@@ -46,6 +59,7 @@ int lab_pool_set_watermarks(struct lab_pool *pool, size_t min, size_t low, size_
 	pool->wmark[WMARK_MIN] = min;
 	pool->wmark[WMARK_LOW] = low;
 	pool->wmark[WMARK_HIGH] = high;
+	pool->wmark_budget = pool->budget;
 	lab_spin_unlock(&pool->lock);
 	return 0;
 }
@@ -102,8 +116,13 @@ static void withhold(struct lab_pool *pool, lab_frame_t f)
 	pool->nr_withheld++;
 }
 
-/* Frames coming back from use: they pay the budget's deficit first, the
- * rest go to the buddy pool. Pool lock held. */
+/*
+ * Frames coming back from use. While a deficit is owed they pay it, except
+ * that free frames are first kept up to the high watermark: faults go on
+ * being served from the reserve while reclaim brings usage down to the
+ * budget, instead of every fault stalling until the debt is paid.
+ * Pool lock held.
+ */
 void pool_return_frames_locked(struct lab_pool *pool, lab_frame_t frame,
 			       unsigned order, bool zeroed)
 {
@@ -114,7 +133,8 @@ void pool_return_frames_locked(struct lab_pool *pool, lab_frame_t frame,
 		return;
 	}
 	for (size_t i = 0; i < size; i++) {
-		if (pool->deficit) {
+		if (pool->deficit && atomic_load_explicit(&pool->nr_free, memory_order_relaxed) >=
+				     pool->wmark[WMARK_HIGH]) {
 			withhold(pool, frame + (lab_frame_t)i);
 			pool->deficit--;
 		} else {
@@ -131,11 +151,14 @@ int lab_pool_set_budget(struct lab_pool *pool, size_t budget)
 	size_t target = pool->frames - budget;    /* withheld + deficit */
 
 	pool->budget = budget;
+	wmark_scale(pool);
 	if (target >= pool->nr_withheld) {
 		size_t owed = target - pool->nr_withheld;
 
-		/* Take what the buddy pool can give now; the rest is owed. */
-		while (owed) {
+		/* Take what the buddy pool can spare above the high watermark
+		 * now; the rest is owed, paid by frames coming back. */
+		while (owed && atomic_load_explicit(&pool->nr_free, memory_order_relaxed) >
+			       pool->wmark[WMARK_HIGH]) {
 			lab_frame_t f = buddy_take(pool, 0, false);
 
 			if (f == LAB_FRAME_NONE)
@@ -157,7 +180,6 @@ int lab_pool_set_budget(struct lab_pool *pool, size_t budget)
 			buddy_put(pool, f, 0, false);
 		}
 	}
-	wmark_defaults(pool);
 	wmark_check_low(pool);
 	lab_spin_unlock(&pool->lock);
 	pool_wake_waiters(pool);

@@ -19,6 +19,9 @@
 enum paging_mode { PAGING_UFFD, PAGING_KERNEL, PAGING_PREFAULT };
 enum ownership_mode { OWN_FIRST_TOUCH, OWN_PARTITIONED, OWN_STRICT };
 enum install_mode { INSTALL_COPY, INSTALL_ZEROPAGE, INSTALL_MOVE };
+enum swap_kind { SWAP_FILE, SWAP_MEMORY };
+
+#define CFG_DEFAULT_SAMPLE_MS 100u
 
 struct vm_config {
 	const char *image;
@@ -35,11 +38,22 @@ struct vm_config {
 	uint64_t timeout_ns;             /* 0: none */
 	bool quiet;
 	char guest_args[LAB_ARGS_MAX];
+
+	/* Memory pressure. */
+	enum swap_kind swap;
+	const char *swap_dir;            /* SWAP_FILE: where; NULL: $TMPDIR or /tmp */
+	int reclaim_policy;              /* enum reclaim_policy */
+	uint64_t quota_bytes[LAB_MAX_VCPUS];  /* 0: no quota */
+	const char *scenario_path;
+	const char *control_path;
+	uint64_t sample_ns;
+	uint64_t inject_swap_write_error;     /* fail the Nth swap write */
 };
 
 const char *paging_mode_name(enum paging_mode m);
 const char *ownership_mode_name(enum ownership_mode m);
 const char *install_mode_name(enum install_mode m);
+const char *reclaim_policy_name(int policy);
 
 /*
  * Parses `run` arguments (argv[0] is "run"). Returns 0, 1 when --help was

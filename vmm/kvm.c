@@ -99,10 +99,12 @@ void kvm_exit(struct vm *vm)
 	vm->vm_fd = vm->kvm_fd = -1;
 }
 
-int kvm_set_memslot(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *hva)
+int kvm_set_memslot(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *hva,
+		    uint32_t flags)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = slot,
+		.flags = flags,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uint64_t)(uintptr_t)hva,
@@ -113,6 +115,20 @@ int kvm_set_memslot(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t size, v
 
 		pr_err("KVM_SET_USER_MEMORY_REGION slot %u [%#llx, +%#llx): %s", slot,
 		       (unsigned long long)gpa, (unsigned long long)size, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+/* The pages of `slot` written since the last call (and clears them). */
+int kvm_get_dirty_log(struct vm *vm, unsigned slot, uint64_t *bitmap)
+{
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+	if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log)) {
+		int err = -errno;
+
+		pr_err("KVM_GET_DIRTY_LOG slot %u: %s", slot, strerror(errno));
 		return err;
 	}
 	return 0;

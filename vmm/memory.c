@@ -17,7 +17,7 @@
 #include "util.h"
 #include "vm.h"
 
-enum { SLOT_SYS, SLOT_RAM };
+enum { SLOT_SYS, SLOT_RAM = MEMSLOT_RAM };
 
 static void *map_region(uint64_t size)
 {
@@ -51,9 +51,13 @@ int memory_init(struct vm *vm)
 	 * the same work (and a reclaimed page is one page). */
 	if (madvise(vm->ram, vm->ram_size, MADV_NOHUGEPAGE))
 		pr_warn("madvise(MADV_NOHUGEPAGE) on guest RAM: %s", strerror(errno));
-	err = kvm_set_memslot(vm, SLOT_SYS, 0, LAB_GPA_SYS_END, vm->sys);
+	err = kvm_set_memslot(vm, SLOT_SYS, 0, LAB_GPA_SYS_END, vm->sys, 0);
 	if (!err)
-		err = kvm_set_memslot(vm, SLOT_RAM, LAB_GPA_RAM_BASE, vm->ram_size, vm->ram);
+		/* The CLOCK policy reads "written since" from KVM's dirty log. */
+		err = kvm_set_memslot(vm, SLOT_RAM, LAB_GPA_RAM_BASE, vm->ram_size, vm->ram,
+				      vm->cfg.paging == PAGING_UFFD &&
+				      vm->cfg.reclaim_policy == RECLAIM_CLOCK
+				      ? KVM_MEM_LOG_DIRTY_PAGES : 0);
 	return err;
 }
 

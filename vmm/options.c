@@ -13,6 +13,8 @@
 static const char *const paging_names[] = { "uffd", "kernel", "prefault" };
 static const char *const ownership_names[] = { "first-touch", "partitioned", "strict" };
 static const char *const install_names[] = { "copy", "zeropage", "move" };
+static const char *const reclaim_names[] = { "fifo", "clock" };
+static const char *const swap_names[] = { "file", "memory" };
 
 const char *paging_mode_name(enum paging_mode m)
 {
@@ -27,6 +29,11 @@ const char *ownership_mode_name(enum ownership_mode m)
 const char *install_mode_name(enum install_mode m)
 {
 	return install_names[m];
+}
+
+const char *reclaim_policy_name(int policy)
+{
+	return reclaim_names[policy];
 }
 
 void config_usage_run(FILE *out)
@@ -50,6 +57,18 @@ void config_usage_run(FILE *out)
 "  --no-record            the guest does not time each first touch\n"
 "  --report FILE.json     write the run's figures as JSON\n"
 "  --timeout SECONDS      stop the guest after this long (exit status 6)\n"
+"\n"
+"Memory pressure (a pool smaller than --mem is served by reclaim):\n"
+"  --reclaim POLICY       victims by fifo (default) or clock (KVM dirty log)\n"
+"  --swap KIND            file (default) or memory\n"
+"  --swap-dir DIR         directory of the (unlinked) swap file (default $TMPDIR or /tmp)\n"
+"  --quota VCPU=SIZE      frames vCPU VCPU may own; over it, it reclaims its own\n"
+"                         pages first (repeatable)\n"
+"  --scenario FILE        pressure over time (see guests/scenarios/*.scn)\n"
+"  --control SOCKET       accept `labyrinth ctl SOCKET ...` commands\n"
+"  --sample-ms N          time series sample period (default 100; 0: off)\n"
+"  --inject swap-write-error=N   fail the Nth swap write (tests the error path)\n"
+"\n"
 "  --quiet                print only the summary table\n"
 "  -h, --help             this text\n"
 "\n"
@@ -120,6 +139,8 @@ static int guest_args(struct vm_config *cfg, int argc, char **argv, int first)
 enum {
 	OPT_MEM = 0x100, OPT_VCPUS, OPT_POOL, OPT_PAGING, OPT_OWNERSHIP, OPT_FAULT_AROUND,
 	OPT_INSTALL, OPT_PIN, OPT_NO_PIN, OPT_NO_RECORD, OPT_REPORT, OPT_TIMEOUT, OPT_QUIET,
+	OPT_RECLAIM, OPT_SWAP, OPT_SWAP_DIR, OPT_QUOTA, OPT_SCENARIO, OPT_CONTROL, OPT_SAMPLE_MS,
+	OPT_INJECT,
 };
 
 static const struct option run_options[] = {
@@ -136,6 +157,14 @@ static const struct option run_options[] = {
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "reclaim", required_argument, NULL, OPT_RECLAIM },
+	{ "swap", required_argument, NULL, OPT_SWAP },
+	{ "swap-dir", required_argument, NULL, OPT_SWAP_DIR },
+	{ "quota", required_argument, NULL, OPT_QUOTA },
+	{ "scenario", required_argument, NULL, OPT_SCENARIO },
+	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "sample-ms", required_argument, NULL, OPT_SAMPLE_MS },
+	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -151,6 +180,44 @@ static void config_defaults(struct vm_config *cfg)
 	cfg->fault_around = 16;
 	cfg->pin = true;
 	cfg->record_touches = true;
+	cfg->sample_ns = CFG_DEFAULT_SAMPLE_MS * 1000000ull;
+}
+
+static int quota_arg(struct vm_config *cfg, const char *value)
+{
+	const char *eq = strchr(value, '=');
+	char vcpu[16];
+	uint64_t id, bytes;
+
+	if (!eq || eq == value || (size_t)(eq - value) >= sizeof(vcpu)) {
+		pr_err("--quota '%s': expected VCPU=SIZE, e.g. --quota 1=16M", value);
+		return -EINVAL;
+	}
+	memcpy(vcpu, value, (size_t)(eq - value));
+	vcpu[eq - value] = '\0';
+	if (parse_uint(vcpu, 0, LAB_MAX_VCPUS - 1, &id)) {
+		pr_err("--quota '%s': '%s' is not a vCPU number (0..%u)", value, vcpu,
+		       LAB_MAX_VCPUS - 1);
+		return -EINVAL;
+	}
+	if (parse_size(eq + 1, &bytes) || bytes < 16 * 4096 || bytes % 4096) {
+		pr_err("--quota '%s': expected a size of at least 64K, a multiple of 4K", value);
+		return -EINVAL;
+	}
+	cfg->quota_bytes[id] = bytes;
+	return 0;
+}
+
+static int inject_arg(struct vm_config *cfg, const char *value)
+{
+	static const char key[] = "swap-write-error=";
+
+	if (strncmp(value, key, sizeof(key) - 1) ||
+	    parse_uint(value + sizeof(key) - 1, 1, UINT64_MAX, &cfg->inject_swap_write_error)) {
+		pr_err("--inject '%s': expected swap-write-error=N (N >= 1)", value);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int config_check(struct vm_config *cfg, bool pool_given)
@@ -183,10 +250,26 @@ static int config_check(struct vm_config *cfg, bool pool_given)
 		       cfg->nr_vcpus, format_size(cfg->mem_bytes, a, sizeof(a)), cfg->nr_vcpus);
 		return -EINVAL;
 	}
+	for (unsigned i = 0; i < LAB_MAX_VCPUS; i++)
+		if (cfg->quota_bytes[i] && i >= cfg->nr_vcpus) {
+			pr_err("--quota %u=...: there is no vCPU %u (--vcpus %u)", i, i, cfg->nr_vcpus);
+			return -EINVAL;
+		}
+	bool pressure_opts = cfg->scenario_path || cfg->control_path;
+
+	for (unsigned i = 0; i < LAB_MAX_VCPUS; i++)
+		pressure_opts |= cfg->quota_bytes[i] != 0;
 	if (cfg->paging != PAGING_UFFD &&
-	    (cfg->ownership != OWN_FIRST_TOUCH || cfg->pool_bytes != cfg->mem_bytes)) {
-		pr_err("--paging %s: the kernel serves the faults, so --ownership and --pool "
-		       "do not apply", paging_mode_name(cfg->paging));
+	    (cfg->ownership != OWN_FIRST_TOUCH || cfg->pool_bytes != cfg->mem_bytes ||
+	     pressure_opts)) {
+		pr_err("--paging %s: the kernel serves the faults, so --ownership, --pool, "
+		       "--quota, --scenario and --control do not apply",
+		       paging_mode_name(cfg->paging));
+		return -EINVAL;
+	}
+	if (cfg->swap == SWAP_MEMORY && cfg->swap_dir) {
+		pr_err("--swap memory and --swap-dir %s: a memory swap store has no directory",
+		       cfg->swap_dir);
 		return -EINVAL;
 	}
 	return 0;
@@ -278,6 +361,50 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_QUIET:
 			cfg->quiet = true;
+			break;
+		case OPT_RECLAIM:
+			if (pick("--reclaim", optarg, reclaim_names, ARRAY_SIZE(reclaim_names), &choice))
+				return -EINVAL;
+			cfg->reclaim_policy = choice;
+			break;
+		case OPT_SWAP:
+			if (pick("--swap", optarg, swap_names, ARRAY_SIZE(swap_names), &choice))
+				return -EINVAL;
+			cfg->swap = (enum swap_kind)choice;
+			break;
+		case OPT_SWAP_DIR:
+			if (!*optarg) {
+				pr_err("--swap-dir: expected a directory");
+				return -EINVAL;
+			}
+			cfg->swap_dir = optarg;
+			break;
+		case OPT_QUOTA:
+			if (quota_arg(cfg, optarg))
+				return -EINVAL;
+			break;
+		case OPT_SCENARIO:
+			cfg->scenario_path = optarg;
+			break;
+		case OPT_CONTROL:
+			if (!*optarg || strlen(optarg) >= 100) {
+				pr_err("--control '%s': expected a socket path shorter than 100 bytes",
+				       optarg);
+				return -EINVAL;
+			}
+			cfg->control_path = optarg;
+			break;
+		case OPT_SAMPLE_MS:
+			if (parse_uint(optarg, 0, 3600000, &v)) {
+				pr_err("--sample-ms '%s': expected milliseconds from 0 to 3600000",
+				       optarg);
+				return -EINVAL;
+			}
+			cfg->sample_ns = v * 1000000ull;
+			break;
+		case OPT_INJECT:
+			if (inject_arg(cfg, optarg))
+				return -EINVAL;
 			break;
 		case 'h':
 			config_usage_run(stdout);

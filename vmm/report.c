@@ -24,6 +24,10 @@ struct report {
 	uint64_t faults_total, first_touch, refault, reserve, stalls;
 	uint64_t violations;
 	struct {
+		uint64_t scans, steals, zero_pages, swap_out, swap_in, wakeups, rounds, busy_ns;
+		uint64_t quota_steals, stall_ns;
+	} reclaim;
+	struct {
 		uint64_t swap_in, swap_out, major_fault, minor_fault, unused, available, actual,
 			rss, usable, guest_rss, pool_rss;
 	} mem;
@@ -97,6 +101,24 @@ static void gather(struct vm *vm, struct report *r)
 		r->violations += vr->violations;
 	}
 	r->faults_total = r->first_touch + r->refault;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		r->reclaim.stall_ns += r->vcpu[i].stall_ns;
+		r->reclaim.quota_steals += atomic_load(&vm->vcpus[i].stats.quota_steals);
+	}
+	if (vm->reclaim) {
+		struct reclaim_stats *rs = &vm->reclaim->stats;
+
+		r->reclaim.scans = atomic_load(&rs->scans);
+		r->reclaim.steals = atomic_load(&rs->steals);
+		r->reclaim.zero_pages = atomic_load(&rs->zero_pages);
+		r->reclaim.swap_out = atomic_load(&rs->swap_out);
+		r->reclaim.swap_in = atomic_load(&rs->swap_in);
+		r->reclaim.wakeups = atomic_load(&rs->wakeups);
+		r->reclaim.rounds = atomic_load(&rs->rounds);
+		r->reclaim.busy_ns = atomic_load(&rs->busy_ns);
+		r->mem.swap_out = r->reclaim.swap_out * (PAGE_SIZE / KIB);
+		r->mem.swap_in = r->reclaim.swap_in * (PAGE_SIZE / KIB);
+	}
 	if (end > start && vm->tsc_khz)
 		r->touch_ns = (uint64_t)((double)(end - start) * 1e6 / (double)vm->tsc_khz);
 
@@ -186,6 +208,14 @@ void report_print_summary(struct vm *vm, FILE *out)
 	fprintf(out, "faults: %" PRIu64 " (first touch %" PRIu64 ", refault %" PRIu64
 		", from reserve %" PRIu64 ", stalled %" PRIu64 "); ownership violations %" PRIu64 "\n",
 		r.faults_total, r.first_touch, r.refault, r.reserve, r.stalls, r.violations);
+	if (vm->reclaim)
+		fprintf(out, "reclaim (%s): scanned %" PRIu64 ", stolen %" PRIu64 " (%" PRIu64
+			" all zero, not stored), swapped out %" PRIu64 ", in %" PRIu64
+			", busy %.1f ms; stalls %.1f ms; quota steals %" PRIu64 "\n",
+			reclaim_policy_name(vm->reclaim->policy), r.reclaim.scans, r.reclaim.steals,
+			r.reclaim.zero_pages, r.reclaim.swap_out, r.reclaim.swap_in,
+			(double)r.reclaim.busy_ns / 1e6, (double)r.reclaim.stall_ns / 1e6,
+			r.reclaim.quota_steals);
 	fprintf(out, "memory KiB: rss %" PRIu64 " (guest RAM %" PRIu64 ", pool %" PRIu64
 		"), actual %" PRIu64 ", usable %" PRIu64 ", unused %" PRIu64 ", swap_in %" PRIu64
 		", swap_out %" PRIu64 "\n", r.mem.rss, r.mem.guest_rss, r.mem.pool_rss, r.mem.actual,
@@ -259,7 +289,8 @@ int report_write_json(struct vm *vm, const char *path)
 		" s:{s:I, s:I, s:I, s:I, s:I},"
 		" s:o,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-		" s:{s:I, s:o}}",
+		" s:{s:I, s:o},"
+		" s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		"config", "mem_bytes", (json_int_t)c->mem_bytes, "pool_bytes",
 		(json_int_t)c->pool_bytes, "vcpus", (json_int_t)vm->nr_vcpus, "paging",
 		paging_mode_name(c->paging), "ownership", ownership_mode_name(c->ownership),
@@ -284,7 +315,14 @@ int report_write_json(struct vm *vm, const char *path)
 					 (json_int_t)vm->first_violation.gpa, "vcpu",
 					 (json_int_t)vm->first_violation.vcpu, "owner",
 					 (json_int_t)vm->first_violation.owner)
-			     : json_null());
+			     : json_null(),
+		"reclaim", "policy", vm->reclaim ? reclaim_policy_name(vm->reclaim->policy) : "none",
+		"pgscan", (json_int_t)r.reclaim.scans, "pgsteal", (json_int_t)r.reclaim.steals,
+		"zero_pages", (json_int_t)r.reclaim.zero_pages, "swap_out_pages",
+		(json_int_t)r.reclaim.swap_out, "swap_in_pages", (json_int_t)r.reclaim.swap_in,
+		"wakeups", (json_int_t)r.reclaim.wakeups, "busy_ns", (json_int_t)r.reclaim.busy_ns,
+		"stalls", (json_int_t)r.stalls, "stall_ns", (json_int_t)r.reclaim.stall_ns,
+		"quota_steals", (json_int_t)r.reclaim.quota_steals);
 	if (!root) {
 		pr_err("--report %s: building the JSON report failed", path);
 		return -ENOMEM;

@@ -44,6 +44,8 @@ struct window {
 	uint64_t first, end;                 /* gfns [first, end) */
 	lab_owner_t owner;
 	lab_frame_t frame[WINDOW_MAX];       /* NONE: not ours to install */
+	uint32_t old[WINDOW_MAX];            /* entry before the claim */
+	bool content[WINDOW_MAX];            /* restored from swap, in bounce */
 };
 
 static void violation(struct vm *vm, struct vcpu *v, struct uffd_range *r, uint64_t gfn)
@@ -64,7 +66,8 @@ static void violation(struct vm *vm, struct vcpu *v, struct uffd_range *r, uint6
 }
 
 /* A frame for the faulting page. Below the reserve the vCPU stalls until
- * reclaim gives frames back; that wait is counted and timed. */
+ * reclaim (or other caches draining) gives frames back; that wait is
+ * counted and timed. */
 static lab_frame_t fault_frame(struct servicer *s, lab_owner_t owner, uint64_t gfn,
 			       uint64_t *stall_ns)
 {
@@ -74,18 +77,36 @@ static lab_frame_t fault_frame(struct servicer *s, lab_owner_t owner, uint64_t g
 	*stall_ns = 0;
 	if (likely(f != LAB_FRAME_NONE))
 		return f;
-	/* Frames may sit in other servicers' caches (the allocator asked
-	 * them to drain) or wait for reclaim: either way, stall. */
 	t0 = now_ns();
 	f = lab_alloc_page(s->cache, LAB_GFP_FAULT | __LAB_GFP_WAIT, owner, (uint32_t)gfn);
 	*stall_ns = now_ns() - t0;
 	return f;
 }
 
-/* Installs [g, g + n) of the window. Pages the kernel already has (EEXIST)
- * lose their frame: it goes back to the pool. */
+static uint8_t *content_of(struct servicer *s, struct window *w, uint64_t g)
+{
+	if (s->vm->cfg.install == INSTALL_MOVE)
+		return lab_frame_addr(s->vm->pool, w->frame[g - w->first]);
+	return s->bounce + (g - w->first) * PAGE_SIZE;
+}
+
+/* Gives up the claimed pages of a window from `from` on: frames back,
+ * entries as they were. */
+static void release_window(struct servicer *s, struct window *w, uint64_t from)
+{
+	for (uint64_t g = from; g < w->end; g++) {
+		if (w->frame[g - w->first] == LAB_FRAME_NONE)
+			continue;
+		lab_free_page(s->cache, w->frame[g - w->first], w->owner, LAB_FREE_CLEAN);
+		w->frame[g - w->first] = LAB_FRAME_NONE;
+		guest_pages_set(s->vm, g, w->old[g - w->first]);
+	}
+}
+
+/* Installs [g, g + n) of the window, all zero or all restored contents.
+ * A page the kernel already has (EEXIST) loses its frame to the pool. */
 static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_t n,
-		       bool from_frames, uint64_t *installed)
+		       bool content, uint64_t *installed)
 {
 	struct vm *vm = s->vm;
 	int fd = s->range->fd;
@@ -99,48 +120,90 @@ static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_
 			uint64_t moved;
 
 			/* The source must be present: a frame moved out earlier
-			 * left a hole that a write fills with a zero page. */
-			if (!from_frames)
+			 * left a hole, which this write fills with a zero page. */
+			if (!content)
 				*(volatile uint8_t *)src = 0;
 			err = uffd_move(fd, dst + i * PAGE_SIZE, src, PAGE_SIZE, &moved);
 			done += moved;
 		}
-	} else if (from_frames) {
-		/* One page with contents of its own (a refault). */
-		err = uffd_copy(fd, dst, lab_frame_addr(vm->pool, w->frame[g - w->first]),
-				PAGE_SIZE, &done);
+	} else if (content) {
+		err = uffd_copy(fd, dst, content_of(s, w, g), n * PAGE_SIZE, &done);
 	} else if (vm->cfg.install == INSTALL_ZEROPAGE) {
 		err = uffd_zeropage(fd, dst, n * PAGE_SIZE, &done);
 	} else {
 		err = uffd_copy(fd, dst, zero_source, n * PAGE_SIZE, &done);
 	}
 	done /= PAGE_SIZE;
-	for (uint64_t i = 0; i < done; i++)
+	for (uint64_t i = 0; i < done; i++) {
 		guest_pages_set(vm, g + i, gp_of_frame(w->frame[g + i - w->first]));
+		reclaim_note_installed(vm, g + i);
+	}
 	*installed += done;
 	if (!err)
 		return 0;
+	uint64_t at = g + done;
+
 	if (err != -EEXIST) {
 		vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "installing gpa %#llx: %s",
-			(unsigned long long)(LAB_GPA_RAM_BASE + ((g + done) << PAGE_SHIFT)),
-			strerror(-err));
-		for (uint64_t i = done; i < n; i++) {
-			lab_free_page(s->cache, w->frame[g + i - w->first], w->owner,
-				      LAB_FREE_CLEAN);
-			guest_pages_set(vm, g + i, GP_EMPTY);
-		}
+			(unsigned long long)(LAB_GPA_RAM_BASE + (at << PAGE_SHIFT)), strerror(-err));
+		/* Pages up to `at` are in; give up the rest of the window. */
+		release_window(s, w, at);
 		return err;
 	}
-	/* Someone else put a page at g + done: ours goes back. Retry the rest. */
-	uint64_t at = g + done;
-	lab_frame_t loser = w->frame[at - w->first];
-
+	/* Someone else put a page at `at`: ours goes back. Retry the rest. */
 	atomic_fetch_add(&s->eexist, 1);
-	lab_free_page(s->cache, loser, w->owner, LAB_FREE_CLEAN);
+	lab_free_page(s->cache, w->frame[at - w->first], w->owner, LAB_FREE_CLEAN);
 	w->frame[at - w->first] = LAB_FRAME_NONE;
 	guest_pages_set(vm, at, GP_FOREIGN);
 	if (at + 1 < g + n)
-		return install_run(s, w, at + 1, g + n - at - 1, from_frames, installed);
+		return install_run(s, w, at + 1, g + n - at - 1, content, installed);
+	return 0;
+}
+
+/* Over its quota, a vCPU first reclaims its own pages. Returns whether
+ * the window may have neighbours. */
+static bool enforce_quota(struct servicer *s, lab_owner_t owner, uint64_t window)
+{
+	struct vm *vm = s->vm;
+	uint64_t quota, frames;
+
+	if (owner >= vm->nr_vcpus)
+		return true;
+	quota = atomic_load_explicit(&vm->quota_frames[owner], memory_order_relaxed);
+	if (!quota)
+		return true;
+	frames = atomic_load_explicit(&vm->vcpus[owner].stats.frames, memory_order_relaxed);
+	if (frames + window <= quota)
+		return true;
+	if (vm->reclaim && frames + 1 > quota)
+		reclaim_owned(vm, &s->ectx, owner, (unsigned)(frames + 1 - quota));
+	return false;
+}
+
+/* Restores the swapped pages of the window into their buffers. */
+static int restore_contents(struct servicer *s, struct window *w)
+{
+	struct vm *vm = s->vm;
+
+	for (uint64_t g = w->first; g < w->end; g++) {
+		uint32_t old = w->old[g - w->first];
+		int err;
+
+		if (w->frame[g - w->first] == LAB_FRAME_NONE || !gp_is_swapped(old) ||
+		    (old & ~GP_SWAP_BIT) == SWAP_ZERO_SLOT)
+			continue;
+		err = swap_read(&vm->swap, old & ~GP_SWAP_BIT, content_of(s, w, g));
+		if (err) {
+			vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
+				"swap: reading gpa %#llx back from %s: %s",
+				(unsigned long long)(LAB_GPA_RAM_BASE + (g << PAGE_SHIFT)),
+				vm->swap.where,
+				err == -EBADMSG ? "checksum mismatch: the stored page is corrupt"
+						: strerror(-err));
+			return err;
+		}
+		w->content[g - w->first] = true;
+	}
 	return 0;
 }
 
@@ -149,7 +212,7 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 	struct vm *vm = s->vm;
 	struct uffd_range *r = s->range;
 	uint64_t gfn = (addr - (uint64_t)(uintptr_t)vm->ram) >> PAGE_SHIFT;
-	uint64_t fa = vm->cfg.fault_around, installed = 0, stall_ns;
+	uint64_t fa = vm->cfg.fault_around, installed = 0, restored = 0, stall_ns;
 	struct vcpu *v = cpu_by_tid(vm, tid);
 	lab_owner_t owner = v ? (lab_owner_t)v->id : LAB_OWNER_VMM;
 	struct window w;
@@ -186,9 +249,11 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 		w.first = r->gfn_first;
 	if (w.end > r->gfn_end)
 		w.end = r->gfn_end;
-	for (uint64_t g = w.first; g < w.end; g++)
+	for (uint64_t g = w.first; g < w.end; g++) {
 		w.frame[g - w.first] = LAB_FRAME_NONE;
-
+		w.content[g - w.first] = false;
+	}
+	bool neighbours = fa > 1 && enforce_quota(s, owner, w.end - w.first);
 	lab_frame_t f = fault_frame(s, owner, gfn, &stall_ns);
 
 	if (f == LAB_FRAME_NONE) {
@@ -198,43 +263,64 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 	bool in_reserve = lab_pool_in_reserve(vm->pool);
 
 	w.frame[gfn - w.first] = f;
-	/* Neighbours: speculative, so never from the reserve. */
-	for (uint64_t g = w.first; g < w.end && fa > 1; g++) {
-		if (g == gfn || !guest_pages_claim_empty(vm, g))
+	w.old[gfn - w.first] = old;
+	/* Neighbours: speculative, so never from the reserve. Empty ones
+	 * always; swapped ones come along when this is a refault (swap
+	 * readahead: what went out together tends to come back together). */
+	for (uint64_t g = w.first; neighbours && g < w.end; g++) {
+		uint32_t o = GP_EMPTY;
+
+		if (g == gfn)
 			continue;
+		if (kind == FAULT_REFAULT ? !guest_pages_claim(vm, g, &o)
+					  : !guest_pages_claim_empty(vm, g))
+			continue;
+		w.old[g - w.first] = o;
 		w.frame[g - w.first] = lab_alloc_page(s->cache, LAB_GFP_NOWAIT |
 						      __LAB_GFP_EXCLUSIVE | __LAB_GFP_ZERO,
 						      owner, (uint32_t)g);
 		if (w.frame[g - w.first] == LAB_FRAME_NONE) {
-			guest_pages_set(vm, g, GP_EMPTY);
+			guest_pages_set(vm, g, o);
 			break;
 		}
 	}
-	/* Install runs of consecutive claimed pages. */
+	if (restore_contents(s, &w)) {
+		release_window(s, &w, w.first);
+		return;
+	}
+	/* Install runs of consecutive claimed pages of one kind. */
 	for (uint64_t g = w.first; g < w.end;) {
-		uint64_t n = 0;
+		uint64_t n = 1;
+		bool content = w.content[g - w.first];
 
 		if (w.frame[g - w.first] == LAB_FRAME_NONE) {
 			g++;
 			continue;
 		}
-		if (g == gfn && kind == FAULT_REFAULT) {
-			n = 1;
-			if (install_run(s, &w, g, 1, true, &installed))
-				return;
-		} else {
-			while (g + n < w.end && w.frame[g + n - w.first] != LAB_FRAME_NONE &&
-			       !(g + n == gfn && kind == FAULT_REFAULT))
-				n++;
-			if (install_run(s, &w, g, n, false, &installed))
-				return;
-		}
+		while (g + n < w.end && w.frame[g + n - w.first] != LAB_FRAME_NONE &&
+		       w.content[g + n - w.first] == content)
+			n++;
+		if (install_run(s, &w, g, n, content, &installed))
+			return;
 		g += n;
+	}
+	/* Restored pages are in the guest now: their slots are free. */
+	for (uint64_t g = w.first; g < w.end; g++) {
+		uint32_t o = w.old[g - w.first];
+
+		if (w.frame[g - w.first] != LAB_FRAME_NONE && gp_is_swapped(o)) {
+			if ((o & ~GP_SWAP_BIT) != SWAP_ZERO_SLOT)
+				swap_free(&vm->swap, o & ~GP_SWAP_BIT);
+			restored++;
+		}
 	}
 	uint64_t latency = now_ns() - t_read;
 
 	/* Installed without waking (see uffd.c): now let the vCPU go. */
 	uffd_wake(r->fd, gfn_to_hva(vm, w.first), (w.end - w.first) << PAGE_SHIFT);
+	if (restored && vm->reclaim)
+		atomic_fetch_add_explicit(&vm->reclaim->stats.swap_in, restored,
+					  memory_order_relaxed);
 	if (!v)
 		return;
 	atomic_fetch_add_explicit(&v->stats.faults[kind], 1, memory_order_relaxed);
@@ -338,6 +424,12 @@ int servicers_start(struct vm *vm)
 		s->stop_fd = eventfd(0, EFD_CLOEXEC);
 		if (s->stop_fd < 0)
 			return -errno;
+		s->bounce = mmap(NULL, WINDOW_MAX * PAGE_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (s->bounce == MAP_FAILED) {
+			s->bounce = NULL;
+			return -errno;
+		}
 		err = pthread_create(&s->thread, NULL, servicer_thread, s);
 		if (err) {
 			pr_err("servicer %u: pthread_create: %s", i, strerror(err));
@@ -365,5 +457,8 @@ void servicers_stop(struct vm *vm)
 		if (s->drain_fd >= 0)
 			close(s->drain_fd);
 		s->stop_fd = s->drain_fd = -1;
+		if (s->bounce)
+			munmap(s->bounce, WINDOW_MAX * PAGE_SIZE);
+		s->bounce = NULL;
 	}
 }

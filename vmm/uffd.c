@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -59,10 +60,34 @@ static const struct {
 } feature_names[] = {
 	{ UFFD_FEATURE_THREAD_ID, "UFFD_FEATURE_THREAD_ID (Linux 4.14)",
 	  "knowing which vCPU faulted" },
-	{ UFFD_FEATURE_MOVE, "UFFD_FEATURE_MOVE (Linux 6.8)", "--install move" },
+	{ UFFD_FEATURE_MOVE, "UFFD_FEATURE_MOVE (Linux 6.8)",
+	  "--install move, and reclaim (--pool smaller than --mem)" },
 };
 
-int uffd_open(struct vm *vm, struct uffd_range *range)
+struct uffd_range *uffd_range_of(struct vm *vm, uint64_t gfn)
+{
+	if (vm->nr_ranges == 1)
+		return &vm->ranges[0];
+	return &vm->ranges[gfn / (vm->ranges[0].gfn_end - vm->ranges[0].gfn_first)];
+}
+
+static int register_missing(int fd, void *start, uint64_t len, const char *what)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (uint64_t)(uintptr_t)start, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+
+	if (ioctl(fd, UFFDIO_REGISTER, &reg)) {
+		int err = -errno;
+
+		pr_err("UFFDIO_REGISTER of %s: %s", what, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+int uffd_open(struct vm *vm, struct uffd_range *range, unsigned evict_contexts)
 {
 	uint64_t have, want = UFFD_FEATURE_THREAD_ID;
 	struct uffdio_api api = { .api = UFFD_API };
@@ -71,7 +96,8 @@ int uffd_open(struct vm *vm, struct uffd_range *range)
 			       1ull << _UFFDIO_WAKE;
 	int fd, err;
 
-	if (vm->cfg.install == INSTALL_MOVE) {
+	/* Reclaim moves pages out with UFFDIO_MOVE too. */
+	if (vm->cfg.install == INSTALL_MOVE || vm->pressure) {
 		want |= UFFD_FEATURE_MOVE;
 		need_ioctls |= 1ull << _UFFDIO_MOVE;
 	}
@@ -112,6 +138,21 @@ int uffd_open(struct vm *vm, struct uffd_range *range)
 		err = -ENOTSUP;
 		goto err_close;
 	}
+	if (vm->pressure) {
+		range->staging_bytes = (uint64_t)evict_contexts * RECLAIM_BATCH * PAGE_SIZE;
+		range->staging = mmap(NULL, range->staging_bytes, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (range->staging == MAP_FAILED) {
+			range->staging = NULL;
+			err = -errno;
+			pr_err("mmap of the reclaim staging area: %s", strerror(errno));
+			goto err_close;
+		}
+		err = register_missing(fd, range->staging, range->staging_bytes,
+				       "the reclaim staging area");
+		if (err)
+			goto err_close;
+	}
 	range->fd = fd;
 	return 0;
 err_close:
@@ -124,6 +165,9 @@ void uffd_close(struct uffd_range *range)
 	if (range->fd >= 0)
 		close(range->fd);
 	range->fd = -1;
+	if (range->staging)
+		munmap(range->staging, range->staging_bytes);
+	range->staging = NULL;
 }
 
 /*

@@ -73,7 +73,8 @@ static int setup_uffd(struct vm *vm)
 		vm->nr_servicers = vm->nr_vcpus;
 	}
 	for (unsigned i = 0; i < vm->nr_ranges; i++) {
-		err = uffd_open(vm, &vm->ranges[i]);
+		/* Evicting contexts: every servicer, and the reclaimer. */
+		err = uffd_open(vm, &vm->ranges[i], vm->nr_servicers + 1);
 		if (err)
 			return err;
 	}
@@ -85,6 +86,7 @@ static int setup_uffd(struct vm *vm)
 		s->stop_fd = -1;
 		s->range = &vm->ranges[vm->nr_ranges == 1 ? 0 : i];
 		s->cache = lab_pool_cache(vm->pool, i);
+		s->ectx = (struct evict_ctx){ .index = i, .cache = s->cache };
 		s->cpu = vm->cfg.pin ? cpu_for_index(i) : -1;
 		s->drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (s->drain_fd < 0)
@@ -93,20 +95,30 @@ static int setup_uffd(struct vm *vm)
 	return 0;
 }
 
+/* Under pressure: min = budget / PRESSURE_MIN_DIVISOR (at least
+ * PRESSURE_MIN_FLOOR), low = 2 min, high = 3 min. Wider than Linux's
+ * default proportions, so that the reclaimer works in batches and a burst
+ * of fault-around windows does not reach the reserve. */
+#define PRESSURE_MIN_DIVISOR 64u
+#define PRESSURE_MIN_FLOOR   64u
+
 static int setup_pool(struct vm *vm)
 {
-	bool pressure = vm->cfg.pool_bytes < vm->cfg.mem_bytes;
 	struct lab_pool_config pc = {
 		.frames = vm->cfg.pool_bytes / PAGE_SIZE,
 		.caches = vm->nr_vcpus,
-		/* Frames of copy and zeropage installs are never written (they
-		 * stand for the kernel's page); only reclaim dirties frames. */
-		.zeroer = pressure,
+		/* Frames never hold guest data: a copy or zeropage install
+		 * fills the kernel's page, and a moved frame leaves a hole
+		 * behind. Freed frames are clean: no zeroer needed. */
+		.zeroer = false,
 		/* A moved frame must be present to be moved. */
 		.populate = vm->cfg.install == INSTALL_MOVE,
 		.drain_request = servicer_drain_request,
 		.drain_arg = vm,
+		.reclaim_wake = reclaim_wake,
+		.reclaim_arg = vm,
 	};
+	size_t min;
 	int err = lab_pool_create(&pc, &vm->pool);
 
 	if (err) {
@@ -115,9 +127,41 @@ static int setup_pool(struct vm *vm)
 	}
 	/* A pool as large as guest RAM never needs reclaim, so it keeps no
 	 * reserve: every guest page must get its frame. */
-	if (!pressure)
-		err = lab_pool_set_watermarks(vm->pool, 0, 0, 0);
-	return err;
+	if (!vm->pressure)
+		return lab_pool_set_watermarks(vm->pool, 0, 0, 0);
+	min = pc.frames / PRESSURE_MIN_DIVISOR;
+	if (min < PRESSURE_MIN_FLOOR)
+		min = PRESSURE_MIN_FLOOR;
+	if (3 * min > pc.frames / 2) {
+		pr_err("--pool of %zu frames is too small to reclaim into (at least %u)",
+		       pc.frames, 6 * PRESSURE_MIN_FLOOR);
+		return -EINVAL;
+	}
+	return lab_pool_set_watermarks(vm->pool, min, 2 * min, 3 * min);
+}
+
+static int setup_pressure(struct vm *vm)
+{
+	const char *dir = vm->cfg.swap_dir;
+	int err;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		atomic_store(&vm->quota_frames[i], vm->cfg.quota_bytes[i] / PAGE_SIZE);
+	if (!vm->pressure)
+		return 0;
+	if (vm->cfg.swap == SWAP_FILE && !dir) {
+		dir = getenv("TMPDIR");
+		if (!dir || !*dir)
+			dir = "/tmp";
+	}
+	/* Every guest page could be out at once. */
+	err = swap_init(&vm->swap, vm->cfg.swap == SWAP_FILE ? dir : NULL,
+			(uint32_t)vm->nr_gfns);
+	if (err)
+		return err;
+	vm->swap_ready = true;
+	vm->swap.fail_write_at = vm->cfg.inject_swap_write_error;
+	return reclaim_init(vm);
 }
 
 static int setup(struct vm *vm)
@@ -143,11 +187,21 @@ static int setup(struct vm *vm)
 	if (err)
 		return err;
 	if (vm->cfg.paging == PAGING_UFFD) {
-		err = setup_pool(vm);
+		bool quotas = false;
+
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			quotas |= vm->cfg.quota_bytes[i] != 0;
+		/* Reclaim runs when the pool is smaller than RAM, or when the
+		 * user may squeeze it (quotas, scenarios, the control socket). */
+		vm->pressure = vm->cfg.pool_bytes < vm->cfg.mem_bytes || quotas ||
+			       vm->cfg.scenario_path || vm->cfg.control_path;
+		err = guest_pages_init(vm);
 		if (!err)
-			err = guest_pages_init(vm);
+			err = setup_pool(vm);
 		if (!err)
 			err = setup_uffd(vm);
+		if (!err)
+			err = setup_pressure(vm);
 		if (err)
 			return err;
 	}
@@ -171,6 +225,9 @@ static void teardown(struct vm *vm)
 		cpu_destroy(&vm->vcpus[i]);
 	for (unsigned i = 0; i < vm->nr_ranges; i++)
 		uffd_close(&vm->ranges[i]);
+	reclaim_exit(vm);
+	if (vm->swap_ready)
+		swap_exit(&vm->swap);
 	guest_pages_exit(vm);
 	lab_pool_destroy(vm->pool);
 	memory_exit(vm);
@@ -220,11 +277,13 @@ static void stop_threads(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		cpu_kick(&vm->vcpus[i]);
-	/* A vCPU may sit in a fault no one will serve now (a violation, a
-	 * stall): closing its userfaultfd releases it to the kernel. */
-	servicers_stop(vm);
+	/* A servicer may sleep in a stalled allocation: cancel that first. */
 	if (vm->pool)
 		lab_pool_cancel_waiters(vm->pool);
+	servicers_stop(vm);
+	reclaim_stop(vm);
+	/* A vCPU may sit in a fault no one will serve now (a violation, a
+	 * stall): closing its userfaultfd releases it to the kernel. */
 	for (unsigned i = 0; i < vm->nr_ranges; i++)
 		uffd_close(&vm->ranges[i]);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
@@ -308,7 +367,8 @@ int vm_run(const struct vm_config *cfg)
 									 : EXIT_HOST_ERROR;
 		goto out;
 	}
-	if (cfg->paging == PAGING_UFFD && (err = servicers_start(vm))) {
+	if (cfg->paging == PAGING_UFFD && ((err = servicers_start(vm)) ||
+					   (vm->reclaim && (err = reclaim_start(vm))))) {
 		status = EXIT_HOST_ERROR;
 		goto out_stop;
 	}

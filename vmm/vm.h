@@ -28,6 +28,8 @@
 #include "histogram.h"
 #include "labyrinth/frame_alloc.h"
 #include "labyrinth/guest_abi.h"
+#include "reclaim.h"
+#include "swap.h"
 
 #define PAGE_SIZE 4096ull
 #define PAGE_SHIFT 12
@@ -53,6 +55,7 @@ struct vcpu_stats {
 	_Atomic uint64_t frames;                 /* frames it owns now */
 	_Atomic uint64_t guest_records;
 	_Atomic uint64_t violations;
+	_Atomic uint64_t quota_steals;           /* own pages reclaimed over quota */
 };
 
 struct vcpu {
@@ -77,6 +80,11 @@ struct uffd_range {
 	int fd;
 	uint64_t gfn_first, gfn_end;  /* relative to guest RAM */
 	int home_vcpu;                /* partition owner, or -1 */
+	/* Where reclaim moves pages out to: RECLAIM_BATCH pages per evicting
+	 * context, registered with this range's userfaultfd (UFFDIO_MOVE
+	 * needs that of its destination). */
+	uint8_t *staging;
+	uint64_t staging_bytes;
 };
 
 struct servicer {
@@ -89,7 +97,8 @@ struct servicer {
 	int drain_fd;                 /* eventfd: the allocator wants our cache back */
 	pthread_t thread;
 	bool thread_started;
-	uint8_t *zero_src;            /* CFG_MAX_FAULT_AROUND zero pages: copy source */
+	uint8_t *bounce;              /* a window's restored contents (refaults) */
+	struct evict_ctx ectx;        /* for direct reclaim over a quota */
 	_Atomic uint64_t messages, eexist, spurious;
 };
 
@@ -144,6 +153,11 @@ struct vm {
 	struct lab_pool *pool;
 	_Atomic uint32_t *gfn_frame;  /* the ownership table, see guest_pages.c */
 	uint64_t nr_gfns;
+	bool pressure;                /* pool smaller than RAM: reclaim runs */
+	struct reclaimer *reclaim;
+	struct swap_store swap;
+	bool swap_ready;
+	_Atomic uint64_t quota_frames[LAB_MAX_VCPUS];   /* 0: none */
 
 	unsigned nr_ranges;
 	struct uffd_range ranges[LAB_MAX_VCPUS];
@@ -171,10 +185,13 @@ struct vm {
 
 /* kvm.c */
 int kvm_init(struct vm *vm);
+int kvm_get_dirty_log(struct vm *vm, unsigned slot, uint64_t *bitmap);
 void kvm_exit(struct vm *vm);
-int kvm_set_memslot(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *hva);
+int kvm_set_memslot(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *hva,
+		    uint32_t flags);
 
 /* memory.c */
+#define MEMSLOT_RAM 1
 int memory_init(struct vm *vm);
 void memory_exit(struct vm *vm);
 static inline void *gpa_to_sys(struct vm *vm, uint64_t gpa)
@@ -250,7 +267,12 @@ uint32_t guest_pages_get(struct vm *vm, uint64_t gfn);
 int guest_pages_audit(struct vm *vm, char *buf, size_t len);
 
 /* uffd.c: each returns 0, or -errno; *done gets the bytes installed. */
-int uffd_open(struct vm *vm, struct uffd_range *range);
+int uffd_open(struct vm *vm, struct uffd_range *range, unsigned evict_contexts);
+struct uffd_range *uffd_range_of(struct vm *vm, uint64_t gfn);
+static inline uint8_t *uffd_staging(struct uffd_range *r, unsigned ctx, unsigned i)
+{
+	return r->staging + ((uint64_t)ctx * RECLAIM_BATCH + i) * PAGE_SIZE;
+}
 void uffd_close(struct uffd_range *range);
 int uffd_copy(int fd, void *dst, const void *src, uint64_t len, uint64_t *done);
 int uffd_zeropage(int fd, void *dst, uint64_t len, uint64_t *done);

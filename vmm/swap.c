@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+#include "swap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define SLOT_NONE UINT32_MAX
+
+/* FNV-1a over 64-bit words: cheap, and any flipped bit changes it. */
+uint64_t swap_checksum(const void *page)
+{
+	const uint64_t *w = page;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < SWAP_SLOT_SIZE / sizeof(*w); i++) {
+		h ^= w[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+int swap_init(struct swap_store *s, const char *dir, uint32_t nr_slots)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->nr_slots = nr_slots;
+	pthread_mutex_init(&s->lock, NULL);
+	s->next_free = malloc((size_t)nr_slots * sizeof(*s->next_free));
+	s->checksum = calloc(nr_slots, sizeof(*s->checksum));
+	if (!s->next_free || !s->checksum)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nr_slots; i++)
+		s->next_free[i] = i + 1 < nr_slots ? i + 1 : SLOT_NONE;
+	s->free_head = nr_slots ? 0 : SLOT_NONE;
+	if (!dir) {
+		snprintf(s->where, sizeof(s->where), "memory");
+		s->mem = mmap(NULL, (size_t)nr_slots * SWAP_SLOT_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (s->mem == MAP_FAILED) {
+			s->mem = NULL;
+			err = -errno;
+			pr_err("swap in memory: mmap of %u slots: %s", nr_slots, strerror(errno));
+			return err;
+		}
+		return 0;
+	}
+	snprintf(s->where, sizeof(s->where), "%s", dir);
+	/* Unlinked from the start: the pages never outlive the run. */
+	s->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (s->fd < 0) {
+		err = -errno;
+		pr_err("--swap-dir %s: cannot create a swap file there: %s", dir, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+void swap_exit(struct swap_store *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->mem)
+		munmap(s->mem, (size_t)s->nr_slots * SWAP_SLOT_SIZE);
+	free(s->next_free);
+	free(s->checksum);
+	pthread_mutex_destroy(&s->lock);
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+}
+
+int swap_alloc(struct swap_store *s, uint32_t *slots, unsigned n)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->used + n > s->nr_slots) {
+		pthread_mutex_unlock(&s->lock);
+		return -ENOSPC;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		slots[i] = s->free_head;
+		s->free_head = s->next_free[slots[i]];
+		s->next_free[slots[i]] = SLOT_NONE;
+	}
+	s->used += n;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+void swap_free(struct swap_store *s, uint32_t slot)
+{
+	pthread_mutex_lock(&s->lock);
+	s->next_free[slot] = s->free_head;
+	s->free_head = slot;
+	s->used--;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int write_run(struct swap_store *s, const uint32_t *slots, void *const *pages, unsigned n)
+{
+	struct iovec iov[SWAP_BATCH_MAX];
+	off_t off = (off_t)slots[0] * SWAP_SLOT_SIZE;
+	size_t want = (size_t)n * SWAP_SLOT_SIZE, done = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		iov[i] = (struct iovec){ .iov_base = pages[i], .iov_len = SWAP_SLOT_SIZE };
+	while (done < want) {
+		ssize_t w;
+		unsigned first = (unsigned)(done / SWAP_SLOT_SIZE);
+
+		/* Whole slots are written; a short write resumes at a slot. */
+		w = pwritev(s->fd, iov + first, (int)(n - first), off + (off_t)done);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (w == 0)
+			return -EIO;
+		done += (size_t)w - (size_t)w % SWAP_SLOT_SIZE;
+		if (w % SWAP_SLOT_SIZE) {
+			/* Partial slot: rewrite that slot whole next time. */
+			continue;
+		}
+	}
+	return 0;
+}
+
+int swap_write(struct swap_store *s, const uint32_t *slots, void *const *pages, unsigned n)
+{
+	if (n > SWAP_BATCH_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t nth = atomic_fetch_add(&s->writes, 1) + 1;
+
+		if (s->fail_write_at && nth == s->fail_write_at)
+			return -EIO;
+		s->checksum[slots[i]] = swap_checksum(pages[i]);
+	}
+	if (s->mem) {
+		for (unsigned i = 0; i < n; i++)
+			memcpy(s->mem + (size_t)slots[i] * SWAP_SLOT_SIZE, pages[i], SWAP_SLOT_SIZE);
+	} else {
+		for (unsigned i = 0; i < n;) {
+			unsigned run = 1;
+			int err;
+
+			while (i + run < n && slots[i + run] == slots[i] + run)
+				run++;
+			err = write_run(s, slots + i, pages + i, run);
+			if (err)
+				return err;
+			i += run;
+		}
+	}
+	atomic_fetch_add(&s->bytes_written, (uint64_t)n * SWAP_SLOT_SIZE);
+	return 0;
+}
+
+int swap_read(struct swap_store *s, uint32_t slot, void *page)
+{
+	if (s->mem) {
+		memcpy(page, s->mem + (size_t)slot * SWAP_SLOT_SIZE, SWAP_SLOT_SIZE);
+	} else {
+		size_t done = 0;
+
+		while (done < SWAP_SLOT_SIZE) {
+			ssize_t r = pread(s->fd, (uint8_t *)page + done, SWAP_SLOT_SIZE - done,
+					  (off_t)slot * SWAP_SLOT_SIZE + (off_t)done);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return r ? -errno : -EIO;
+			done += (size_t)r;
+		}
+	}
+	atomic_fetch_add(&s->reads, 1);
+	atomic_fetch_add(&s->bytes_read, SWAP_SLOT_SIZE);
+	if (swap_checksum(page) != s->checksum[slot])
+		return -EBADMSG;
+	return 0;
+}
