@@ -97,8 +97,12 @@ void buddy_put(struct lab_pool *pool, lab_frame_t f, unsigned order, bool zeroed
 		if ((size_t)buddy + size > pool->frames)
 			break;
 		b = &pool->meta[buddy];
-		if (b->state != LAB_FS_FREE || meta_order(b) != order ||
-		    meta_zeroed(b) != zeroed)
+		/* The buddy may be a cached frame its cache's owner is
+		 * changing right now: read it relaxed (see internal.h). */
+		uint8_t bstate = meta_state_relaxed(b), bbits = meta_bits_relaxed(b);
+
+		if (bstate != LAB_FS_FREE || (bbits & META_ORDER_MASK) != order ||
+		    (bool)(bbits & META_ZEROED) != zeroed)
 			break;
 		list_unlink(pool, &pool->area[order].head[zeroed], buddy);
 		pool->area[order].nr[zeroed]--;
@@ -124,10 +128,12 @@ static bool merge_mixed(struct lab_pool *pool)
 		while (f != LAB_FRAME_NONE) {
 			lab_frame_t next = pool->meta[f].next;
 			lab_frame_t buddy = f ^ (lab_frame_t)size;
-			struct lab_frame_meta *b = &pool->meta[buddy];
+			bool inside = (size_t)buddy + size <= pool->frames;
+			uint8_t bstate = inside ? meta_state_relaxed(&pool->meta[buddy]) : 0;
+			uint8_t bbits = inside ? meta_bits_relaxed(&pool->meta[buddy]) : 0;
 
-			if ((size_t)buddy + size <= pool->frames && b->state == LAB_FS_FREE &&
-			    meta_order(b) == o && !meta_zeroed(b)) {
+			if (bstate == LAB_FS_FREE && (bbits & META_ORDER_MASK) == o &&
+			    !(bbits & META_ZEROED)) {
 				if (next == buddy)
 					next = pool->meta[buddy].next;
 				list_unlink(pool, &pool->area[o].head[true], f);

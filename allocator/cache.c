@@ -24,17 +24,9 @@ static inline uint32_t nr_get(const _Atomic uint32_t *nr)
 	return atomic_load_explicit(nr, memory_order_relaxed);
 }
 
-static void count_alloc(struct lab_cache *c, lab_gfp_t gfp)
+static inline void count_alloc(struct lab_cache *c, lab_gfp_t gfp)
 {
-	COUNTER_ADD(c->stat.allocs, 1);
-	if (gfp & __LAB_GFP_HIGH)
-		COUNTER_ADD(c->stat.allocs_atomic, 1);
-	if (gfp & __LAB_GFP_WAIT)
-		COUNTER_ADD(c->stat.allocs_wait, 1);
-	if (gfp & __LAB_GFP_ZERO)
-		COUNTER_ADD(c->stat.allocs_zero, 1);
-	if (gfp & __LAB_GFP_EXCLUSIVE)
-		COUNTER_ADD(c->stat.allocs_exclusive, 1);
+	COUNTER_ADD(c->stat.allocs_by_gfp[gfp & __LAB_GFP_ALL], 1);
 }
 
 static __attribute__((noinline, cold)) lab_frame_t
@@ -54,23 +46,23 @@ cache_corrupt(struct lab_cache *c, lab_frame_t f)
 }
 
 /* Pops the head of a list and records it as allocated. */
-static inline lab_frame_t cache_pop(struct lab_cache *c, lab_frame_t *head,
+static inline __attribute__((always_inline)) lab_frame_t cache_pop(struct lab_cache *c, lab_frame_t *head,
 				    _Atomic uint32_t *nr, lab_gfp_t gfp,
 				    lab_owner_t owner, uint32_t gfn)
 {
 	lab_frame_t f = *head;
 	struct lab_frame_meta *m = &c->meta[f];
 
-	if (unlikely(m->state != LAB_FS_CACHED || m->owner != c->id))
+	if (unlikely(meta_state_relaxed(m) != LAB_FS_CACHED || m->owner != c->id))
 		return cache_corrupt(c, f);
 	*head = m->next;
 	nr_set(nr, nr_get(nr) - 1);
 	m->next = LAB_FRAME_NONE;
-	m->state = LAB_FS_ALLOCATED;
 	m->owner = owner;
 	m->gfn = gfn;
-	m->bits = (uint8_t)((m->bits & META_ZEROED) |
-			    ((gfp & __LAB_GFP_EXCLUSIVE) ? META_EXCLUSIVE : 0));
+	meta_set_relaxed(m, LAB_FS_ALLOCATED,
+			 (uint8_t)((meta_bits_relaxed(m) & META_ZEROED) |
+				   ((gfp & __LAB_GFP_EXCLUSIVE) ? META_EXCLUSIVE : 0)));
 	count_alloc(c, gfp);
 	return f;
 }
@@ -104,21 +96,20 @@ lab_frame_t lab_alloc_page(struct lab_cache *c, lab_gfp_t gfp, lab_owner_t owner
 	return cache_alloc_slow(c, gfp, owner, gfn);
 }
 
-static void cache_push(struct lab_cache *c, lab_frame_t f, bool zeroed)
+static inline __attribute__((always_inline)) void
+cache_push(struct lab_cache *c, lab_frame_t f, bool zeroed)
 {
 	struct lab_frame_meta *m = &c->meta[f];
 
-	m->state = LAB_FS_CACHED;
 	m->owner = c->id;
 	m->gfn = LAB_GFN_NONE;
 	m->prev = LAB_FRAME_NONE;
+	meta_set_relaxed(m, LAB_FS_CACHED, zeroed ? META_ZEROED : 0);
 	if (zeroed) {
-		m->bits = META_ZEROED;
 		m->next = c->zeroed_head;
 		c->zeroed_head = f;
 		nr_set(&c->nr_zeroed, nr_get(&c->nr_zeroed) + 1);
 	} else {
-		m->bits = 0;
 		m->next = c->dirty_head;
 		c->dirty_head = f;
 		nr_set(&c->nr_dirty, nr_get(&c->nr_dirty) + 1);
@@ -139,11 +130,13 @@ int lab_free_page(struct lab_cache *c, lab_frame_t f, lab_owner_t owner,
 {
 	struct lab_frame_meta *m;
 
-	if (unlikely(f >= c->pool->frames))
+	if (unlikely(f >= c->nr_frames))
 		return check_frame_number(c->pool, f, "free");
 	m = &c->meta[f];
-	if (unlikely(m->state != LAB_FS_ALLOCATED || (m->bits & META_ORDER_MASK) ||
-		     ((m->bits & META_EXCLUSIVE) && m->owner != owner)))
+	uint8_t bits = meta_bits_relaxed(m);
+
+	if (unlikely(meta_state_relaxed(m) != LAB_FS_ALLOCATED || (bits & META_ORDER_MASK) ||
+		     ((bits & META_EXCLUSIVE) && m->owner != owner)))
 		return check_free_transition(c->pool, f, 0, owner, "free");
 	cache_push(c, f, flags & LAB_FREE_CLEAN);
 	COUNTER_ADD(c->stat.frees, 1);
@@ -309,12 +302,21 @@ void lab_cache_stats(const struct lab_cache *c, struct lab_cache_stats *out)
 {
 	const struct lab_cache_counters *s = &c->stat;
 
-	out->allocs = COUNTER_GET(s->allocs);
+	memset(out, 0, sizeof(*out));
+	for (unsigned g = 0; g < LAB_GFP_COMBINATIONS; g++) {
+		uint64_t n = COUNTER_GET(s->allocs_by_gfp[g]);
+
+		out->allocs += n;
+		if (g & __LAB_GFP_HIGH)
+			out->allocs_atomic += n;
+		if (g & __LAB_GFP_WAIT)
+			out->allocs_wait += n;
+		if (g & __LAB_GFP_ZERO)
+			out->allocs_zero += n;
+		if (g & __LAB_GFP_EXCLUSIVE)
+			out->allocs_exclusive += n;
+	}
 	out->frees = COUNTER_GET(s->frees);
-	out->allocs_atomic = COUNTER_GET(s->allocs_atomic);
-	out->allocs_wait = COUNTER_GET(s->allocs_wait);
-	out->allocs_zero = COUNTER_GET(s->allocs_zero);
-	out->allocs_exclusive = COUNTER_GET(s->allocs_exclusive);
 	out->reserve_uses = COUNTER_GET(s->reserve_uses);
 	out->failures = COUNTER_GET(s->failures);
 	out->refills = COUNTER_GET(s->refills);

@@ -55,6 +55,28 @@ struct lab_frame_meta {
 #define META_ZEROED     0x10u
 #define META_EXCLUSIVE  0x20u
 
+/*
+ * `state` and `bits` of a cached frame are written by its cache's owner
+ * without the pool lock, while buddy_put() may read them under the lock
+ * when the frame neighbours one being freed. Those accesses are relaxed
+ * atomics (plain moves on x86), which keeps that read well-defined.
+ */
+static inline uint8_t meta_state_relaxed(const struct lab_frame_meta *m)
+{
+	return __atomic_load_n(&m->state, __ATOMIC_RELAXED);
+}
+
+static inline uint8_t meta_bits_relaxed(const struct lab_frame_meta *m)
+{
+	return __atomic_load_n(&m->bits, __ATOMIC_RELAXED);
+}
+
+static inline void meta_set_relaxed(struct lab_frame_meta *m, uint8_t state, uint8_t bits)
+{
+	__atomic_store_n(&m->state, state, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->bits, bits, __ATOMIC_RELAXED);
+}
+
 static inline unsigned meta_order(const struct lab_frame_meta *m)
 {
 	return m->bits & META_ORDER_MASK;
@@ -73,9 +95,13 @@ typedef _Atomic uint64_t lab_counter_t;
 			      memory_order_relaxed)
 #define COUNTER_GET(c) atomic_load_explicit(&(c), memory_order_relaxed)
 
+/* Allocations are counted once, by their gfp bits; the per-flag totals
+ * are summed when statistics are read. */
+#define LAB_GFP_COMBINATIONS (__LAB_GFP_ALL + 1)
+
 struct lab_cache_counters {
-	lab_counter_t allocs, frees;
-	lab_counter_t allocs_atomic, allocs_wait, allocs_zero, allocs_exclusive;
+	lab_counter_t allocs_by_gfp[LAB_GFP_COMBINATIONS];
+	lab_counter_t frees;
 	lab_counter_t reserve_uses, failures, refills, drains, zero_inline;
 	lab_counter_t waits, wait_ns;
 };
@@ -93,6 +119,7 @@ struct lab_cache {
 	_Atomic uint32_t nr_zeroed;
 	_Atomic uint32_t nr_dirty;
 	struct lab_frame_meta *meta;
+	size_t nr_frames;              /* the pool's, for the bounds check */
 	struct lab_pool *pool;
 	uint32_t batch;
 	_Atomic uint32_t high;

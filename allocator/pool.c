@@ -105,6 +105,7 @@ int lab_pool_create(const struct lab_pool_config *cfg, struct lab_pool **out)
 
 		c->zeroed_head = c->dirty_head = LAB_FRAME_NONE;
 		c->meta = pool->meta;
+		c->nr_frames = pool->frames;
 		c->pool = pool;
 		c->id = (uint16_t)i;
 		c->batch = cfg->batch ? cfg->batch : LAB_DEFAULT_BATCH;
@@ -204,15 +205,7 @@ static lab_frame_t pool_try_alloc(struct lab_pool *pool, unsigned order, lab_gfp
 		if (f != LAB_FRAME_NONE) {
 			*zeroed = meta_zeroed(&pool->meta[f]);
 			mark_allocated(pool, f, order, owner, gfn, gfp);
-			COUNTER_ADD(counters->stat.allocs, 1);
-			if (gfp & __LAB_GFP_HIGH)
-				COUNTER_ADD(counters->stat.allocs_atomic, 1);
-			if (gfp & __LAB_GFP_WAIT)
-				COUNTER_ADD(counters->stat.allocs_wait, 1);
-			if (gfp & __LAB_GFP_ZERO)
-				COUNTER_ADD(counters->stat.allocs_zero, 1);
-			if (gfp & __LAB_GFP_EXCLUSIVE)
-				COUNTER_ADD(counters->stat.allocs_exclusive, 1);
+			COUNTER_ADD(counters->stat.allocs_by_gfp[gfp & __LAB_GFP_ALL], 1);
 			if (reserve)
 				COUNTER_ADD(counters->stat.reserve_uses, 1);
 		}
