@@ -276,6 +276,28 @@ int lab_free_pages(struct lab_pool *pool, lab_frame_t frame, unsigned order,
 	return err;
 }
 
+size_t lab_free_pages_bulk(struct lab_pool *pool, const lab_frame_t *frames,
+			   const lab_owner_t *owners, size_t n, enum lab_free_flags flags)
+{
+	size_t freed = 0;
+
+	lab_spin_lock(&pool->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (check_free_transition(pool, frames[i], 0, owners[i], "free_pages_bulk"))
+			continue;
+		pool->meta[frames[i]].next = pool->meta[frames[i]].prev = LAB_FRAME_NONE;
+		pool_return_frames_locked(pool, frames[i], 0, flags & LAB_FREE_CLEAN);
+		freed++;
+	}
+	COUNTER_ADD(pool_direct_cache(pool)->stat.frees, freed);
+	lab_spin_unlock(&pool->lock);
+	if (freed) {
+		pool_wake_waiters(pool);
+		zeroer_kick(pool);
+	}
+	return freed;
+}
+
 /* ---- statistics ---- */
 
 static void stats_add(struct lab_cache_stats *sum, const struct lab_cache_stats *s)

@@ -102,12 +102,13 @@ void wmark_check_low(struct lab_pool *pool)
 	}
 }
 
-static void withhold(struct lab_pool *pool, lab_frame_t f)
+/* Withheld frames remember whether they are zeroed, for their return. */
+static void withhold(struct lab_pool *pool, lab_frame_t f, bool zeroed)
 {
 	struct lab_frame_meta *m = &pool->meta[f];
 
 	m->state = LAB_FS_WITHHELD;
-	m->bits = 0;
+	m->bits = zeroed ? META_ZEROED : 0;
 	m->owner = LAB_OWNER_NONE;
 	m->gfn = LAB_GFN_NONE;
 	m->prev = LAB_FRAME_NONE;
@@ -135,7 +136,7 @@ void pool_return_frames_locked(struct lab_pool *pool, lab_frame_t frame,
 	for (size_t i = 0; i < size; i++) {
 		if (pool->deficit && atomic_load_explicit(&pool->nr_free, memory_order_relaxed) >=
 				     pool->wmark[WMARK_HIGH]) {
-			withhold(pool, frame + (lab_frame_t)i);
+			withhold(pool, frame + (lab_frame_t)i, zeroed);
 			pool->deficit--;
 		} else {
 			buddy_put(pool, frame + (lab_frame_t)i, 0, zeroed);
@@ -163,7 +164,7 @@ int lab_pool_set_budget(struct lab_pool *pool, size_t budget)
 
 			if (f == LAB_FRAME_NONE)
 				break;
-			withhold(pool, f);
+			withhold(pool, f, meta_zeroed(&pool->meta[f]));
 			owed--;
 		}
 		pool->deficit = owed;
@@ -177,7 +178,7 @@ int lab_pool_set_budget(struct lab_pool *pool, size_t budget)
 			pool->withheld_head = pool->meta[f].next;
 			pool->nr_withheld--;
 			pool->meta[f].next = LAB_FRAME_NONE;
-			buddy_put(pool, f, 0, false);
+			buddy_put(pool, f, 0, meta_zeroed(&pool->meta[f]));
 		}
 	}
 	wmark_check_low(pool);

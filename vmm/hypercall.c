@@ -103,8 +103,19 @@ bool hypercall_handle(struct vcpu *vcpu, uint16_t port, uint32_t value)
 		if (atomic_fetch_add(&vm->vcpus_done, 1) + 1 == vm->nr_vcpus)
 			vm_stop(vm, STOP_GUEST_EXIT, 0, "every vCPU is done");
 		return false;
-	case LAB_HC_PHASE:
+	case LAB_HC_PHASE: {
+		static const char *const names[] = {
+			[LAB_PHASE_TOUCH] = "touch", [LAB_PHASE_VERIFY] = "verify",
+			[LAB_PHASE_GROW] = "grow", [LAB_PHASE_HOLD] = "hold",
+			[LAB_PHASE_SHRINK] = "shrink", [LAB_PHASE_RETOUCH] = "retouch",
+		};
+
+		if (value < sizeof(names) / sizeof(names[0]) && names[value])
+			sampler_event(&vm->sampler, "phase %s", names[value]);
+		else
+			sampler_event(&vm->sampler, "phase %u", value);
 		return true;
+	}
 	case LAB_HC_PANIC: {
 		char why[64];
 

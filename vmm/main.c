@@ -15,6 +15,10 @@ static void usage(FILE *out)
 "usage: labyrinth COMMAND [ARGS]\n"
 "\n"
 "  run GUEST.elf [options] [-- key=value ...]   run a guest (labyrinth run --help)\n"
+"  ctl SOCKET COMMAND                            change a running guest's memory:\n"
+"                                                pool SIZE, quota VCPU SIZE|off,\n"
+"                                                reclaim SIZE, fragment SIZE,\n"
+"                                                unfragment, stats\n"
 "  help                                          this text\n");
 }
 
@@ -32,6 +36,8 @@ int main(int argc, char **argv)
 			return r > 0 ? EXIT_OK : EXIT_BAD_INPUT;
 		return vm_run(&cfg);
 	}
+	if (!strcmp(argv[1], "ctl"))
+		return control_client(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return EXIT_OK;

@@ -28,7 +28,7 @@
 #include "util.h"
 #include "vm.h"
 
-#define RECLAIM_IDLE_NS   100000000ull    /* re-check the watermarks this often */
+#define RECLAIM_IDLE_NS   20000000ull     /* re-check the watermarks this often */
 #define CLOCK_REFRESH_NS  10000000ull     /* dirty log at most this often */
 
 static bool page_is_zero(const void *page)
@@ -194,7 +194,7 @@ static unsigned evict(struct vm *vm, struct evict_ctx *ctx, uint64_t *gfns, uint
 		while (i + run < n && pairs[i + run][0] == pairs[i][0] + run &&
 		       pairs[i + run][0] < range->gfn_end)
 			run++;
-		int err = uffd_move(range->fd, uffd_staging(range, ctx->index, moved),
+		int err = uffd_move(range->fd, uffd_staging(range, ctx->index, ctx->slice, moved),
 				    gfn_to_hva(vm, pairs[i][0]), (uint64_t)run * PAGE_SIZE, &done);
 		unsigned ok = (unsigned)(done / PAGE_SIZE);
 
@@ -202,7 +202,7 @@ static unsigned evict(struct vm *vm, struct evict_ctx *ctx, uint64_t *gfns, uint
 			if (k < ok) {
 				gfns[moved] = pairs[i + k][0];
 				entries[moved] = (uint32_t)pairs[i + k][1];
-				staged[moved] = uffd_staging(range, ctx->index, moved);
+				staged[moved] = uffd_staging(range, ctx->index, ctx->slice, moved);
 				moved++;
 			} else {
 				/* Not moved (e.g. a page the kernel shares): it
@@ -234,23 +234,38 @@ static unsigned evict(struct vm *vm, struct evict_ctx *ctx, uint64_t *gfns, uint
 			madvise(staged[i], PAGE_SIZE, MADV_DONTNEED);
 		return 0;
 	}
+	for (unsigned i = 0; i < moved; i++) {
+		unsigned ri = (unsigned)(uffd_range_of(vm, gfns[i]) - vm->ranges);
+
+		if (ri < ARRAY_SIZE(ctx->staged))
+			ctx->staged[ri] = true;
+	}
+	lab_frame_t frames[RECLAIM_BATCH];
+	lab_owner_t owners[RECLAIM_BATCH];
+
 	for (unsigned i = 0, s = 0; i < moved; i++) {
-		lab_frame_t f = gp_frame(entries[i]);
 		bool zero = s >= stored || to_store[s] != staged[i];
 		struct lab_frame_info info;
 
+		frames[i] = gp_frame(entries[i]);
 		guest_pages_set(vm, gfns[i], GP_SWAP_BIT | (zero ? SWAP_ZERO_SLOT : slots[s++]));
-		lab_frame_info(vm->pool, f, &info);
+		lab_frame_info(vm->pool, frames[i], &info);
+		owners[i] = info.owner;
 		if (info.owner < vm->nr_vcpus)
 			atomic_fetch_sub(&vm->vcpus[info.owner].stats.frames, 1);
-		/* The frame stood for the page; its own memory never held it. */
-		if (ctx->cache)
-			lab_free_page(ctx->cache, f, info.owner, LAB_FREE_CLEAN);
-		else
-			lab_free_pages(vm->pool, f, 0, info.owner, LAB_FREE_CLEAN);
 		if (zero)
 			atomic_fetch_add_explicit(&r->stats.zero_pages, 1, memory_order_relaxed);
 	}
+	/* The frames stood for the pages; their own memory never held them.
+	 * A servicer reclaiming for its quota keeps them in its cache; the
+	 * reclaimer gives them straight to the pool, where every fault sees
+	 * them (a frame parked in the reclaimer's cache would be invisible to
+	 * the watermarks that decide whether a fault stalls). */
+	if (ctx->cache)
+		for (unsigned i = 0; i < moved; i++)
+			lab_free_page(ctx->cache, frames[i], owners[i], LAB_FREE_CLEAN);
+	else
+		lab_free_pages_bulk(vm->pool, frames, owners, moved, LAB_FREE_CLEAN);
 	/* Wake whoever faulted on a page while it was going: it faults again
 	 * and the servicer restores it. One wake per run. */
 	for (unsigned i = 0; i < moved;) {
@@ -263,11 +278,18 @@ static unsigned evict(struct vm *vm, struct evict_ctx *ctx, uint64_t *gfns, uint
 		uffd_wake(range->fd, gfn_to_hva(vm, gfns[i]), (uint64_t)run * PAGE_SIZE);
 		i += run;
 	}
-	/* Empty the staging pages for the next batch (one call per range). */
-	for (unsigned i = 0; i < moved; i++)
-		if (i == 0 || uffd_range_of(vm, gfns[i]) != uffd_range_of(vm, gfns[i - 1]))
-			madvise(uffd_staging(uffd_range_of(vm, gfns[i]), ctx->index, 0),
-				(uint64_t)RECLAIM_BATCH * PAGE_SIZE, MADV_DONTNEED);
+	/* The next batch takes the next slice; when all are used, empty them
+	 * in one call per range. */
+	if (++ctx->slice == STAGE_SLICES) {
+		ctx->slice = 0;
+		for (unsigned ri = 0; ri < vm->nr_ranges && ri < ARRAY_SIZE(ctx->staged); ri++) {
+			if (!ctx->staged[ri])
+				continue;
+			madvise(uffd_staging(&vm->ranges[ri], ctx->index, 0, 0),
+				(uint64_t)STAGE_SLICES * RECLAIM_BATCH * PAGE_SIZE, MADV_DONTNEED);
+			ctx->staged[ri] = false;
+		}
+	}
 	atomic_fetch_add_explicit(&r->stats.steals, moved, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->stats.swap_out, stored, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->stats.busy_ns, now_ns() - t0, memory_order_relaxed);
@@ -383,7 +405,7 @@ int reclaim_init(struct vm *vm)
 	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&r->fifo_lock, NULL);
 	pthread_mutex_init(&r->clock_lock, NULL);
-	r->ctx.index = vm->nr_servicers;   /* the last staging slice */
+	r->ctx.index = vm->nr_servicers;   /* the last staging area */
 	vm->reclaim = r;
 	if (r->wake_fd < 0)
 		return -errno;

@@ -20,6 +20,10 @@
 struct vm;
 
 #define RECLAIM_BATCH  32u          /* pages moved out and written at once */
+/* Staging slices per evicting context: emptied all at once when they run
+ * out, because emptying pages (MADV_DONTNEED) flushes the TLBs of every
+ * CPU running a vCPU, a cross-CPU interrupt worth amortising. */
+#define STAGE_SLICES   8u
 #define SWAP_ZERO_SLOT 0x7ffffffeu  /* "reclaimed, all zero": nothing stored */
 
 enum reclaim_policy { RECLAIM_FIFO, RECLAIM_CLOCK };
@@ -29,6 +33,8 @@ enum reclaim_policy { RECLAIM_FIFO, RECLAIM_CLOCK };
 struct evict_ctx {
 	unsigned index;
 	struct lab_cache *cache;    /* frees go here; NULL: straight to the pool */
+	unsigned slice;             /* next staging slice */
+	bool staged[64];            /* ranges whose slices hold pages to empty */
 };
 
 struct reclaim_stats {

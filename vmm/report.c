@@ -5,6 +5,8 @@
  * use libvirt's domain memory statistic names: KiB, and counts for faults.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -20,7 +22,7 @@ struct vcpu_report {
 };
 
 struct report {
-	uint64_t pages_touched, touch_ns, elapsed_ns;
+	uint64_t pages_touched, touch_ns, elapsed_ns, resident_pages;
 	uint64_t faults_total, first_touch, refault, reserve, stalls;
 	uint64_t violations;
 	struct {
@@ -65,9 +67,9 @@ static void service_summary(struct vcpu *v, struct hist_summary *out)
 	hist_free(all);
 }
 
-static void gather(struct vm *vm, struct report *r)
+static void gather_counters(struct vm *vm, struct report *r)
 {
-	uint64_t start = UINT64_MAX, end = 0, present = 0;
+	uint64_t start = UINT64_MAX, end = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->elapsed_ns = vm->end_ns - vm->start_ns;
@@ -123,18 +125,35 @@ static void gather(struct vm *vm, struct report *r)
 		r->touch_ns = (uint64_t)((double)(end - start) * 1e6 / (double)vm->tsc_khz);
 
 	r->mem.available = vm->ram_size / KIB;
-	r->mem.rss = process_rss_kib();
-	r->mem.guest_rss = memory_resident_bytes(vm->ram, vm->ram_size) / KIB;
 	r->mem.major_fault = r->refault;
 	r->mem.minor_fault = r->first_touch;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		r->resident_pages += r->vcpu[i].frames;
 	if (vm->pool) {
 		struct lab_pool_stats ps;
 
 		lab_pool_stats(vm->pool, &ps);
 		r->mem.actual = ps.budget * (PAGE_SIZE / KIB);
 		r->mem.usable = (ps.free + ps.cached) * (PAGE_SIZE / KIB);
+	}
+}
+
+/* For the control socket: counters only, nothing that walks memory. */
+static void gather_live(struct vm *vm, struct report *r)
+{
+	gather_counters(vm, r);
+}
+
+static void gather(struct vm *vm, struct report *r)
+{
+	uint64_t present = 0;
+
+	gather_counters(vm, r);
+	r->mem.rss = process_rss_kib();
+	r->mem.guest_rss = memory_resident_bytes(vm->ram, vm->ram_size) / KIB;
+	if (vm->pool) {
 		r->mem.pool_rss = memory_resident_bytes(lab_frame_addr(vm->pool, 0),
-							ps.frames * PAGE_SIZE) / KIB;
+							lab_pool_frames(vm->pool) * PAGE_SIZE) / KIB;
 		for (uint64_t g = 0; g < vm->nr_gfns; g++)
 			present += gp_is_frame(guest_pages_get(vm, g));
 		r->mem.unused = (vm->nr_gfns - present) * (PAGE_SIZE / KIB);
@@ -222,6 +241,29 @@ void report_print_summary(struct vm *vm, FILE *out)
 		r.mem.usable, r.mem.unused, r.mem.swap_in, r.mem.swap_out);
 }
 
+void report_stats_line(struct vm *vm, char *buf, size_t len)
+{
+	static struct report r;
+	json_t *o;
+	char *text;
+
+	gather_live(vm, &r);
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		      "elapsed_ns", (json_int_t)(now_ns() - vm->start_ns),
+		      "faults", (json_int_t)r.faults_total, "first_touch", (json_int_t)r.first_touch,
+		      "refault", (json_int_t)r.refault, "stalls", (json_int_t)r.stalls,
+		      "swap_out_pages", (json_int_t)r.reclaim.swap_out,
+		      "swap_in_pages", (json_int_t)r.reclaim.swap_in,
+		      "budget_frames", (json_int_t)(r.mem.actual / (PAGE_SIZE / KIB)),
+		      "free_frames", (json_int_t)(r.mem.usable / (PAGE_SIZE / KIB)),
+		      "resident_pages", (json_int_t)r.resident_pages,
+		      "pgsteal", (json_int_t)r.reclaim.steals);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	snprintf(buf, len, "%s\n", text ? text : "{}");
+	free(text);
+	json_decref(o);
+}
+
 static json_t *summary_json(const struct hist_summary *h)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "count", (json_int_t)h->count,
@@ -269,6 +311,74 @@ static json_t *vcpu_json(struct vm *vm, unsigned i, const struct vcpu_report *v)
 			 "guest_ns", summary_json(&v->guest),
 			 "service_histogram_ns", hists,
 			 "guest_histogram_ns", buckets_json(vc->stats.guest));
+}
+
+static json_t *u64_array(const struct sample *x, unsigned n, size_t offset, double scale)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; a && i < n; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)&x[i] + offset, sizeof(v));
+		json_array_append_new(a, scale == 1.0 ? json_integer((json_int_t)v)
+						      : json_real((double)v * scale));
+	}
+	return a;
+}
+
+/* Counters become per-second rates between samples. */
+static json_t *rate_array(const struct sample *x, unsigned n, size_t offset)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; a && i < n; i++) {
+		uint64_t v, pv = 0, dt;
+
+		memcpy(&v, (const char *)&x[i] + offset, sizeof(v));
+		if (i)
+			memcpy(&pv, (const char *)&x[i - 1] + offset, sizeof(pv));
+		dt = i ? x[i].t_ns - x[i - 1].t_ns : x[i].t_ns;
+		json_array_append_new(a, json_real(dt ? (double)(v - pv) * 1e9 / (double)dt : 0));
+	}
+	return a;
+}
+
+static json_t *timeseries_json(struct vm *vm)
+{
+	struct sampler *s = &vm->sampler;
+	json_t *o, *events = json_array();
+
+	pthread_mutex_lock(&s->lock);
+	o = json_pack("{s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		      "period_ms", (double)s->period_ns / 1e6,
+		      "t_ms", u64_array(s->samples, s->nr_samples, offsetof(struct sample, t_ns), 1e-6),
+		      "free_frames", u64_array(s->samples, s->nr_samples,
+					       offsetof(struct sample, free_frames), 1.0),
+		      "budget_frames", u64_array(s->samples, s->nr_samples,
+						 offsetof(struct sample, budget_frames), 1.0),
+		      "deficit_frames", u64_array(s->samples, s->nr_samples,
+						  offsetof(struct sample, deficit_frames), 1.0),
+		      "resident_pages", u64_array(s->samples, s->nr_samples,
+						  offsetof(struct sample, resident_pages), 1.0),
+		      "fault_rate", rate_array(s->samples, s->nr_samples,
+					       offsetof(struct sample, faults)),
+		      "refault_rate", rate_array(s->samples, s->nr_samples,
+						 offsetof(struct sample, refaults)),
+		      "swap_out_rate", rate_array(s->samples, s->nr_samples,
+						  offsetof(struct sample, swap_out)),
+		      "swap_in_rate", rate_array(s->samples, s->nr_samples,
+						 offsetof(struct sample, swap_in)));
+	for (unsigned i = 0; events && i < s->nr_events; i++)
+		json_array_append_new(events, json_pack("{s:f, s:s}", "t_ms",
+							(double)s->events[i].t_ns / 1e6,
+							"what", s->events[i].what));
+	pthread_mutex_unlock(&s->lock);
+	if (o)
+		json_object_set_new(o, "events", events);
+	else
+		json_decref(events);
+	return o;
 }
 
 int report_write_json(struct vm *vm, const char *path)
@@ -327,6 +437,7 @@ int report_write_json(struct vm *vm, const char *path)
 		pr_err("--report %s: building the JSON report failed", path);
 		return -ENOMEM;
 	}
+	json_object_set_new(root, "timeseries", timeseries_json(vm));
 	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS)) {
 		err = -EIO;
 		pr_err("--report %s: cannot write: %s", path, strerror(errno));

@@ -139,7 +139,8 @@ int uffd_open(struct vm *vm, struct uffd_range *range, unsigned evict_contexts)
 		goto err_close;
 	}
 	if (vm->pressure) {
-		range->staging_bytes = (uint64_t)evict_contexts * RECLAIM_BATCH * PAGE_SIZE;
+		range->staging_bytes = (uint64_t)evict_contexts * STAGE_SLICES * RECLAIM_BATCH *
+				       PAGE_SIZE;
 		range->staging = mmap(NULL, range->staging_bytes, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (range->staging == MAP_FAILED) {

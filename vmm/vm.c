@@ -97,15 +97,16 @@ static int setup_uffd(struct vm *vm)
 
 /* Under pressure: min = budget / PRESSURE_MIN_DIVISOR (at least
  * PRESSURE_MIN_FLOOR), low = 2 min, high = 3 min. Wider than Linux's
- * default proportions, so that the reclaimer works in batches and a burst
- * of fault-around windows does not reach the reserve. */
-#define PRESSURE_MIN_DIVISOR 64u
+ * default proportions: the reclaimer needs tens of µs to wake and runs
+ * about as fast as a vCPU faults in windows, so it needs the headroom. */
+#define PRESSURE_MIN_DIVISOR 32u
 #define PRESSURE_MIN_FLOOR   64u
 
 static int setup_pool(struct vm *vm)
 {
 	struct lab_pool_config pc = {
 		.frames = vm->cfg.pool_bytes / PAGE_SIZE,
+		/* One per servicer: at most one per vCPU. */
 		.caches = vm->nr_vcpus,
 		/* Frames never hold guest data: a copy or zeropage install
 		 * fills the kernel's page, and a moved frame leaves a hole
@@ -161,7 +162,21 @@ static int setup_pressure(struct vm *vm)
 		return err;
 	vm->swap_ready = true;
 	vm->swap.fail_write_at = vm->cfg.inject_swap_write_error;
-	return reclaim_init(vm);
+	err = reclaim_init(vm);
+	if (err)
+		return err;
+	if (vm->cfg.scenario_path) {
+		char msg[512];
+
+		err = scenario_parse_file(vm->cfg.scenario_path, &vm->scenario, msg, sizeof(msg));
+		if (!err)
+			err = scenario_check(vm, &vm->scenario, msg, sizeof(msg));
+		if (err) {
+			pr_err("%s", msg);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int setup(struct vm *vm)
@@ -225,6 +240,8 @@ static void teardown(struct vm *vm)
 		cpu_destroy(&vm->vcpus[i]);
 	for (unsigned i = 0; i < vm->nr_ranges; i++)
 		uffd_close(&vm->ranges[i]);
+	scenario_free(&vm->scenario);
+	sampler_exit(&vm->sampler);
 	reclaim_exit(vm);
 	if (vm->swap_ready)
 		swap_exit(&vm->swap);
@@ -275,6 +292,9 @@ static void wait_for_end(struct vm *vm, int sig_fd)
 
 static void stop_threads(struct vm *vm)
 {
+	scenario_stop(&vm->scenario);
+	control_stop(&vm->control);
+	sampler_stop(&vm->sampler);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		cpu_kick(&vm->vcpus[i]);
 	/* A servicer may sleep in a stalled allocation: cancel that first. */
@@ -292,6 +312,9 @@ static void stop_threads(struct vm *vm)
 			vm->vcpus[i].thread_started = false;
 		}
 	vm->end_ns = now_ns();
+	if (vm->start_ns)
+		sampler_take(&vm->sampler);
+	pressure_exit(vm);
 }
 
 /* The allocator's and the ownership table's invariants after the run. */
@@ -346,6 +369,8 @@ int vm_run(const struct vm_config *cfg)
 	util_quiet = cfg->quiet;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vm->control.listen_fd = vm->control.stop_fd = -1;
+	sampler_init(&vm->sampler, vm, cfg->paging == PAGING_UFFD ? cfg->sample_ns : 0);
 
 	/* Signals: SIGINT and SIGTERM reach main() through a signalfd; every
 	 * thread inherits the mask, vCPU threads unblock their kick signal. */
@@ -373,6 +398,15 @@ int vm_run(const struct vm_config *cfg)
 		goto out_stop;
 	}
 	vm->start_ns = now_ns();
+	if ((err = sampler_start(&vm->sampler)) ||
+	    (vm->scenario.nr_events && (err = scenario_start(vm, &vm->scenario))) ||
+	    (cfg->control_path && (err = control_start(vm, &vm->control, cfg->control_path)))) {
+		status = EXIT_HOST_ERROR;
+		if (err == -EEXIST)
+			status = EXIT_BAD_INPUT;
+		vm_stop(vm, STOP_HOST_ERROR, status, "starting the run: %s", strerror(-err));
+		goto out_stop;
+	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if ((err = cpu_start(&vm->vcpus[i]))) {
 			vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "starting vCPU %u: %s", i,

@@ -28,7 +28,10 @@
 #include "histogram.h"
 #include "labyrinth/frame_alloc.h"
 #include "labyrinth/guest_abi.h"
+#include "control.h"
 #include "reclaim.h"
+#include "sampler.h"
+#include "scenario.h"
 #include "swap.h"
 
 #define PAGE_SIZE 4096ull
@@ -158,6 +161,9 @@ struct vm {
 	struct swap_store swap;
 	bool swap_ready;
 	_Atomic uint64_t quota_frames[LAB_MAX_VCPUS];   /* 0: none */
+	struct scenario scenario;
+	struct control control;
+	struct sampler sampler;
 
 	unsigned nr_ranges;
 	struct uffd_range ranges[LAB_MAX_VCPUS];
@@ -269,9 +275,12 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len);
 /* uffd.c: each returns 0, or -errno; *done gets the bytes installed. */
 int uffd_open(struct vm *vm, struct uffd_range *range, unsigned evict_contexts);
 struct uffd_range *uffd_range_of(struct vm *vm, uint64_t gfn);
-static inline uint8_t *uffd_staging(struct uffd_range *r, unsigned ctx, unsigned i)
+/* Page i of staging slice `slice` of context `ctx` in range r. */
+static inline uint8_t *uffd_staging(struct uffd_range *r, unsigned ctx, unsigned slice,
+				    unsigned i)
 {
-	return r->staging + ((uint64_t)ctx * RECLAIM_BATCH + i) * PAGE_SIZE;
+	return r->staging + (((uint64_t)ctx * STAGE_SLICES + slice) * RECLAIM_BATCH + i) *
+			    PAGE_SIZE;
 }
 void uffd_close(struct uffd_range *range);
 int uffd_copy(int fd, void *dst, const void *src, uint64_t len, uint64_t *done);
@@ -286,6 +295,8 @@ void servicers_stop(struct vm *vm);
 
 /* report.c */
 void report_print_summary(struct vm *vm, FILE *out);
+/* Live counters as one JSON line (the control socket's `stats`). */
+void report_stats_line(struct vm *vm, char *buf, size_t len);
 int report_write_json(struct vm *vm, const char *path);
 
 /* vm.c */

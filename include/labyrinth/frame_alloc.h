@@ -141,6 +141,11 @@ lab_frame_t lab_alloc_pages(struct lab_pool *pool, unsigned order,
 int lab_free_pages(struct lab_pool *pool, lab_frame_t frame, unsigned order,
 		   lab_owner_t owner, enum lab_free_flags flags);
 
+/* Frees n order-0 frames (each of owners[i]) under one lock acquisition;
+ * returns how many were freed (a misuse is reported and skipped). */
+size_t lab_free_pages_bulk(struct lab_pool *pool, const lab_frame_t *frames,
+			   const lab_owner_t *owners, size_t n, enum lab_free_flags flags);
+
 /* Gives the cache's frames back to the buddy pool. Cache owner's context. */
 void lab_cache_drain(struct lab_cache *cache);
 /* Whether another cache's allocation asked this one to drain. */

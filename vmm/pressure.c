@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+#include "pressure.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "vm.h"
+
+int cursor_fail(struct cursor *c, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	unsigned col = (unsigned)(c->p - c->line) + 1;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (c->file)
+		snprintf(c->err, c->errlen, "%s:%u:%u: %s", c->file, c->lineno, col, what);
+	else
+		snprintf(c->err, c->errlen, "column %u: %s", col, what);
+	return -EINVAL;
+}
+
+static void skip_space(struct cursor *c)
+{
+	while (*c->p == ' ' || *c->p == '\t')
+		c->p++;
+}
+
+bool cursor_at_end(struct cursor *c)
+{
+	skip_space(c);
+	return !*c->p || *c->p == '#' || *c->p == '\n' || *c->p == '\r';
+}
+
+/* The next whitespace-separated word; false (no error set) at the end. */
+bool cursor_word(struct cursor *c, char *word, size_t len)
+{
+	size_t n = 0;
+
+	if (cursor_at_end(c))
+		return false;
+	while (c->p[n] && !isspace((unsigned char)c->p[n]) && c->p[n] != '#')
+		n++;
+	if (n >= len)
+		n = len - 1;
+	memcpy(word, c->p, n);
+	word[n] = '\0';
+	return true;
+}
+
+static void advance(struct cursor *c)
+{
+	while (*c->p && !isspace((unsigned char)*c->p) && *c->p != '#')
+		c->p++;
+}
+
+bool cursor_size(struct cursor *c, uint64_t *bytes)
+{
+	char w[64];
+
+	if (!cursor_word(c, w, sizeof(w))) {
+		cursor_fail(c, "expected a size such as 64M, found the end of the line");
+		return false;
+	}
+	char *dots = strstr(w, "..");
+
+	if (dots)
+		*dots = '\0';
+	if (parse_size(w, bytes) || *bytes % 4096) {
+		cursor_fail(c, "expected a size such as 64M (a multiple of 4K), found '%s'", w);
+		return false;
+	}
+	c->p += strlen(w);
+	return true;
+}
+
+bool cursor_duration(struct cursor *c, uint64_t *ns)
+{
+	char w[64];
+
+	if (!cursor_word(c, w, sizeof(w))) {
+		cursor_fail(c, "expected a time such as 500ms or 2s, found the end of the line");
+		return false;
+	}
+	if (parse_duration_ns(w, ns)) {
+		cursor_fail(c, "expected a time such as 500ms or 2s, found '%s'", w);
+		return false;
+	}
+	advance(c);
+	return true;
+}
+
+/* SIZE, or SIZE..SIZE when ranges are allowed. */
+static bool size_or_range(struct cursor *c, uint64_t *lo, uint64_t *hi)
+{
+	if (!cursor_size(c, lo))
+		return false;
+	if (hi)
+		*hi = 0;
+	if (c->p[0] == '.' && c->p[1] == '.') {
+		if (!hi)
+			return cursor_fail(c, "a range is allowed only in an `every` line"), false;
+		c->p += 2;
+		if (!cursor_size(c, hi))
+			return false;
+	}
+	return true;
+}
+
+int pressure_parse(struct cursor *c, struct pressure_cmd *cmd, uint64_t *hi)
+{
+	char w[32];
+
+	memset(cmd, 0, sizeof(*cmd));
+	if (hi)
+		*hi = 0;
+	if (!cursor_word(c, w, sizeof(w)))
+		return cursor_fail(c, "expected a command (pool, quota, reclaim, fragment, "
+				   "unfragment, spike), found the end of the line");
+	const char *at_cmd = c->p;
+
+	advance(c);
+	if (!strcmp(w, "pool")) {
+		cmd->op = PRESSURE_POOL;
+		if (!size_or_range(c, &cmd->bytes, hi))
+			return -EINVAL;
+	} else if (!strcmp(w, "quota")) {
+		char v[16];
+		uint64_t id;
+
+		cmd->op = PRESSURE_QUOTA;
+		if (!cursor_word(c, v, sizeof(v)) || parse_uint(v, 0, LAB_MAX_VCPUS - 1, &id))
+			return cursor_fail(c, "expected a vCPU number after 'quota'");
+		cmd->vcpu = (unsigned)id;
+		advance(c);
+		if (cursor_word(c, v, sizeof(v)) && !strcmp(v, "off")) {
+			advance(c);
+			cmd->bytes = 0;
+		} else if (!size_or_range(c, &cmd->bytes, hi)) {
+			return -EINVAL;
+		}
+	} else if (!strcmp(w, "reclaim")) {
+		cmd->op = PRESSURE_RECLAIM;
+		if (!cursor_size(c, &cmd->bytes))
+			return -EINVAL;
+	} else if (!strcmp(w, "fragment")) {
+		cmd->op = PRESSURE_FRAGMENT;
+		if (!cursor_size(c, &cmd->bytes))
+			return -EINVAL;
+	} else if (!strcmp(w, "unfragment")) {
+		cmd->op = PRESSURE_UNFRAGMENT;
+	} else {
+		c->p = at_cmd;
+		return cursor_fail(c, "unknown command '%s' (expected pool, quota, reclaim, "
+				   "fragment, unfragment or spike)", w);
+	}
+	if (hi && *hi && cmd->op != PRESSURE_POOL && cmd->op != PRESSURE_QUOTA)
+		return cursor_fail(c, "only pool and quota take a range");
+	return 0;
+}
+
+int pressure_check(struct vm *vm, const struct pressure_cmd *cmd, char *err, size_t len)
+{
+	uint64_t pool = vm->cfg.pool_bytes;
+	char a[32], b[32];
+
+	switch (cmd->op) {
+	case PRESSURE_POOL:
+		if (cmd->bytes > pool || cmd->bytes < pool / 16) {
+			snprintf(err, len, "pool %s: the budget must lie between %s (1/16) and the "
+				 "pool, %s", format_size(cmd->bytes, a, sizeof(a)),
+				 format_size(pool / 16 & ~4095ull, b, sizeof(b)),
+				 format_size(pool, b, sizeof(b)));
+			return -EINVAL;
+		}
+		return 0;
+	case PRESSURE_QUOTA:
+		if (cmd->vcpu >= vm->nr_vcpus) {
+			snprintf(err, len, "quota %u: there is no vCPU %u (the guest has %u)",
+				 cmd->vcpu, cmd->vcpu, vm->nr_vcpus);
+			return -EINVAL;
+		}
+		if (cmd->bytes && cmd->bytes < 16 * PAGE_SIZE) {
+			snprintf(err, len, "quota %u %s: at least 64K", cmd->vcpu,
+				 format_size(cmd->bytes, a, sizeof(a)));
+			return -EINVAL;
+		}
+		return 0;
+	case PRESSURE_RECLAIM:
+	case PRESSURE_FRAGMENT:
+		if (cmd->bytes > pool) {
+			snprintf(err, len, "%s %s: more than the pool (%s)",
+				 cmd->op == PRESSURE_RECLAIM ? "reclaim" : "fragment",
+				 format_size(cmd->bytes, a, sizeof(a)), format_size(pool, b, sizeof(b)));
+			return -EINVAL;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Frames held by `fragment`, every other one of what was taken. */
+struct fragment_hold {
+	lab_frame_t *frames;
+	size_t nr;
+};
+
+static struct fragment_hold fragments;
+static pthread_mutex_t fragments_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void unfragment(struct vm *vm)
+{
+	pthread_mutex_lock(&fragments_lock);
+	for (size_t i = 0; i < fragments.nr; i++)
+		lab_free_pages(vm->pool, fragments.frames[i], 0, LAB_OWNER_VMM, LAB_FREE_CLEAN);
+	free(fragments.frames);
+	fragments.frames = NULL;
+	fragments.nr = 0;
+	pthread_mutex_unlock(&fragments_lock);
+}
+
+/* Takes 2n free frames, keeps every other one: the free pool is left in
+ * pieces no larger than a frame where those were. */
+static int fragment(struct vm *vm, uint64_t n, char *err, size_t len)
+{
+	lab_frame_t *taken = malloc(2 * n * sizeof(*taken));
+	size_t got = 0;
+
+	if (!taken)
+		return -ENOMEM;
+	while (got < 2 * n) {
+		lab_frame_t f = lab_alloc_pages(vm->pool, 0, LAB_GFP_NOWAIT | __LAB_GFP_NOWARN,
+						LAB_OWNER_VMM, LAB_GFN_NONE);
+		if (f == LAB_FRAME_NONE)
+			break;
+		taken[got++] = f;
+	}
+	pthread_mutex_lock(&fragments_lock);
+	lab_frame_t *grown = realloc(fragments.frames, (fragments.nr + got) * sizeof(*grown));
+
+	if (!grown && got) {
+		pthread_mutex_unlock(&fragments_lock);
+		for (size_t i = 0; i < got; i++)
+			lab_free_pages(vm->pool, taken[i], 0, LAB_OWNER_VMM, LAB_FREE_CLEAN);
+		free(taken);
+		return -ENOMEM;
+	}
+	fragments.frames = grown;
+	for (size_t i = 0; i < got; i++) {
+		if (taken[i] & 1)
+			fragments.frames[fragments.nr++] = taken[i];
+		else
+			lab_free_pages(vm->pool, taken[i], 0, LAB_OWNER_VMM, LAB_FREE_CLEAN);
+	}
+	pthread_mutex_unlock(&fragments_lock);
+	free(taken);
+	if (got < 2 * n)
+		snprintf(err, len, "fragment: only %zu free frames to take", got);
+	return 0;
+}
+
+int pressure_apply(struct vm *vm, const struct pressure_cmd *cmd, char *err, size_t len)
+{
+	int r;
+
+	err[0] = '\0';
+	if (!vm->pool || !vm->reclaim) {
+		snprintf(err, len, "this guest runs without labyrinth's allocator (--paging %s)",
+			 paging_mode_name(vm->cfg.paging));
+		return -ENOTSUP;
+	}
+	r = pressure_check(vm, cmd, err, len);
+	if (r)
+		return r;
+	switch (cmd->op) {
+	case PRESSURE_POOL:
+		r = lab_pool_set_budget(vm->pool, cmd->bytes / PAGE_SIZE);
+		reclaim_wake(vm);
+		break;
+	case PRESSURE_POOL_DELTA: {
+		int64_t b = (int64_t)lab_pool_budget(vm->pool) + cmd->delta / (int64_t)PAGE_SIZE;
+		int64_t max = (int64_t)lab_pool_frames(vm->pool), min = max / 16;
+
+		r = lab_pool_set_budget(vm->pool, (size_t)(b < min ? min : b > max ? max : b));
+		reclaim_wake(vm);
+		break;
+	}
+	case PRESSURE_QUOTA:
+		atomic_store(&vm->quota_frames[cmd->vcpu], cmd->bytes / PAGE_SIZE);
+		r = 0;
+		break;
+	case PRESSURE_RECLAIM:
+		reclaim_request(vm, cmd->bytes / PAGE_SIZE);
+		r = 0;
+		break;
+	case PRESSURE_FRAGMENT:
+		r = fragment(vm, cmd->bytes / PAGE_SIZE, err, len);
+		break;
+	case PRESSURE_UNFRAGMENT:
+		unfragment(vm);
+		r = 0;
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r && !err[0])
+		snprintf(err, len, "%s", strerror(-r));
+	return r;
+}
+
+void pressure_exit(struct vm *vm)
+{
+	if (vm->pool)
+		unfragment(vm);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The time series of a run, for plots: every --sample-ms the pool's free
+ * frames and budget, resident guest pages, and the fault and swap
+ * counters; plus timed events (scenario and control commands, guest
+ * phases).
+ */
+#ifndef LABYRINTH_VMM_SAMPLER_H
+#define LABYRINTH_VMM_SAMPLER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SAMPLER_MAX_SAMPLES (1u << 20)
+#define SAMPLER_MAX_EVENTS  (1u << 16)
+#define EVENT_TEXT_MAX 96
+
+struct sample {
+	uint64_t t_ns;
+	uint64_t free_frames, budget_frames, deficit_frames, resident_pages;
+	uint64_t faults, refaults, stalls, swap_out, swap_in;
+};
+
+struct timed_event {
+	uint64_t t_ns;
+	char what[EVENT_TEXT_MAX];
+};
+
+struct vm;
+
+struct sampler {
+	struct vm *vm;
+	uint64_t period_ns;
+	pthread_t thread;
+	bool started;
+	int stop_fd;
+	pthread_mutex_t lock;
+	struct sample *samples;
+	unsigned nr_samples, cap_samples;
+	struct timed_event *events;
+	unsigned nr_events, cap_events;
+};
+
+int sampler_init(struct sampler *s, struct vm *vm, uint64_t period_ns);
+int sampler_start(struct sampler *s);
+void sampler_stop(struct sampler *s);
+void sampler_exit(struct sampler *s);
+/* Takes one sample now (also used at the end of the run). */
+void sampler_take(struct sampler *s);
+void sampler_event(struct sampler *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+#include "scenario.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "vm.h"
+
+#define SCENARIO_MAX_BYTES (1u << 20)
+#define LINE_MAX_BYTES 1024u
+
+static int add_event(struct scenario *sc, struct cursor *c, uint64_t t, unsigned line,
+		     const struct pressure_cmd *cmd)
+{
+	if (sc->nr_events == SCENARIO_MAX_EVENTS)
+		return cursor_fail(c, "more than %u events in the scenario", SCENARIO_MAX_EVENTS);
+	if (sc->nr_events == sc->cap_events) {
+		unsigned ncap = sc->cap_events ? sc->cap_events * 2 : 64;
+		struct scenario_event *e = realloc(sc->events, ncap * sizeof(*e));
+
+		if (!e)
+			return cursor_fail(c, "out of memory");
+		sc->events = e;
+		sc->cap_events = ncap;
+	}
+	sc->events[sc->nr_events++] = (struct scenario_event){ .t_ns = t, .line = line,
+							       .cmd = *cmd };
+	return 0;
+}
+
+static bool expect_word(struct cursor *c, const char *want)
+{
+	char w[32];
+
+	if (!cursor_word(c, w, sizeof(w)) || strcmp(w, want)) {
+		if (cursor_at_end(c))
+			cursor_fail(c, "expected '%s', found the end of the line", want);
+		else
+			cursor_fail(c, "expected '%s', found '%s'", want, w);
+		return false;
+	}
+	c->p += strlen(w);
+	return true;
+}
+
+/* "every PERIOD for DURATION [from TIME] COMMAND [steps N]" */
+static int parse_every(struct scenario *sc, struct cursor *c)
+{
+	uint64_t period, duration, from = 0, hi, steps = SCENARIO_DEFAULT_STEPS;
+	struct pressure_cmd cmd;
+	char w[32];
+
+	if (!cursor_duration(c, &period) || !expect_word(c, "for") ||
+	    !cursor_duration(c, &duration))
+		return -EINVAL;
+	if (!period)
+		return cursor_fail(c, "the period of 'every' must be more than zero");
+	if (cursor_word(c, w, sizeof(w)) && !strcmp(w, "from")) {
+		c->p += 4;
+		if (!cursor_duration(c, &from))
+			return -EINVAL;
+	}
+	if (pressure_parse(c, &cmd, &hi))
+		return -EINVAL;
+	if (cursor_word(c, w, sizeof(w)) && !strcmp(w, "steps")) {
+		c->p += 5;
+		if (!cursor_word(c, w, sizeof(w)) || parse_uint(w, 2, 1000, &steps))
+			return cursor_fail(c, "expected a number of steps from 2 to 1000");
+		c->p += strlen(w);
+		if (!hi)
+			return cursor_fail(c, "'steps' needs a range such as 64M..256M");
+	}
+	if (!cursor_at_end(c))
+		return cursor_fail(c, "unexpected '%s' after the command", c->p);
+	if (duration / period > SCENARIO_MAX_EVENTS)
+		return cursor_fail(c, "'every' would make more than %u events", SCENARIO_MAX_EVENTS);
+	for (uint64_t i = 0; i * period < duration; i++) {
+		struct pressure_cmd tick = cmd;
+
+		if (hi) {
+			/* A sawtooth: `steps` values from lo to hi, then again. */
+			uint64_t k = i % steps, lo = cmd.bytes;
+			uint64_t v = lo + (hi > lo ? (hi - lo) : 0) * k / (steps - 1);
+
+			if (hi < lo)
+				v = lo - (lo - hi) * k / (steps - 1);
+			tick.bytes = v & ~(PAGE_SIZE - 1);
+		}
+		if (add_event(sc, c, from + i * period, c->lineno, &tick))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* "at TIME COMMAND" or "at TIME spike SIZE for DURATION" */
+static int parse_at(struct scenario *sc, struct cursor *c)
+{
+	struct pressure_cmd cmd;
+	uint64_t t;
+	char w[32];
+
+	if (!cursor_duration(c, &t))
+		return -EINVAL;
+	if (cursor_word(c, w, sizeof(w)) && !strcmp(w, "spike")) {
+		uint64_t size, len;
+
+		c->p += 5;
+		if (!cursor_size(c, &size) || !expect_word(c, "for") || !cursor_duration(c, &len))
+			return -EINVAL;
+		if (!cursor_at_end(c))
+			return cursor_fail(c, "unexpected '%s' after the spike", c->p);
+		cmd = (struct pressure_cmd){ .op = PRESSURE_POOL_DELTA, .delta = -(int64_t)size };
+		if (add_event(sc, c, t, c->lineno, &cmd))
+			return -EINVAL;
+		cmd.delta = (int64_t)size;
+		return add_event(sc, c, t + len, c->lineno, &cmd);
+	}
+	if (pressure_parse(c, &cmd, NULL))
+		return -EINVAL;
+	if (!cursor_at_end(c))
+		return cursor_fail(c, "unexpected '%s' after the command", c->p);
+	return add_event(sc, c, t, c->lineno, &cmd);
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+	const struct scenario_event *x = a, *y = b;
+
+	if (x->t_ns != y->t_ns)
+		return x->t_ns < y->t_ns ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+int scenario_parse_text(const char *name, const char *text, struct scenario *sc,
+			char *err, size_t len)
+{
+	unsigned lineno = 0;
+
+	memset(sc, 0, sizeof(*sc));
+	snprintf(sc->path, sizeof(sc->path), "%s", name);
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		char buf[LINE_MAX_BYTES];
+		struct cursor c = { .file = name, .lineno = ++lineno, .err = err, .errlen = len };
+		char w[32];
+		int r = 0;
+
+		if (n >= sizeof(buf)) {
+			snprintf(err, len, "%s:%u:1: line longer than %u bytes", name, lineno,
+				 LINE_MAX_BYTES - 1);
+			goto fail;
+		}
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t' && buf[i] != '\r') {
+				snprintf(err, len, "%s:%u:%zu: unexpected control character %#x", name,
+					 lineno, i + 1, (unsigned char)buf[i]);
+				goto fail;
+			}
+		c.line = c.p = buf;
+		line += n + (nl ? 1 : 0);
+		if (!cursor_word(&c, w, sizeof(w)))
+			continue;     /* blank or comment */
+		c.p += strlen(w);
+		if (!strcmp(w, "at"))
+			r = parse_at(sc, &c);
+		else if (!strcmp(w, "every"))
+			r = parse_every(sc, &c);
+		else {
+			c.p -= strlen(w);
+			r = cursor_fail(&c, "expected 'at' or 'every', found '%s'", w);
+		}
+		if (r)
+			goto fail;
+	}
+	if (!sc->nr_events) {
+		snprintf(err, len, "%s: no events (expected lines such as 'at 1s pool 64M')", name);
+		goto fail;
+	}
+	qsort(sc->events, sc->nr_events, sizeof(*sc->events), cmp_event);
+	pthread_mutex_init(&sc->lock, NULL);
+	pthread_cond_init(&sc->cond, NULL);
+	return 0;
+fail:
+	free(sc->events);
+	sc->events = NULL;
+	sc->nr_events = 0;
+	return -EINVAL;
+}
+
+int scenario_parse_file(const char *path, struct scenario *sc, char *err, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	size_t n;
+	int r;
+
+	if (!f) {
+		snprintf(err, len, "--scenario %s: cannot open: %s", path, strerror(errno));
+		return -errno;
+	}
+	text = malloc(SCENARIO_MAX_BYTES + 1);
+	if (!text) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(text, 1, SCENARIO_MAX_BYTES + 1, f);
+	if (ferror(f) || n > SCENARIO_MAX_BYTES) {
+		snprintf(err, len, "--scenario %s: %s", path,
+			 ferror(f) ? strerror(errno) : "larger than 1 MiB");
+		fclose(f);
+		free(text);
+		return -EINVAL;
+	}
+	fclose(f);
+	text[n] = '\0';
+	if (memchr(text, '\0', n)) {
+		snprintf(err, len, "--scenario %s: not a text file (NUL byte at offset %zu)", path,
+			 (size_t)((char *)memchr(text, '\0', n) - text));
+		free(text);
+		return -EINVAL;
+	}
+	r = scenario_parse_text(path, text, sc, err, len);
+	free(text);
+	return r;
+}
+
+int scenario_check(struct vm *vm, struct scenario *sc, char *err, size_t len)
+{
+	char why[256];
+
+	for (unsigned i = 0; i < sc->nr_events; i++)
+		if (pressure_check(vm, &sc->events[i].cmd, why, sizeof(why))) {
+			snprintf(err, len, "%s:%u: %s", sc->path, sc->events[i].line, why);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+static void *runner(void *arg)
+{
+	struct scenario *sc = arg;
+	struct vm *vm = sc->vm;
+
+	pthread_mutex_lock(&sc->lock);
+	for (unsigned i = 0; i < sc->nr_events && !sc->stop; i++) {
+		uint64_t due = vm->start_ns + sc->events[i].t_ns;
+		struct timespec ts;
+
+		while (!sc->stop && now_ns() < due) {
+			/* The condition variable uses CLOCK_REALTIME: wait in
+			 * short slices measured on the monotonic clock. */
+			uint64_t left = due - now_ns();
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			if (left > 50000000)
+				left = 50000000;
+			ts.tv_nsec += (long)left;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&sc->cond, &sc->lock, &ts);
+		}
+		if (sc->stop)
+			break;
+		char err[256];
+
+		sampler_event(&vm->sampler, "scenario line %u", sc->events[i].line);
+		if (pressure_apply(vm, &sc->events[i].cmd, err, sizeof(err)))
+			pr_warn("scenario %s:%u: %s", sc->path, sc->events[i].line, err);
+		else if (err[0])
+			pr_info("scenario %s:%u: %s", sc->path, sc->events[i].line, err);
+		sc->applied++;
+	}
+	pthread_mutex_unlock(&sc->lock);
+	return NULL;
+}
+
+int scenario_start(struct vm *vm, struct scenario *sc)
+{
+	int err;
+
+	sc->vm = vm;
+	err = pthread_create(&sc->thread, NULL, runner, sc);
+	if (err)
+		return -err;
+	sc->started = true;
+	return 0;
+}
+
+void scenario_stop(struct scenario *sc)
+{
+	if (!sc->started)
+		return;
+	pthread_mutex_lock(&sc->lock);
+	sc->stop = true;
+	pthread_cond_broadcast(&sc->cond);
+	pthread_mutex_unlock(&sc->lock);
+	pthread_join(sc->thread, NULL);
+	sc->started = false;
+}
+
+void scenario_free(struct scenario *sc)
+{
+	if (sc->events) {
+		pthread_mutex_destroy(&sc->lock);
+		pthread_cond_destroy(&sc->cond);
+	}
+	free(sc->events);
+	sc->events = NULL;
+	sc->nr_events = 0;
+}

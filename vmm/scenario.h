@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenario files: pressure over time, one statement a line.
+ *
+ *   # comment
+ *   at 500ms pool 64M                   set the frame budget
+ *   at 2s quota 1 16M                   limit what vCPU 1 may own (or: off)
+ *   at 3s reclaim 32M                   reclaim that much now
+ *   at 4s fragment 16M                  hold every other frame of 32M of free frames
+ *   at 5s unfragment                    give them back
+ *   at 6s spike 32M for 1s              lower the budget by 32M for a second
+ *   every 1s for 10s pool 64M..256M     a sawtooth: 64M, 128M, 192M, 256M, 64M, ...
+ *   every 1s for 10s from 2s pool 64M..256M steps 8
+ *
+ * Parsing is strict: every error names file, line, column and what was
+ * expected.
+ */
+#ifndef LABYRINTH_VMM_SCENARIO_H
+#define LABYRINTH_VMM_SCENARIO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pressure.h"
+
+#define SCENARIO_MAX_EVENTS 100000u
+#define SCENARIO_DEFAULT_STEPS 4u
+
+struct scenario_event {
+	uint64_t t_ns;
+	unsigned line;
+	struct pressure_cmd cmd;
+};
+
+struct vm;
+
+struct scenario {
+	char path[256];
+	struct scenario_event *events;
+	unsigned nr_events, cap_events;
+	struct vm *vm;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	unsigned applied;
+};
+
+/* Parses a scenario file; on error returns -EINVAL with the message in err. */
+int scenario_parse_file(const char *path, struct scenario *sc, char *err, size_t len);
+/* Parses scenario text (for tests and for files alike). */
+int scenario_parse_text(const char *name, const char *text, struct scenario *sc,
+			char *err, size_t len);
+/* Checks every event against the VM (vCPUs, pool); names the line. */
+int scenario_check(struct vm *vm, struct scenario *sc, char *err, size_t len);
+int scenario_start(struct vm *vm, struct scenario *sc);
+void scenario_stop(struct scenario *sc);
+void scenario_free(struct scenario *sc);
+
+#endif
