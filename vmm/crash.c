@@ -16,7 +16,7 @@
 
 static void dump_segment(FILE *out, const char *name, const struct kvm_segment *s)
 {
-	fprintf(out, "  %-3s sel %#06x base %#018llx limit %#010x type %#x dpl %u p %u l %u db %u\n",
+	fprintf(out, "  %-3s sel %#06x base 0x%016llx limit %#010x type %#x dpl %u p %u l %u db %u\n",
 		name, s->selector, (unsigned long long)s->base, s->limit, s->type, s->dpl,
 		s->present, s->l, s->db);
 }
@@ -53,22 +53,30 @@ void crash_dump(struct vcpu *vcpu, const char *why)
 		fprintf(out, "  (registers unavailable)\n");
 		goto out;
 	}
-	fprintf(out, "  rip %#018llx  rsp %#018llx  rflags %#llx\n", (unsigned long long)r.rip,
+	fprintf(out, "  rip 0x%016llx  rsp 0x%016llx  rflags %#llx\n", (unsigned long long)r.rip,
 		(unsigned long long)r.rsp, (unsigned long long)r.rflags);
-	fprintf(out, "  rax %#018llx  rbx %#018llx  rcx %#018llx  rdx %#018llx\n",
+	fprintf(out, "  rax 0x%016llx  rbx 0x%016llx  rcx 0x%016llx  rdx 0x%016llx\n",
 		(unsigned long long)r.rax, (unsigned long long)r.rbx, (unsigned long long)r.rcx,
 		(unsigned long long)r.rdx);
-	fprintf(out, "  rsi %#018llx  rdi %#018llx  rbp %#018llx\n", (unsigned long long)r.rsi,
+	fprintf(out, "  rsi 0x%016llx  rdi 0x%016llx  rbp 0x%016llx\n", (unsigned long long)r.rsi,
 		(unsigned long long)r.rdi, (unsigned long long)r.rbp);
-	fprintf(out, "  r8  %#018llx  r9  %#018llx  r10 %#018llx  r11 %#018llx\n",
+	fprintf(out, "  r8  0x%016llx  r9  0x%016llx  r10 0x%016llx  r11 0x%016llx\n",
 		(unsigned long long)r.r8, (unsigned long long)r.r9, (unsigned long long)r.r10,
 		(unsigned long long)r.r11);
-	fprintf(out, "  r12 %#018llx  r13 %#018llx  r14 %#018llx  r15 %#018llx\n",
+	fprintf(out, "  r12 0x%016llx  r13 0x%016llx  r14 0x%016llx  r15 0x%016llx\n",
 		(unsigned long long)r.r12, (unsigned long long)r.r13, (unsigned long long)r.r14,
 		(unsigned long long)r.r15);
 	fprintf(out, "  cr0 %#llx  cr2 %#llx  cr3 %#llx  cr4 %#llx  efer %#llx\n",
 		(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
 		(unsigned long long)s.cr4, (unsigned long long)s.efer);
+	if (s.cr2 && (s.cr2 < LAB_GPA_SYS_BASE ||
+		      (s.cr2 >= LAB_GPA_SYS_END && s.cr2 < LAB_GPA_RAM_BASE) ||
+		      s.cr2 >= LAB_GPA_RAM_BASE + vm->ram_size))
+		fprintf(out, "  cr2 0x%llx is outside guest memory (system region [%#llx, %#llx), "
+			"RAM [%#llx, %#llx)): a wild access\n", (unsigned long long)s.cr2,
+			(unsigned long long)LAB_GPA_SYS_BASE, (unsigned long long)LAB_GPA_SYS_END,
+			(unsigned long long)LAB_GPA_RAM_BASE,
+			(unsigned long long)(LAB_GPA_RAM_BASE + vm->ram_size));
 	dump_segment(out, "cs", &s.cs);
 	dump_segment(out, "ss", &s.ss);
 

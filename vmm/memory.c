@@ -51,7 +51,14 @@ int memory_init(struct vm *vm)
 	 * the same work (and a reclaimed page is one page). */
 	if (madvise(vm->ram, vm->ram_size, MADV_NOHUGEPAGE))
 		pr_warn("madvise(MADV_NOHUGEPAGE) on guest RAM: %s", strerror(errno));
-	err = kvm_set_memslot(vm, SLOT_SYS, 0, LAB_GPA_SYS_END, vm->sys, 0);
+	return 0;
+}
+
+/* The memory slots, once there is a VM. */
+int memory_register(struct vm *vm)
+{
+	int err = kvm_set_memslot(vm, SLOT_SYS, 0, LAB_GPA_SYS_END, vm->sys, 0);
+
 	if (!err)
 		/* The CLOCK policy reads "written since" from KVM's dirty log. */
 		err = kvm_set_memslot(vm, SLOT_RAM, LAB_GPA_RAM_BASE, vm->ram_size, vm->ram,

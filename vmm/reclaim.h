@@ -24,7 +24,7 @@ struct vm;
  * out, because emptying pages (MADV_DONTNEED) flushes the TLBs of every
  * CPU running a vCPU, a cross-CPU interrupt worth amortising. */
 #define STAGE_SLICES   8u
-#define SWAP_ZERO_SLOT 0x7ffffffeu  /* "reclaimed, all zero": nothing stored */
+#define SWAP_ZERO_SLOT 0x7ffffffdu  /* "reclaimed, all zero": nothing stored */
 
 enum reclaim_policy { RECLAIM_FIFO, RECLAIM_CLOCK };
 

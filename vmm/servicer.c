@@ -26,6 +26,7 @@
 #include "vm.h"
 
 #define MSG_BATCH 16
+#define SERVICER_IDLE_MS 2      /* idle this long: drain the cache */
 #define WINDOW_MAX CFG_MAX_FAULT_AROUND
 
 const char *const fault_kind_names[FAULT_KINDS] = {
@@ -224,12 +225,11 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 			(unsigned long long)addr);
 		return;
 	}
-	if (r->home_vcpu >= 0 && v && (int)v->id != r->home_vcpu) {
-		if (vm->cfg.ownership == OWN_STRICT) {
-			violation(vm, v, r, gfn);
-			return;
-		}
-		atomic_fetch_add(&v->stats.remote_faults, 1);
+	bool remote = r->home_vcpu >= 0 && v && (int)v->id != r->home_vcpu;
+
+	if (remote && vm->cfg.ownership == OWN_STRICT) {
+		violation(vm, v, r, gfn);
+		return;
 	}
 	if (!guest_pages_claim(vm, gfn, &old)) {
 		/* Installed already, or being installed (that install wakes the
@@ -242,6 +242,8 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 	}
 	enum fault_kind kind = gp_is_swapped(old) ? FAULT_REFAULT : FAULT_FIRST_TOUCH;
 
+	if (remote)
+		atomic_fetch_add(&v->stats.remote_faults, 1);
 	w.owner = owner;
 	w.first = gfn & ~(fa - 1);
 	w.end = w.first + fa;
@@ -341,6 +343,7 @@ static void *servicer_thread(void *arg)
 	struct servicer *s = arg;
 	struct vm *vm = s->vm;
 	struct uffd_msg msgs[MSG_BATCH];
+	bool idle_drained = true;
 	struct pollfd pfd[3] = {
 		{ .fd = s->range->fd, .events = POLLIN },
 		{ .fd = s->stop_fd, .events = POLLIN },
@@ -360,7 +363,16 @@ static void *servicer_thread(void *arg)
 					"read from userfaultfd: %s", strerror(errno));
 				break;
 			}
-			if (poll(pfd, 3, -1) < 0 && errno != EINTR) {
+			/* Idle for a while: give the cache back, so that frames do
+			 * not sit here while another vCPU stalls for them. */
+			int ready = poll(pfd, 3, idle_drained ? -1 : SERVICER_IDLE_MS);
+
+			if (ready == 0) {
+				lab_cache_drain(s->cache);
+				idle_drained = true;
+				continue;
+			}
+			if (ready < 0 && errno != EINTR) {
 				vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "poll: %s",
 					strerror(errno));
 				break;
@@ -379,6 +391,7 @@ static void *servicer_thread(void *arg)
 		}
 		uint64_t t_read = now_ns();
 
+		idle_drained = false;
 		for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++) {
 			atomic_fetch_add_explicit(&s->messages, 1, memory_order_relaxed);
 			if (msgs[i].event != UFFD_EVENT_PAGEFAULT) {

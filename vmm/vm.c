@@ -173,6 +173,7 @@ static int setup_pressure(struct vm *vm)
 			err = scenario_check(vm, &vm->scenario, msg, sizeof(msg));
 		if (err) {
 			pr_err("%s", msg);
+			vm->bad_input = true;
 			return -EINVAL;
 		}
 	}
@@ -183,13 +184,18 @@ static int setup(struct vm *vm)
 {
 	int err;
 
-	err = kvm_init(vm);
-	if (err)
-		return err;
+	/* The image first: a bad one is the user's error, whatever KVM is. */
 	err = memory_init(vm);
 	if (err)
 		return err;
 	err = loader_load_elf(vm, vm->cfg.image);
+	if (err) {
+		vm->bad_input = true;
+		return err;
+	}
+	err = kvm_init(vm);
+	if (!err)
+		err = memory_register(vm);
 	if (err)
 		return err;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
@@ -388,8 +394,7 @@ int vm_run(const struct vm_config *cfg)
 	}
 	err = setup(vm);
 	if (err) {
-		status = err == -ENOEXEC || err == -EFBIG || err == -EINVAL ? EXIT_BAD_INPUT
-									 : EXIT_HOST_ERROR;
+		status = vm->bad_input ? EXIT_BAD_INPUT : EXIT_HOST_ERROR;
 		goto out;
 	}
 	if (cfg->paging == PAGING_UFFD && ((err = servicers_start(vm)) ||

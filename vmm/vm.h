@@ -182,6 +182,7 @@ struct vm {
 	char stop_detail[512];
 	int done_fd;
 
+	bool bad_input;               /* setup failed on the user's input */
 	uint64_t start_ns, end_ns;
 	struct {
 		uint64_t gpa;
@@ -199,6 +200,7 @@ int kvm_set_memslot(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t size, v
 /* memory.c */
 #define MEMSLOT_RAM 1
 int memory_init(struct vm *vm);
+int memory_register(struct vm *vm);
 void memory_exit(struct vm *vm);
 static inline void *gpa_to_sys(struct vm *vm, uint64_t gpa)
 {
@@ -244,6 +246,10 @@ void crash_dump(struct vcpu *vcpu, const char *why);
 #define GP_FOREIGN   (UINT32_MAX - 1)    /* present, but not installed by us */
 #define GP_SWAP_BIT  0x80000000u         /* reclaimed: swap slot in the low bits */
 #define GP_MAX_SLOT  (GP_FOREIGN - GP_SWAP_BIT - 1)
+/* A swapped entry must never read as GP_BUSY or GP_FOREIGN. */
+_Static_assert((GP_SWAP_BIT | SWAP_ZERO_SLOT) != GP_FOREIGN &&
+	       (GP_SWAP_BIT | SWAP_ZERO_SLOT) != GP_BUSY && SWAP_ZERO_SLOT <= GP_MAX_SLOT,
+	       "the all-zero swap marker collides with another entry");
 
 static inline bool gp_is_frame(uint32_t v)
 {

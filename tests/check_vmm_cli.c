@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `labyrinth` command line, run as a program: every bad argument ends
+ * with exit status 2 and one message naming the option and the value,
+ * before any guest is set up (so these run without /dev/kvm), and --help
+ * prints the usage with exit status 0.
+ */
+#include <string.h>
+
+#include "vmmtest.h"
+
+#define IMAGE VMM_GUEST("seqtouch")
+#define EXIT_BAD_INPUT 2
+
+struct bad_args {
+	const char *argv[12];      /* after `labyrinth`; NULL-terminated */
+	const char *says[3];       /* each must be in the message */
+};
+
+static const struct bad_args bad_args[] = {
+	{ { "run", IMAGE, "--mem", "3M" }, { "--mem 3 MiB", "multiple of 2 MiB" } },
+	{ { "run", IMAGE, "--mem", "0" }, { "--mem 0 B", "multiple of 2 MiB" } },
+	{ { "run", IMAGE, "--mem", "abc" }, { "--mem 'abc'", "expected a size" } },
+	{ { "run", IMAGE, "--mem", "1T" }, { "--mem 1 TiB", "to 256 GiB" } },
+	{ { "run", IMAGE, "--mem", "99999999999999999999" }, { "--mem '99999999999999999999'",
+							       "too large" } },
+	{ { "run", IMAGE, "--vcpus", "0" }, { "--vcpus '0'", "from 1 to 64" } },
+	{ { "run", IMAGE, "--vcpus", "65" }, { "--vcpus '65'", "from 1 to 64" } },
+	{ { "run", IMAGE, "--vcpus", "2x" }, { "--vcpus '2x'", "from 1 to 64" } },
+	{ { "run", IMAGE, "--fault-around", "3" }, { "--fault-around '3'", "power of two" } },
+	{ { "run", IMAGE, "--fault-around", "0" }, { "--fault-around '0'", "power of two" } },
+	{ { "run", IMAGE, "--fault-around", "1024" }, { "--fault-around '1024'",
+							"from 1 to 512" } },
+	{ { "run", IMAGE, "--install", "foo" }, { "--install 'foo'",
+						  "expected copy, zeropage or move" } },
+	{ { "run", IMAGE, "--paging", "foo" }, { "--paging 'foo'",
+						 "expected uffd, kernel or prefault" } },
+	{ { "run", IMAGE, "--ownership", "foo" }, { "--ownership 'foo'",
+						    "first-touch, partitioned or strict" } },
+	{ { "run", IMAGE, "--mem", "32M", "--pool", "64M" }, { "--pool 64 MiB",
+							       "larger than --mem 32 MiB" } },
+	{ { "run", IMAGE, "--pool", "100K" }, { "--pool 100 KiB", "at least 256 KiB" } },
+	{ { "run", IMAGE, "--bogus" }, { "unknown option '--bogus'", "--help" } },
+	{ { "run", "--mem", "32M" }, { "expected a guest image" } },
+	{ { "run", IMAGE, VMM_GUEST("hog") }, { "unexpected argument '" VMM_GUEST("hog") "'",
+						"guest arguments go after --" } },
+	{ { "run", IMAGE, "--", "mib=8", "foo" }, { "guest argument 'foo'",
+						    "argument 2 after --", "key=value" } },
+	{ { "run", IMAGE, "--", "=8" }, { "guest argument '=8'", "key=value" } },
+	{ { "run", IMAGE, "--timeout", "-1" }, { "--timeout '-1'", "positive duration" } },
+	{ { "run", IMAGE, "--timeout", "0" }, { "--timeout '0'", "positive duration" } },
+	{ { "run", IMAGE, "--timeout", "5parsecs" }, { "--timeout '5parsecs'" } },
+	{ { "run", IMAGE, "--mem" }, { "option --mem needs a value" } },
+	{ { "run", IMAGE, "--report", "" }, { "--report: expected a file name" } },
+	{ { "run", IMAGE, "--mem", "32M", "--vcpus", "3", "--ownership", "strict" },
+	  { "--ownership strict with 3 vCPUs", "3 home ranges" } },
+	{ { "run", IMAGE, "--paging", "kernel", "--ownership", "partitioned" },
+	  { "--paging kernel", "do not apply" } },
+	{ { "run", IMAGE, "--paging", "prefault", "--mem", "32M", "--pool", "16M" },
+	  { "--paging prefault", "do not apply" } },
+	{ { "frobnicate" }, { "unknown command 'frobnicate'", "usage: labyrinth" } },
+	{ { NULL }, { "usage: labyrinth COMMAND" } },
+};
+
+START_TEST(bad_argument_is_named_with_exit_status_2)
+{
+	const struct bad_args *c = &bad_args[_i];
+	const char *argv[16] = { VMM_BINARY };
+	struct vmm_result r;
+
+	for (size_t i = 0; c->argv[i]; i++)
+		argv[i + 1] = c->argv[i];
+	ck_assert_int_eq(vmm_runv(&r, NULL, argv), 0);
+	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	for (size_t i = 0; i < 3 && c->says[i]; i++)
+		VMM_ASSERT_ERR_HAS(&r, c->says[i]);
+	/* An error, not a run: no summary table. */
+	ck_assert_msg(r.out[0] == '\0', "%s\n  -> printed on stdout:\n%s", r.cmdline, r.out);
+	VMM_ASSERT_CLEAN(&r);
+	vmm_result_free(&r);
+}
+END_TEST
+
+/* Exactly one "error:" line: the parser stops at the first bad argument. */
+START_TEST(first_bad_argument_is_the_only_error)
+{
+	struct vmm_result r;
+	const char *second;
+
+	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", IMAGE, "--vcpus", "0",
+				  "--mem", "3M", "--install", "foo"), 0);
+	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_ERR_HAS(&r, "--vcpus '0'");
+	second = strstr(strstr(r.err, "error:") + 1, "error:");
+	ck_assert_msg(!second, "more than one error:\n%s", r.err);
+	vmm_result_free(&r);
+}
+END_TEST
+
+START_TEST(run_help_prints_usage_and_exits_0)
+{
+	static const char *const spellings[] = { "--help", "-h" };
+	struct vmm_result r;
+
+	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", spellings[_i]), 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	VMM_ASSERT_OUT_HAS(&r, "usage: labyrinth run GUEST.elf");
+	/* Every option is documented. */
+	VMM_ASSERT_OUT_HAS(&r, "--mem SIZE");
+	VMM_ASSERT_OUT_HAS(&r, "--fault-around N");
+	VMM_ASSERT_OUT_HAS(&r, "--ownership MODE");
+	VMM_ASSERT_OUT_HAS(&r, "--timeout SECONDS");
+	VMM_ASSERT_OUT_HAS(&r, "Exit status:");
+	ck_assert_msg(r.err[0] == '\0', "--help wrote to stderr:\n%s", r.err);
+	VMM_ASSERT_CLEAN(&r);
+	vmm_result_free(&r);
+}
+END_TEST
+
+START_TEST(top_level_help_exits_0)
+{
+	static const char *const spellings[] = { "help", "--help", "-h" };
+	struct vmm_result r;
+
+	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, spellings[_i]), 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	VMM_ASSERT_OUT_HAS(&r, "usage: labyrinth COMMAND");
+	VMM_ASSERT_OUT_HAS(&r, "run GUEST.elf");
+	vmm_result_free(&r);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+	Suite *s = suite_create("vmm command line");
+	TCase *tc = tcase_create("arguments");
+
+	tcase_add_loop_test(tc, bad_argument_is_named_with_exit_status_2, 0,
+			    (int)(sizeof(bad_args) / sizeof(bad_args[0])));
+	tcase_add_test(tc, first_bad_argument_is_the_only_error);
+	tcase_add_loop_test(tc, run_help_prints_usage_and_exits_0, 0, 2);
+	tcase_add_loop_test(tc, top_level_help_exits_0, 0, 3);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	/* No /dev/kvm needed: every case fails (or helps) before a VM exists. */
+	return test_run_suite(cli_suite());
+}
