@@ -48,6 +48,8 @@ struct vm_config {
 	const char *control_path;
 	uint64_t sample_ns;
 	uint64_t inject_swap_write_error;     /* fail the Nth swap write */
+	const char *record_path;              /* --record FILE */
+	const char *prefetch_path;            /* --prefetch FILE */
 };
 
 const char *paging_mode_name(enum paging_mode m);

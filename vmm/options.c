@@ -69,6 +69,10 @@ void config_usage_run(FILE *out)
 "  --sample-ms N          time series sample period (default 100; 0: off)\n"
 "  --inject swap-write-error=N   fail the Nth swap write (tests the error path)\n"
 "\n"
+"Working sets:\n"
+"  --record FILE          save the order of first touches (and their vCPUs)\n"
+"  --prefetch FILE        install a recorded working set ahead of the guest\n"
+"\n"
 "  --quiet                print only the summary table\n"
 "  -h, --help             this text\n"
 "\n"
@@ -140,7 +144,7 @@ enum {
 	OPT_MEM = 0x100, OPT_VCPUS, OPT_POOL, OPT_PAGING, OPT_OWNERSHIP, OPT_FAULT_AROUND,
 	OPT_INSTALL, OPT_PIN, OPT_NO_PIN, OPT_NO_RECORD, OPT_REPORT, OPT_TIMEOUT, OPT_QUIET,
 	OPT_RECLAIM, OPT_SWAP, OPT_SWAP_DIR, OPT_QUOTA, OPT_SCENARIO, OPT_CONTROL, OPT_SAMPLE_MS,
-	OPT_INJECT,
+	OPT_INJECT, OPT_RECORD, OPT_PREFETCH,
 };
 
 static const struct option run_options[] = {
@@ -165,6 +169,8 @@ static const struct option run_options[] = {
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "sample-ms", required_argument, NULL, OPT_SAMPLE_MS },
 	{ "inject", required_argument, NULL, OPT_INJECT },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -255,7 +261,8 @@ static int config_check(struct vm_config *cfg, bool pool_given)
 			pr_err("--quota %u=...: there is no vCPU %u (--vcpus %u)", i, i, cfg->nr_vcpus);
 			return -EINVAL;
 		}
-	bool pressure_opts = cfg->scenario_path || cfg->control_path;
+	bool pressure_opts = cfg->scenario_path || cfg->control_path || cfg->record_path ||
+			     cfg->prefetch_path;
 
 	for (unsigned i = 0; i < LAB_MAX_VCPUS; i++)
 		pressure_opts |= cfg->quota_bytes[i] != 0;
@@ -263,7 +270,7 @@ static int config_check(struct vm_config *cfg, bool pool_given)
 	    (cfg->ownership != OWN_FIRST_TOUCH || cfg->pool_bytes != cfg->mem_bytes ||
 	     pressure_opts)) {
 		pr_err("--paging %s: the kernel serves the faults, so --ownership, --pool, "
-		       "--quota, --scenario and --control do not apply",
+		       "--quota, --scenario, --control, --record and --prefetch do not apply",
 		       paging_mode_name(cfg->paging));
 		return -EINVAL;
 	}
@@ -405,6 +412,14 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case OPT_INJECT:
 			if (inject_arg(cfg, optarg))
 				return -EINVAL;
+			break;
+		case OPT_RECORD:
+		case OPT_PREFETCH:
+			if (!*optarg) {
+				pr_err("%s: expected a file name", name);
+				return -EINVAL;
+			}
+			*(opt == OPT_RECORD ? &cfg->record_path : &cfg->prefetch_path) = optarg;
 			break;
 		case 'h':
 			config_usage_run(stdout);

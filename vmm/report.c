@@ -235,6 +235,13 @@ void report_print_summary(struct vm *vm, FILE *out)
 			r.reclaim.zero_pages, r.reclaim.swap_out, r.reclaim.swap_in,
 			(double)r.reclaim.busy_ns / 1e6, (double)r.reclaim.stall_ns / 1e6,
 			r.reclaim.quota_steals);
+	if (vm->prefetch.entries)
+		fprintf(out, "prefetch: %" PRIu64 " of %" PRIu64 " recorded pages installed ahead in %"
+			PRIu64 " runs (%" PRIu64 " taken by faults first), %.1f ms\n",
+			(uint64_t)atomic_load(&vm->prefetch.pages), vm->prefetch.count,
+			(uint64_t)atomic_load(&vm->prefetch.runs),
+			(uint64_t)atomic_load(&vm->prefetch.skipped),
+			(double)atomic_load(&vm->prefetch.busy_ns) / 1e6);
 	fprintf(out, "memory KiB: rss %" PRIu64 " (guest RAM %" PRIu64 ", pool %" PRIu64
 		"), actual %" PRIu64 ", usable %" PRIu64 ", unused %" PRIu64 ", swap_in %" PRIu64
 		", swap_out %" PRIu64 "\n", r.mem.rss, r.mem.guest_rss, r.mem.pool_rss, r.mem.actual,
@@ -438,6 +445,12 @@ int report_write_json(struct vm *vm, const char *path)
 		return -ENOMEM;
 	}
 	json_object_set_new(root, "timeseries", timeseries_json(vm));
+	json_object_set_new(root, "prefetch", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+		"recorded", (json_int_t)vm->prefetch.count,
+		"installed", (json_int_t)atomic_load(&vm->prefetch.pages),
+		"runs", (json_int_t)atomic_load(&vm->prefetch.runs),
+		"taken_by_faults", (json_int_t)atomic_load(&vm->prefetch.skipped),
+		"busy_ns", (json_int_t)atomic_load(&vm->prefetch.busy_ns)));
 	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS)) {
 		err = -EIO;
 		pr_err("--report %s: cannot write: %s", path, strerror(errno));

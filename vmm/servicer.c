@@ -138,6 +138,8 @@ static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_
 	for (uint64_t i = 0; i < done; i++) {
 		guest_pages_set(vm, g + i, gp_of_frame(w->frame[g + i - w->first]));
 		reclaim_note_installed(vm, g + i);
+		if (w->old[g + i - w->first] == GP_EMPTY)
+			record_note(vm, s, g + i, 1, w->owner);
 	}
 	*installed += done;
 	if (!err)
@@ -406,6 +408,11 @@ static void *servicer_thread(void *arg)
 			lab_cache_drain(s->cache);
 	}
 	return NULL;
+}
+
+const void *servicer_zero_source(void)
+{
+	return zero_source;
 }
 
 /* The allocator's drain request (any thread): wake the cache's servicer.

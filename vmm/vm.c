@@ -106,8 +106,8 @@ static int setup_pool(struct vm *vm)
 {
 	struct lab_pool_config pc = {
 		.frames = vm->cfg.pool_bytes / PAGE_SIZE,
-		/* One per servicer: at most one per vCPU. */
-		.caches = vm->nr_vcpus,
+		/* One per servicer (at most one per vCPU), one for prefetch. */
+		.caches = vm->nr_vcpus + 1,
 		/* Frames never hold guest data: a copy or zeropage install
 		 * fills the kernel's page, and a moved frame leaves a hole
 		 * behind. Freed frames are clean: no zeroer needed. */
@@ -223,6 +223,11 @@ static int setup(struct vm *vm)
 			err = setup_uffd(vm);
 		if (!err)
 			err = setup_pressure(vm);
+		if (!err && vm->cfg.prefetch_path) {
+			err = prefetch_load(vm, vm->cfg.prefetch_path);
+			if (err)
+				vm->bad_input = true;
+		}
 		if (err)
 			return err;
 	}
@@ -248,6 +253,8 @@ static void teardown(struct vm *vm)
 		uffd_close(&vm->ranges[i]);
 	scenario_free(&vm->scenario);
 	sampler_exit(&vm->sampler);
+	record_free(vm);
+	prefetch_free(vm);
 	reclaim_exit(vm);
 	if (vm->swap_ready)
 		swap_exit(&vm->swap);
@@ -306,6 +313,7 @@ static void stop_threads(struct vm *vm)
 	/* A servicer may sleep in a stalled allocation: cancel that first. */
 	if (vm->pool)
 		lab_pool_cancel_waiters(vm->pool);
+	prefetch_stop(vm);
 	servicers_stop(vm);
 	reclaim_stop(vm);
 	/* A vCPU may sit in a fault no one will serve now (a violation, a
@@ -398,7 +406,8 @@ int vm_run(const struct vm_config *cfg)
 		goto out;
 	}
 	if (cfg->paging == PAGING_UFFD && ((err = servicers_start(vm)) ||
-					   (vm->reclaim && (err = reclaim_start(vm))))) {
+					   (vm->reclaim && (err = reclaim_start(vm))) ||
+					   (err = prefetch_start(vm)))) {
 		status = EXIT_HOST_ERROR;
 		goto out_stop;
 	}
@@ -425,6 +434,9 @@ out_stop:
 	if (vm->stop_reason != STOP_GUEST_EXIT || vm->guest_status)
 		pr_err("%s", vm->stop_detail[0] ? vm->stop_detail : "the run failed");
 	if (audit(vm) && status == EXIT_OK)
+		status = EXIT_HOST_ERROR;
+	if (cfg->record_path && vm->start_ns && record_write(vm, cfg->record_path) &&
+	    status == EXIT_OK)
 		status = EXIT_HOST_ERROR;
 	if (vm->stop_reason != STOP_HOST_ERROR || vm->start_ns) {
 		report_print_summary(vm, stdout);

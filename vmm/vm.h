@@ -29,6 +29,7 @@
 #include "labyrinth/frame_alloc.h"
 #include "labyrinth/guest_abi.h"
 #include "control.h"
+#include "prefetch.h"
 #include "reclaim.h"
 #include "sampler.h"
 #include "scenario.h"
@@ -102,6 +103,7 @@ struct servicer {
 	bool thread_started;
 	uint8_t *bounce;              /* a window's restored contents (refaults) */
 	struct evict_ctx ectx;        /* for direct reclaim over a quota */
+	struct rec_log record;        /* --record: first installs, timed */
 	_Atomic uint64_t messages, eexist, spurious;
 };
 
@@ -162,6 +164,7 @@ struct vm {
 	bool swap_ready;
 	_Atomic uint64_t quota_frames[LAB_MAX_VCPUS];   /* 0: none */
 	struct scenario scenario;
+	struct prefetcher prefetch;
 	struct control control;
 	struct sampler sampler;
 
@@ -296,6 +299,7 @@ int uffd_wake(int fd, void *addr, uint64_t len);
 
 /* servicer.c */
 int servicers_start(struct vm *vm);
+const void *servicer_zero_source(void);
 void servicer_drain_request(void *arg, unsigned cache_id);
 void servicers_stop(struct vm *vm);
 
