@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "plot.h"
 #include "util.h"
 #include "vm.h"
 
@@ -19,6 +20,8 @@ static void usage(FILE *out)
 "                                                pool SIZE, quota VCPU SIZE|off,\n"
 "                                                reclaim SIZE, fragment SIZE,\n"
 "                                                unfragment, stats\n"
+"  plot REPORT.json -o DIR                       latency CDFs and the time series\n"
+"  plot --bench RESULTS.jsonl -o DIR             the benchmark ratios\n"
 "  help                                          this text\n");
 }
 
@@ -36,6 +39,8 @@ int main(int argc, char **argv)
 			return r > 0 ? EXIT_OK : EXIT_BAD_INPUT;
 		return vm_run(&cfg);
 	}
+	if (!strcmp(argv[1], "plot"))
+		return plot_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return control_client(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

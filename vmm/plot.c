@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * labyrinth plot: pictures of a run or of the benchmarks, through gnuplot.
+ *
+ *   labyrinth plot REPORT.json -o DIR     latency CDFs per vCPU and fault
+ *                                         kind, the pressure time series
+ *   labyrinth plot --bench FILE.jsonl -o DIR   the benchmark ratios
+ *
+ * Each picture is written as PNG and SVG, with the data (.dat) and the
+ * gnuplot script (.gp) beside it, so that it can be redrawn or restyled.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "plot.h"
+#include "util.h"
+#include "vm.h"
+
+#define PATH_LEN 4096
+#define BENCH_LINE_MAX 65536
+
+static int open_out(const char *dir, const char *name, FILE **f, char *path)
+{
+	snprintf(path, PATH_LEN, "%s/%s", dir, name);
+	*f = fopen(path, "w");
+	if (!*f) {
+		int err = -errno;
+
+		pr_err("plot: cannot write %s: %s", path, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+/* Runs gnuplot on a script; names gnuplot if it is missing. */
+static int run_gnuplot(const char *script)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execlp("gnuplot", "gnuplot", script, (char *)NULL);
+		fprintf(stderr, "labyrinth: error: plot: cannot run gnuplot: %s (install it: "
+			"apt-get install gnuplot-nox)\n", strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 127)
+			pr_err("plot: gnuplot failed on %s", script);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The two terminals every picture is drawn in. */
+static void gp_outputs(FILE *gp, const char *dir, const char *base, const char *plot_cmd)
+{
+	fprintf(gp, "set terminal pngcairo noenhanced size 1200,720 font 'sans,10'\n"
+		    "set output '%s/%s.png'\n%s\n"
+		    "set terminal svg noenhanced size 1200,720 dynamic font 'sans,10'\n"
+		    "set output '%s/%s.svg'\n%s\n", dir, base, plot_cmd, dir, base, plot_cmd);
+}
+
+/* Writes the CDF of a bucket list [[low, high, count], ...] as
+ * "latency_us fraction" lines; returns the number of values. */
+static uint64_t write_cdf(FILE *f, json_t *buckets)
+{
+	uint64_t total = 0, seen = 0;
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(buckets, i, b)
+		total += (uint64_t)json_integer_value(json_array_get(b, 2));
+	if (!total)
+		return 0;
+	json_array_foreach(buckets, i, b) {
+		seen += (uint64_t)json_integer_value(json_array_get(b, 2));
+		fprintf(f, "%.4f %.6f\n", (double)json_integer_value(json_array_get(b, 1)) / 1e3,
+			(double)seen / (double)total);
+	}
+	fprintf(f, "\n\n");
+	return total;
+}
+
+static int plot_cdfs(json_t *report, const char *dir)
+{
+	char path[PATH_LEN], plot[8192] = "plot ";
+	json_t *vcpus = json_object_get(report, "vcpus"), *v;
+	FILE *dat, *gp;
+	unsigned index = 0;
+	size_t i;
+	int err;
+
+	if (!json_is_array(vcpus) || !json_array_size(vcpus)) {
+		pr_err("plot: the report has no vcpus[] (is it a labyrinth --report file?)");
+		return -EINVAL;
+	}
+	if ((err = open_out(dir, "latency-cdf.dat", &dat, path)))
+		return err;
+	json_array_foreach(vcpus, i, v) {
+		static const char *const kinds[] = { "first_touch", "refault", "stalled" };
+		json_t *hists = json_object_get(v, "service_histogram_ns");
+		json_int_t id = json_integer_value(json_object_get(v, "id"));
+
+		for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+			json_t *b = json_object_get(hists, kinds[k]);
+
+			if (json_is_array(b) && write_cdf(dat, b)) {
+				size_t used = strlen(plot);
+
+				snprintf(plot + used, sizeof(plot) - used,
+					 "%s'%s/latency-cdf.dat' index %u with steps lw 2 "
+					 "title 'vCPU %lld servicer, %s'", index ? ", " : "", dir, index,
+					 (long long)id, kinds[k]);
+				index++;
+			}
+		}
+		json_t *g = json_object_get(v, "guest_histogram_ns");
+
+		if (json_is_array(g) && write_cdf(dat, g)) {
+			size_t used = strlen(plot);
+
+			snprintf(plot + used, sizeof(plot) - used,
+				 "%s'%s/latency-cdf.dat' index %u with steps lw 2 dt 2 "
+				 "title 'vCPU %lld guest-observed'", index ? ", " : "", dir, index,
+				 (long long)id);
+			index++;
+		}
+	}
+	fclose(dat);
+	if (!index) {
+		pr_err("plot: the report has no latencies to plot (no faults were served)");
+		return -EINVAL;
+	}
+	if ((err = open_out(dir, "latency-cdf.gp", &gp, path)))
+		return err;
+	fprintf(gp, "set title 'Fault latency CDF (%s)'\n"
+		    "set xlabel 'latency (us, log scale)'\nset ylabel 'fraction of faults'\n"
+		    "set logscale x\nset grid\nset key bottom right\nset yrange [0:1.02]\n",
+		json_string_value(json_object_get(json_object_get(report, "guest"), "image")));
+	gp_outputs(gp, dir, "latency-cdf", plot);
+	fclose(gp);
+	return run_gnuplot(path);
+}
+
+static int plot_timeseries(json_t *report, const char *dir)
+{
+	json_t *ts = json_object_get(report, "timeseries");
+	json_t *t = json_object_get(ts, "t_ms");
+	static const char *const cols[] = { "free_frames", "budget_frames", "resident_pages",
+					    "deficit_frames", "fault_rate", "refault_rate",
+					    "swap_out_rate", "swap_in_rate" };
+	char path[PATH_LEN];
+	FILE *dat, *gp;
+	int err;
+
+	if (!json_is_array(t) || json_array_size(t) < 2)
+		return 0;     /* sampling was off, or the run was too short */
+	if ((err = open_out(dir, "timeseries.dat", &dat, path)))
+		return err;
+	fprintf(dat, "# t_ms");
+	for (size_t c = 0; c < ARRAY_SIZE(cols); c++)
+		fprintf(dat, " %s", cols[c]);
+	fprintf(dat, "\n");
+	for (size_t i = 0; i < json_array_size(t); i++) {
+		fprintf(dat, "%.3f", json_number_value(json_array_get(t, i)));
+		for (size_t c = 0; c < ARRAY_SIZE(cols); c++)
+			fprintf(dat, " %.3f",
+				json_number_value(json_array_get(json_object_get(ts, cols[c]), i)));
+		fprintf(dat, "\n");
+	}
+	fclose(dat);
+	if ((err = open_out(dir, "timeseries.gp", &gp, path)))
+		return err;
+	fprintf(gp, "set title 'Memory pressure over time'\nset xlabel 'time (ms)'\n"
+		    "set ylabel 'frames / pages'\nset y2label 'events per second'\n"
+		    "set ytics nomirror\nset y2tics\nset grid\nset key outside right top\n");
+	/* Scenario lines, control commands and guest phases as labelled marks. */
+	json_t *events = json_object_get(ts, "events"), *e;
+	size_t i;
+
+	json_array_foreach(events, i, e) {
+		double at = json_number_value(json_object_get(e, "t_ms"));
+		const char *what = json_string_value(json_object_get(e, "what"));
+		char clean[EVENT_TEXT_MAX];
+		size_t n = 0;
+
+		for (const char *p = what ? what : ""; *p && n + 1 < sizeof(clean); p++)
+			clean[n++] = *p == '\'' || *p == '\\' ? ' ' : *p;
+		clean[n] = '\0';
+		fprintf(gp, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead dt 3 lc rgb '#999999'\n"
+			    "set label '%s' at %.3f, graph 0.98 rotate by 90 right font ',7' "
+			    "tc rgb '#666666'\n", at, at, clean, at);
+	}
+	char plot[2048];
+
+	snprintf(plot, sizeof(plot),
+		 "plot '%s/timeseries.dat' using 1:2 with lines lw 2 title 'free frames', "
+		 "'' using 1:3 with lines lw 2 title 'budget (frames)', "
+		 "'' using 1:4 with lines lw 2 title 'resident pages', "
+		 "'' using 1:5 with lines title 'deficit (frames)', "
+		 "'' using 1:6 axes x1y2 with lines dt 2 title 'faults/s', "
+		 "'' using 1:7 axes x1y2 with lines dt 2 title 'refaults/s', "
+		 "'' using 1:8 axes x1y2 with lines dt 3 title 'swap-outs/s'", dir);
+	gp_outputs(gp, dir, "timeseries", plot);
+	fclose(gp);
+	return run_gnuplot(path);
+}
+
+static int plot_report(const char *file, const char *dir)
+{
+	json_error_t jerr;
+	json_t *report = json_load_file(file, 0, &jerr);
+	int err;
+
+	if (!report) {
+		pr_err("plot: %s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	err = plot_cdfs(report, dir);
+	if (!err)
+		err = plot_timeseries(report, dir);
+	json_decref(report);
+	if (!err)
+		pr_info("plot: wrote %s/latency-cdf.{png,svg} and, with samples, "
+			"%s/timeseries.{png,svg}", dir, dir);
+	return err;
+}
+
+/* The latest ratio of every (bench, name, baseline) in a results file. */
+static int plot_bench(const char *file, const char *dir)
+{
+	char path[PATH_LEN], line[BENCH_LINE_MAX];
+	FILE *in = fopen(file, "r"), *dat, *gp;
+	json_t *latest = json_object();
+	unsigned lineno = 0, rows = 0;
+	int err;
+
+	if (!in) {
+		err = -errno;
+		pr_err("plot --bench %s: cannot open: %s", file, strerror(errno));
+		json_decref(latest);
+		return err;
+	}
+	while (fgets(line, sizeof(line), in)) {
+		json_error_t jerr;
+		json_t *o;
+		char key[512];
+
+		lineno++;
+		if (!strchr(line, '{'))
+			continue;
+		o = json_loads(line, 0, &jerr);
+		if (!o) {
+			pr_err("plot --bench %s:%u:%d: %s", file, lineno, jerr.column, jerr.text);
+			fclose(in);
+			json_decref(latest);
+			return -EINVAL;
+		}
+		if (json_is_number(json_object_get(o, "ratio"))) {
+			snprintf(key, sizeof(key), "%s %s vs %s",
+				 json_string_value(json_object_get(o, "bench")) ?: "?",
+				 json_string_value(json_object_get(o, "name")) ?: "?",
+				 json_string_value(json_object_get(o, "baseline")) ?: "-");
+			json_object_set(latest, key, o);
+		}
+		json_decref(o);
+	}
+	fclose(in);
+	if ((err = open_out(dir, "bench-ratios.dat", &dat, path))) {
+		json_decref(latest);
+		return err;
+	}
+	const char *key;
+	json_t *o;
+
+	json_object_foreach(latest, key, o) {
+		char label[512];
+		size_t n = 0;
+
+		for (const char *p = key; *p && n + 1 < sizeof(label); p++)
+			label[n++] = *p == '"' ? '\'' : *p;
+		label[n] = '\0';
+		fprintf(dat, "%u \"%s\" %.4f %d\n", rows++, label,
+			json_number_value(json_object_get(o, "ratio")),
+			json_is_true(json_object_get(o, "met")) ? 1 :
+			json_is_false(json_object_get(o, "met")) ? 0 : 2);
+	}
+	fclose(dat);
+	json_decref(latest);
+	if (!rows) {
+		pr_err("plot --bench %s: no figures with a ratio", file);
+		return -EINVAL;
+	}
+	if ((err = open_out(dir, "bench-ratios.gp", &gp, path)))
+		return err;
+	char plot[1024];
+
+	snprintf(plot, sizeof(plot),
+		 "plot '%s/bench-ratios.dat' using ($3):1:(0):($3):($1-0.4):($1+0.4):($4+1) "
+		 "with boxxyerror fill solid 0.7 lc variable notitle, "
+		 "'' using (0):1:ytic(2) with points ps 0 notitle", dir);
+	fprintf(gp, "set title 'Benchmark ratios (better than the baseline when > 1; green: "
+		    "target met, red: missed, grey: no target)'\n"
+		    "set xlabel 'ratio (log scale)'\nset logscale x\nset grid x\n"
+		    "set ytics font ',7'\nset yrange [-1:%u]\nset arrow from 1, -1 to 1, %u nohead "
+		    "lw 2 lc rgb 'black'\nset palette defined (0 'red', 1 'green', 2 'grey')\n"
+		    "set cbrange [0:2]\nunset colorbox\nset style fill solid\n"
+		    "set terminal pngcairo noenhanced size 1200,%u font 'sans,9'\n", rows, rows,
+		    200 + 18 * rows);
+	/* lc variable indexes colours 0..2 through the palette via linetypes. */
+	fprintf(gp, "set linetype 1 lc rgb 'red'\nset linetype 2 lc rgb '#2a9d3a'\n"
+		    "set linetype 3 lc rgb 'grey'\n");
+	fprintf(gp, "set output '%s/bench-ratios.png'\n%s\n"
+		    "set terminal svg noenhanced size 1200,%u dynamic font 'sans,9'\n"
+		    "set output '%s/bench-ratios.svg'\n%s\n", dir, plot, 200 + 18 * rows, dir, plot);
+	fclose(gp);
+	err = run_gnuplot(path);
+	if (!err)
+		pr_info("plot: wrote %s/bench-ratios.{png,svg} (%u figures)", dir, rows);
+	return err;
+}
+
+int plot_main(int argc, char **argv)
+{
+	const char *input = NULL, *dir = NULL;
+	bool bench = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			dir = argv[++i];
+		} else if (!strcmp(argv[i], "--bench")) {
+			bench = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: labyrinth plot REPORT.json -o DIR\n"
+			       "       labyrinth plot --bench RESULTS.jsonl -o DIR\n");
+			return EXIT_OK;
+		} else if (argv[i][0] == '-') {
+			pr_err("plot: unknown option '%s'", argv[i]);
+			return EXIT_BAD_INPUT;
+		} else if (!input) {
+			input = argv[i];
+		} else {
+			pr_err("plot: unexpected argument '%s'", argv[i]);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	if (!input || !dir) {
+		pr_err("plot: usage: labyrinth plot [--bench] FILE -o DIR");
+		return EXIT_BAD_INPUT;
+	}
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		pr_err("plot: cannot create %s: %s", dir, strerror(errno));
+		return EXIT_HOST_ERROR;
+	}
+	int err = bench ? plot_bench(input, dir) : plot_report(input, dir);
+
+	return err == -EINVAL || err == -ENOENT ? EXIT_BAD_INPUT : err ? EXIT_HOST_ERROR : EXIT_OK;
+}
