@@ -50,6 +50,7 @@ struct vm_config {
 	uint64_t inject_swap_write_error;     /* fail the Nth swap write */
 	const char *record_path;              /* --record FILE */
 	const char *prefetch_path;            /* --prefetch FILE */
+	const char *trace_path;               /* --trace FILE: every fault and touch */
 };
 
 const char *paging_mode_name(enum paging_mode m);

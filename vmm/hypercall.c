@@ -69,8 +69,11 @@ static bool take_records(struct vcpu *vcpu, uint32_t n)
 			return protocol_error(vcpu, "LAB_HC_RECORDS: a record for a page outside "
 					      "guest RAM", i);
 		/* ticks -> ns: tsc_khz ticks per millisecond. */
-		hist_record(vcpu->stats.guest,
-			    (uint64_t)((double)rec[i].ticks * 1e6 / (double)vm->tsc_khz));
+		uint64_t ns = (uint64_t)((double)rec[i].ticks * 1e6 / (double)vm->tsc_khz);
+
+		hist_record(vcpu->stats.guest, ns);
+		if (vm->cfg.trace_path)
+			trace_add(&vcpu->trace, rec[i].gpa, ns, TRACE_TOUCH, (uint8_t)vcpu->id);
 	}
 	atomic_fetch_add(&vcpu->stats.guest_records, n);
 	return true;

@@ -56,6 +56,8 @@ void config_usage_run(FILE *out)
 "  --pin, --no-pin        pin each vCPU and its servicer to one CPU (default: pin)\n"
 "  --no-record            the guest does not time each first touch\n"
 "  --report FILE.json     write the run's figures as JSON\n"
+"  --trace FILE.csv       every fault (servicer side) and every timed first touch\n"
+"                         (guest side), to match them one by one\n"
 "  --timeout SECONDS      stop the guest after this long (exit status 6)\n"
 "\n"
 "Memory pressure (a pool smaller than --mem is served by reclaim):\n"
@@ -144,7 +146,7 @@ enum {
 	OPT_MEM = 0x100, OPT_VCPUS, OPT_POOL, OPT_PAGING, OPT_OWNERSHIP, OPT_FAULT_AROUND,
 	OPT_INSTALL, OPT_PIN, OPT_NO_PIN, OPT_NO_RECORD, OPT_REPORT, OPT_TIMEOUT, OPT_QUIET,
 	OPT_RECLAIM, OPT_SWAP, OPT_SWAP_DIR, OPT_QUOTA, OPT_SCENARIO, OPT_CONTROL, OPT_SAMPLE_MS,
-	OPT_INJECT, OPT_RECORD, OPT_PREFETCH,
+	OPT_INJECT, OPT_RECORD, OPT_PREFETCH, OPT_TRACE,
 };
 
 static const struct option run_options[] = {
@@ -171,6 +173,7 @@ static const struct option run_options[] = {
 	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
+	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -415,11 +418,13 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_RECORD:
 		case OPT_PREFETCH:
+		case OPT_TRACE:
 			if (!*optarg) {
 				pr_err("%s: expected a file name", name);
 				return -EINVAL;
 			}
-			*(opt == OPT_RECORD ? &cfg->record_path : &cfg->prefetch_path) = optarg;
+			*(opt == OPT_RECORD ? &cfg->record_path : opt == OPT_PREFETCH
+			  ? &cfg->prefetch_path : &cfg->trace_path) = optarg;
 			break;
 		case 'h':
 			config_usage_run(stdout);

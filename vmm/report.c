@@ -17,6 +17,7 @@
 
 struct vcpu_report {
 	uint64_t faults[FAULT_KINDS], pages_installed, reserve_faults, stall_ns;
+	uint64_t touch_ns, guest_sum_ns;
 	uint64_t remote_faults, frames, violations, pages_touched, guest_records;
 	struct hist_summary service, guest;
 };
@@ -88,8 +89,13 @@ static void gather_counters(struct vm *vm, struct report *r)
 		vr->guest_records = atomic_load(&v->stats.guest_records);
 		service_summary(v, &vr->service);
 		hist_summarize(v->stats.guest, &vr->guest);
+		vr->guest_sum_ns = atomic_load(&v->stats.guest->sum_ns);
 		if (v->result_valid) {
 			vr->pages_touched = v->result.pages_touched;
+			if (v->result.touch_end_tsc > v->result.touch_start_tsc && vm->tsc_khz)
+				vr->touch_ns = (uint64_t)((double)(v->result.touch_end_tsc -
+								   v->result.touch_start_tsc) *
+							  1e6 / (double)vm->tsc_khz);
 			r->pages_touched += v->result.pages_touched;
 			if (v->result.touch_start_tsc < start)
 				start = v->result.touch_start_tsc;
@@ -248,6 +254,62 @@ void report_print_summary(struct vm *vm, FILE *out)
 		r.mem.usable, r.mem.unused, r.mem.swap_in, r.mem.swap_out);
 }
 
+void trace_add(struct trace_log *log, uint64_t gpa, uint64_t ns, uint8_t kind, uint8_t vcpu)
+{
+	if (log->nr == log->cap) {
+		uint64_t cap = log->cap ? log->cap * 2 : 4096;
+		struct trace_event *ev = realloc(log->ev, cap * sizeof(*ev));
+
+		if (!ev)
+			return;
+		log->ev = ev;
+		log->cap = cap;
+	}
+	log->ev[log->nr++] = (struct trace_event){ .gpa = gpa, .ns = ns, .kind = kind,
+						   .vcpu = vcpu };
+}
+
+static void trace_dump(FILE *f, struct trace_log *log)
+{
+	for (uint64_t i = 0; i < log->nr; i++) {
+		const struct trace_event *e = &log->ev[i];
+
+		if (e->kind == TRACE_TOUCH)
+			fprintf(f, "touch,%u,%#llx,%llu,\n", e->vcpu, (unsigned long long)e->gpa,
+				(unsigned long long)e->ns);
+		else
+			fprintf(f, "fault,%u,%#llx,%llu,%s\n", e->vcpu, (unsigned long long)e->gpa,
+				(unsigned long long)e->ns, fault_kind_names[e->kind]);
+	}
+	free(log->ev);
+	memset(log, 0, sizeof(*log));
+}
+
+/* CSV: event,vcpu,gpa,ns,kind — faults served (servicer side, ns from the
+ * message read to the end of the install) and timed first touches (guest
+ * side, ns around the store). */
+int report_write_trace(struct vm *vm, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int err = 0;
+
+	if (!f) {
+		err = -errno;
+		pr_err("--trace %s: cannot create: %s", path, strerror(errno));
+		return err;
+	}
+	fprintf(f, "event,vcpu,gpa,ns,kind\n");
+	for (unsigned i = 0; i < vm->nr_servicers; i++)
+		trace_dump(f, &vm->servicers[i].trace);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		trace_dump(f, &vm->vcpus[i].trace);
+	if (fclose(f)) {
+		err = -errno;
+		pr_err("--trace %s: write failed: %s", path, strerror(errno));
+	}
+	return err;
+}
+
 void report_stats_line(struct vm *vm, char *buf, size_t len)
 {
 	static struct report r;
@@ -302,8 +364,10 @@ static json_t *vcpu_json(struct vm *vm, unsigned i, const struct vcpu_report *v)
 
 	for (int k = 0; k < FAULT_KINDS; k++)
 		json_object_set_new(hists, fault_kind_names[k], buckets_json(vc->stats.service[k]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
 			 "id", (json_int_t)i,
+			 "touch_ns", (json_int_t)v->touch_ns,
+			 "guest_sum_ns", (json_int_t)v->guest_sum_ns,
 			 "faults", (json_int_t)(v->faults[FAULT_FIRST_TOUCH] + v->faults[FAULT_REFAULT]),
 			 "first_touch", (json_int_t)v->faults[FAULT_FIRST_TOUCH],
 			 "refault", (json_int_t)v->faults[FAULT_REFAULT],

@@ -331,6 +331,9 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 	atomic_fetch_add_explicit(&v->stats.pages_installed, installed, memory_order_relaxed);
 	atomic_fetch_add_explicit(&v->stats.frames, installed, memory_order_relaxed);
 	hist_record(v->stats.service[kind], latency);
+	if (vm->cfg.trace_path)
+		trace_add(&s->trace, LAB_GPA_RAM_BASE + (gfn << PAGE_SHIFT), latency, (uint8_t)kind,
+			  (uint8_t)v->id);
 	if (in_reserve)
 		atomic_fetch_add_explicit(&v->stats.reserve_faults, 1, memory_order_relaxed);
 	if (stall_ns) {

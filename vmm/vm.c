@@ -438,6 +438,9 @@ out_stop:
 	if (cfg->record_path && vm->start_ns && record_write(vm, cfg->record_path) &&
 	    status == EXIT_OK)
 		status = EXIT_HOST_ERROR;
+	if (cfg->trace_path && vm->start_ns && report_write_trace(vm, cfg->trace_path) &&
+	    status == EXIT_OK)
+		status = EXIT_HOST_ERROR;
 	if (vm->stop_reason != STOP_HOST_ERROR || vm->start_ns) {
 		report_print_summary(vm, stdout);
 		if (cfg->report_path && report_write_json(vm, cfg->report_path) &&

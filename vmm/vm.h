@@ -62,6 +62,21 @@ struct vcpu_stats {
 	_Atomic uint64_t quota_steals;           /* own pages reclaimed over quota */
 };
 
+/* --trace: one timed event (a served fault, or a guest's timed touch). */
+struct trace_event {
+	uint64_t gpa, ns;
+	uint8_t kind;                 /* enum fault_kind, or TRACE_TOUCH */
+	uint8_t vcpu;
+};
+#define TRACE_TOUCH 0xff
+
+struct trace_log {
+	struct trace_event *ev;
+	uint64_t nr, cap;
+};
+
+void trace_add(struct trace_log *log, uint64_t gpa, uint64_t ns, uint8_t kind, uint8_t vcpu);
+
 struct vcpu {
 	struct vm *vm;
 	unsigned id;
@@ -77,6 +92,7 @@ struct vcpu {
 	bool done;
 	char console[LAB_CONSOLE_MAX + 1];
 	size_t console_len;
+	struct trace_log trace;       /* its guest-side touches (--trace) */
 };
 
 /* One userfaultfd and the guest-physical range it serves. */
@@ -104,6 +120,7 @@ struct servicer {
 	uint8_t *bounce;              /* a window's restored contents (refaults) */
 	struct evict_ctx ectx;        /* for direct reclaim over a quota */
 	struct rec_log record;        /* --record: first installs, timed */
+	struct trace_log trace;       /* --trace: faults it served */
 	_Atomic uint64_t messages, eexist, spurious;
 };
 
@@ -303,7 +320,8 @@ const void *servicer_zero_source(void);
 void servicer_drain_request(void *arg, unsigned cache_id);
 void servicers_stop(struct vm *vm);
 
-/* report.c */
+/* report.c (and the --trace file) */
+int report_write_trace(struct vm *vm, const char *path);
 void report_print_summary(struct vm *vm, FILE *out);
 /* Live counters as one JSON line (the control socket's `stats`). */
 void report_stats_line(struct vm *vm, char *buf, size_t len);

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Measurement fidelity, record/prefetch and plots, on real guests.
+ *
+ * The guest-side latency of a fault (TSC around the store) contains the
+ * servicer-side latency of the same fault (from reading the message to the
+ * end of the install) — matched fault by fault through --trace; and the
+ * per-touch latencies of a vCPU add up to no more than its touch phase.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vmmtest.h"
+
+/* TSC ticks and CLOCK_MONOTONIC come from one clock here; allow for the
+ * kHz rounding of the TSC rate (a few ppm) and the conversion, no more. */
+#define CLOCK_SLACK_NS 200
+
+struct trace_row {
+	unsigned vcpu;
+	unsigned long long gpa, ns;
+	char kind[16];
+	bool fault;
+};
+
+/* Parses the --trace CSV; returns the rows (count in *n). */
+static struct trace_row *parse_trace(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	size_t cap = 0;
+	struct trace_row *rows = NULL;
+
+	ck_assert_msg(f != NULL, "no trace file %s", path);
+	*n = 0;
+	ck_assert(fgets(line, sizeof(line), f));
+	ck_assert_str_eq(line, "event,vcpu,gpa,ns,kind\n");
+	while (fgets(line, sizeof(line), f)) {
+		struct trace_row r = { 0 };
+		char event[16];
+
+		ck_assert_msg(sscanf(line, "%15[^,],%u,%llx,%llu,%15[a-z_]", event, &r.vcpu, &r.gpa,
+				     &r.ns, r.kind) >= 4, "bad trace line: %s", line);
+		r.fault = !strcmp(event, "fault");
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			rows = realloc(rows, cap * sizeof(*rows));
+			ck_assert_ptr_nonnull(rows);
+		}
+		rows[(*n)++] = r;
+	}
+	fclose(f);
+	return rows;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct trace_row *x = a, *y = b;
+
+	if (x->vcpu != y->vcpu)
+		return x->vcpu < y->vcpu ? -1 : 1;
+	if (x->gpa != y->gpa)
+		return x->gpa < y->gpa ? -1 : 1;
+	return x->fault - y->fault;     /* the touch first, then its fault */
+}
+
+static void check_guest_contains_servicer(const char *guest, const char *vcpus, const char *fa)
+{
+	char dir[PATH_MAX], trace[PATH_MAX + 16];
+	struct vmm_result r;
+	size_t n, faults = 0, matched = 0;
+
+	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	snprintf(trace, sizeof(trace), "%s/t.csv", dir);
+	ck_assert_int_eq(LAB_RUN(&r, NULL, guest, "--mem", "64M", "--vcpus", vcpus,
+				 "--fault-around", fa, "--trace", trace), 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	struct trace_row *rows = parse_trace(trace, &n);
+
+	qsort(rows, n, sizeof(*rows), cmp_row);
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i].fault)
+			continue;
+		faults++;
+		/* The guest's record of the same page by the same vCPU. */
+		ck_assert_msg(i > 0 && !rows[i - 1].fault && rows[i - 1].gpa == rows[i].gpa &&
+			      rows[i - 1].vcpu == rows[i].vcpu,
+			      "fault at %#llx (vCPU %u) has no guest-side touch", rows[i].gpa,
+			      rows[i].vcpu);
+		ck_assert_msg(rows[i - 1].ns + CLOCK_SLACK_NS >= rows[i].ns,
+			      "gpa %#llx: the guest saw %llu ns, the servicer took %llu ns",
+			      rows[i].gpa, rows[i - 1].ns, rows[i].ns);
+		matched++;
+	}
+	ck_assert_uint_gt(faults, 0);
+	ck_assert_uint_eq(matched, (size_t)vmm_report_int(&r, "faults.total"));
+	/* The touches of a vCPU fit inside its touch phase. */
+	for (long long v = 0; v < vmm_report_int(&r, "config.vcpus"); v++) {
+		char sum[64], phase[64];
+
+		snprintf(sum, sizeof(sum), "vcpus.%lld.guest_sum_ns", v);
+		snprintf(phase, sizeof(phase), "vcpus.%lld.touch_ns", v);
+		ck_assert_msg(vmm_report_int(&r, sum) <= vmm_report_int(&r, phase),
+			      "vCPU %lld: touches add up to %lld ns, its touch phase took %lld ns", v,
+			      vmm_report_int(&r, sum), vmm_report_int(&r, phase));
+		ck_assert_int_gt(vmm_report_int(&r, sum), 0);
+	}
+	free(rows);
+	vmm_result_free(&r);
+	ck_assert(vmm_tmpdir_remove(dir));
+}
+
+START_TEST(guest_contains_servicer_sparse)
+{
+	check_guest_contains_servicer(VMM_GUEST("sparse"), "1", "1");
+}
+END_TEST
+
+START_TEST(guest_contains_servicer_seqtouch_2vcpus)
+{
+	check_guest_contains_servicer(VMM_GUEST("seqtouch"), "2", "16");
+}
+END_TEST
+
+START_TEST(guest_contains_servicer_randtouch)
+{
+	check_guest_contains_servicer(VMM_GUEST("randtouch"), "1", "4");
+}
+END_TEST
+
+START_TEST(histograms_count_exactly)
+{
+	struct vmm_result r;
+
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("randtouch"), "--mem", "32M",
+				 "--fault-around", "4"), 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	/* One guest-side record per page touched, one servicer-side value per
+	 * fault: the histograms lose nothing. */
+	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.guest_ns.count"),
+			 vmm_report_int(&r, "guest.pages_touched"));
+	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.service_ns.count"),
+			 vmm_report_int(&r, "faults.total"));
+	ck_assert_int_le(vmm_report_int(&r, "vcpus.0.service_ns.p50"),
+			 vmm_report_int(&r, "vcpus.0.service_ns.p99"));
+	ck_assert_int_le(vmm_report_int(&r, "vcpus.0.service_ns.p99"),
+			 vmm_report_int(&r, "vcpus.0.service_ns.max"));
+	vmm_result_free(&r);
+}
+END_TEST
+
+START_TEST(no_record_means_no_guest_latencies)
+{
+	struct vmm_result r;
+
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--no-record"), 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.guest_ns.count"), 0);
+	ck_assert_int_gt(vmm_report_int(&r, "faults.total"), 0);
+	vmm_result_free(&r);
+}
+END_TEST
+
+START_TEST(record_then_prefetch)
+{
+	char dir[PATH_MAX], rec[PATH_MAX + 16];
+	struct vmm_result r;
+
+	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	snprintf(rec, sizeof(rec), "%s/w.rec", dir);
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--record", rec),
+			 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	long long pages = vmm_report_int(&r, "guest.pages_touched");
+
+	vmm_result_free(&r);
+	/* A recording holds a header and one 8-byte entry per page. */
+	struct stat st;
+
+	ck_assert_int_eq(stat(rec, &st), 0);
+	ck_assert_int_eq(st.st_size, 40 + 8 * pages);
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--prefetch",
+				 rec), 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	ck_assert_int_eq(vmm_report_int(&r, "prefetch.recorded"), pages);
+	/* Every page was installed ahead, or taken by a fault first: none is
+	 * both, none is neither. */
+	ck_assert_int_eq(vmm_report_int(&r, "prefetch.installed") +
+			 vmm_report_int(&r, "vcpus.0.pages_installed"), pages);
+	ck_assert_int_lt(vmm_report_int(&r, "faults.total"), pages / 16);
+	vmm_result_free(&r);
+	ck_assert(vmm_tmpdir_remove(dir));
+}
+END_TEST
+
+START_TEST(bad_recordings)
+{
+	char dir[PATH_MAX], rec[PATH_MAX + 16], junk[PATH_MAX + 16];
+	struct vmm_result r;
+
+	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	snprintf(rec, sizeof(rec), "%s/w.rec", dir);
+	snprintf(junk, sizeof(junk), "%s/junk.rec", dir);
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--record", rec),
+			 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	vmm_result_free(&r);
+	/* Recorded with another --mem. */
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "64M", "--prefetch",
+				 rec), 0);
+	VMM_ASSERT_EXIT(&r, 2);
+	VMM_ASSERT_ERR_HAS(&r, "recorded with --mem 32 MiB");
+	vmm_result_free(&r);
+	/* Not a recording at all. */
+	ck_assert(vmm_write_file(junk, "hello, world\n", 13));
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--prefetch",
+				 junk), 0);
+	VMM_ASSERT_EXIT(&r, 2);
+	VMM_ASSERT_ERR_HAS(&r, "not a labyrinth recording");
+	vmm_result_free(&r);
+	/* Truncated: the header promises more entries than the file holds. */
+	size_t len;
+	char *data = vmm_read_file(rec, &len);
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert(vmm_write_file(junk, data, len - 12));
+	free(data);
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--prefetch",
+				 junk), 0);
+	VMM_ASSERT_EXIT(&r, 2);
+	VMM_ASSERT_ERR_HAS(&r, "entries announced");
+	vmm_result_free(&r);
+	ck_assert(vmm_tmpdir_remove(dir));
+}
+END_TEST
+
+static bool exists_nonempty(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return !stat(path, &st) && st.st_size > 0;
+}
+
+START_TEST(plots_of_a_run)
+{
+	char dir[PATH_MAX], report[PATH_MAX + 16], out[PATH_MAX + 16];
+	struct vmm_result r;
+
+	if (!vmm_tool_in_path("gnuplot")) {
+		fprintf(stderr, "*** gnuplot is not installed: `make deps` installs it\n");
+		ck_abort_msg("gnuplot missing");
+	}
+	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	snprintf(report, sizeof(report), "%s/r.json", dir);
+	snprintf(out, sizeof(out), "%s/plots", dir);
+	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", VMM_GUEST("pattern"), "--quiet",
+				  "--mem", "32M", "--pool", "16M", "--sample-ms", "5", "--report",
+				  report), 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	vmm_result_free(&r);
+	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "plot", report, "-o", out), 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	vmm_result_free(&r);
+	ck_assert(exists_nonempty(out, "latency-cdf.png"));
+	ck_assert(exists_nonempty(out, "latency-cdf.svg"));
+	ck_assert(exists_nonempty(out, "timeseries.png"));
+	ck_assert(exists_nonempty(out, "timeseries.svg"));
+	/* Not a report. */
+	ck_assert(vmm_write_file(report, "{\"x\": [1, 2", 11));
+	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "plot", report, "-o", out), 0);
+	VMM_ASSERT_EXIT(&r, 2);
+	VMM_ASSERT_ERR_HAS(&r, "r.json:1:");
+	vmm_result_free(&r);
+	char cmd[3 * PATH_MAX];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+static Suite *fidelity_suite(void)
+{
+	Suite *s = suite_create("fidelity");
+	TCase *tc = tcase_create("measurement");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, guest_contains_servicer_sparse);
+	tcase_add_test(tc, guest_contains_servicer_seqtouch_2vcpus);
+	tcase_add_test(tc, guest_contains_servicer_randtouch);
+	tcase_add_test(tc, histograms_count_exactly);
+	tcase_add_test(tc, no_record_means_no_guest_latencies);
+	tcase_add_test(tc, record_then_prefetch);
+	tcase_add_test(tc, bad_recordings);
+	tcase_add_test(tc, plots_of_a_run);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	if (!test_kvm_available("fidelity"))
+		return TEST_EXIT_SKIP;
+	return test_run_suite(fidelity_suite());
+}
