@@ -588,7 +588,7 @@ static bool dirty_zero_pool(struct lab_pool *pool, size_t zero_stock)
 					    LAB_GFN_NONE);
 		if (blocks[i] == LAB_FRAME_NONE) {
 			fprintf(stderr, PROG ": lab_alloc_pages(order %u) failed with %zu of %zu "
-				"blocks taken\n", LAB_MAX_ORDER, i, n);
+				"blocks taken\n", (unsigned)LAB_MAX_ORDER, i, n);
 			n = i;
 			ok = false;
 		}

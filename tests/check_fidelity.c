@@ -45,9 +45,12 @@ static struct trace_row *parse_trace(const char *path, size_t *n)
 				     &r.ns, r.kind) >= 4, "bad trace line: %s", line);
 		r.fault = !strcmp(event, "fault");
 		if (*n == cap) {
+			struct trace_row *grown;
+
 			cap = cap ? cap * 2 : 1024;
-			rows = realloc(rows, cap * sizeof(*rows));
-			ck_assert_ptr_nonnull(rows);
+			grown = realloc(rows, cap * sizeof(*rows));
+			ck_assert_ptr_nonnull(grown);
+			rows = grown;
 		}
 		rows[(*n)++] = r;
 	}

@@ -251,7 +251,7 @@ START_TEST(bad_image_is_refused_with_exit_status_2)
 	const struct bad_image *c = &bad_images[_i];
 	char dir[PATH_MAX], where[PATH_MAX + 64];
 	const char *image;
-	struct vmm_result r;
+	struct vmm_result r = { 0 };
 	int ran = -1;
 	bool removed;
 
@@ -279,7 +279,7 @@ END_TEST
 /* The unpatched image runs: the patches above are what is refused. */
 START_TEST(unpatched_image_runs)
 {
-	struct vmm_result r;
+	struct vmm_result r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M"), 0);
 	VMM_ASSERT_EXIT(&r, 0);
@@ -351,7 +351,7 @@ static bool have_toolchain;
 static bool build_bare_guest(const char *dir, const char *body, char *why, size_t len)
 {
 	char src[PATH_MAX + 16], obj[PATH_MAX + 16], elf[PATH_MAX + 16], text[1024];
-	struct vmm_result r;
+	struct vmm_result r = { 0 };
 	bool ok;
 
 	snprintf(src, sizeof(src), "%s/guest.S", dir);
@@ -382,7 +382,7 @@ START_TEST(misbehaving_guest_is_stopped_and_named)
 	const struct bad_guest *c = &bad_guests[_i];
 	char dir[PATH_MAX], elf[PATH_MAX + 16], why[4096] = "", body[128];
 	struct vmm_opts opts = { .timeout_s = 60 };
-	struct vmm_result r;
+	struct vmm_result r = { 0 };
 	bool built, removed;
 	int ran = -1;
 
@@ -431,7 +431,7 @@ END_TEST
 START_TEST(bare_guest_faults_one_window)
 {
 	char dir[PATH_MAX], elf[PATH_MAX + 16], why[4096] = "";
-	struct vmm_result r;
+	struct vmm_result r = { 0 };
 	bool built, removed;
 	int ran = -1;
 
@@ -464,7 +464,7 @@ END_TEST
 START_TEST(timeout_stops_the_guest)
 {
 	const char *vcpus = _i ? "2" : "1";
-	struct vmm_result r;
+	struct vmm_result r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("hog"), "--mem", "32M", "--vcpus", vcpus,
 				 "--timeout", "1", "--", HOG_FOREVER), 0);
@@ -482,7 +482,7 @@ END_TEST
 
 START_TEST(timeout_in_milliseconds)
 {
-	struct vmm_result r;
+	struct vmm_result r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("hog"), "--mem", "32M", "--timeout",
 				 "300ms", "--", HOG_FOREVER), 0);
@@ -502,7 +502,7 @@ START_TEST(signal_stops_the_guest_promptly)
 	/* Sent once labyrinth has blocked it (i.e. will read it), with the
 	 * guest well into its hold phase. */
 	struct vmm_opts opts = { .timeout_s = 60, .signal = sig, .signal_delay_s = 0.5 };
-	struct vmm_result r;
+	struct vmm_result r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, &opts, VMM_GUEST("hog"), "--mem", "32M", "--vcpus", vcpus,
 				 "--", HOG_FOREVER), 0);
@@ -523,7 +523,7 @@ END_TEST
 START_TEST(harness_deadline_kills_and_reaps)
 {
 	struct vmm_opts opts = { .timeout_s = 1.5 };
-	struct vmm_result r;
+	struct vmm_result r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, &opts, VMM_GUEST("hog"), "--mem", "32M", "--",
 				 HOG_FOREVER), 0);

@@ -197,13 +197,15 @@ int control_client(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", argv[1]);
-	for (int i = 2; i < argc; i++) {
-		if (strlen(line) + strlen(argv[i]) + 2 >= sizeof(line)) {
+	for (int i = 2, used = 0; i < argc; i++) {
+		int n = snprintf(line + used, sizeof(line) - (size_t)used, "%s%s", argv[i],
+				 i + 1 < argc ? " " : "\n");
+
+		if (n < 0 || (size_t)(used + n) >= sizeof(line)) {
 			pr_err("ctl: command too long");
 			return EXIT_BAD_INPUT;
 		}
-		strcat(line, argv[i]);
-		strcat(line, i + 1 < argc ? " " : "\n");
+		used += n;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {

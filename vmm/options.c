@@ -209,7 +209,7 @@ static int quota_arg(struct vm_config *cfg, const char *value)
 		       LAB_MAX_VCPUS - 1);
 		return -EINVAL;
 	}
-	if (parse_size(eq + 1, &bytes) || bytes < 16 * 4096 || bytes % 4096) {
+	if (parse_size(eq + 1, &bytes) || bytes < 16 * 4096ull || bytes % 4096) {
 		pr_err("--quota '%s': expected a size of at least 64K, a multiple of 4K", value);
 		return -EINVAL;
 	}
@@ -241,7 +241,7 @@ static int config_check(struct vm_config *cfg, bool pool_given)
 	}
 	if (!pool_given)
 		cfg->pool_bytes = cfg->mem_bytes;
-	if (cfg->pool_bytes % 4096 || cfg->pool_bytes < 64 * 4096) {
+	if (cfg->pool_bytes % 4096 || cfg->pool_bytes < 64 * 4096ull) {
 		pr_err("--pool %s: expected a multiple of 4 KiB, at least 256 KiB",
 		       format_size(cfg->pool_bytes, a, sizeof(a)));
 		return -EINVAL;

@@ -145,10 +145,11 @@ int scenario_parse_text(const char *name, const char *text, struct scenario *sc,
 		const char *nl = strchr(line, '\n');
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);
 		char buf[LINE_MAX_BYTES];
-		struct cursor c = { .file = name, .lineno = ++lineno, .err = err, .errlen = len };
+		struct cursor c = { .file = name, .err = err, .errlen = len };
 		char w[32];
 		int r = 0;
 
+		c.lineno = ++lineno;
 		if (n >= sizeof(buf)) {
 			snprintf(err, len, "%s:%u:1: line longer than %u bytes", name, lineno,
 				 LINE_MAX_BYTES - 1);

@@ -408,17 +408,17 @@ int vm_run(const struct vm_config *cfg)
 	if (cfg->paging == PAGING_UFFD && ((err = servicers_start(vm)) ||
 					   (vm->reclaim && (err = reclaim_start(vm))) ||
 					   (err = prefetch_start(vm)))) {
-		status = EXIT_HOST_ERROR;
+		vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
+			"starting the fault service threads: %s", strerror(-err));
 		goto out_stop;
 	}
 	vm->start_ns = now_ns();
 	if ((err = sampler_start(&vm->sampler)) ||
 	    (vm->scenario.nr_events && (err = scenario_start(vm, &vm->scenario))) ||
 	    (cfg->control_path && (err = control_start(vm, &vm->control, cfg->control_path)))) {
-		status = EXIT_HOST_ERROR;
-		if (err == -EEXIST)
-			status = EXIT_BAD_INPUT;
-		vm_stop(vm, STOP_HOST_ERROR, status, "starting the run: %s", strerror(-err));
+		/* An existing non-socket at --control is the user's error. */
+		vm_stop(vm, STOP_HOST_ERROR, err == -EEXIST ? EXIT_BAD_INPUT : EXIT_HOST_ERROR,
+			"starting the run: %s", strerror(-err));
 		goto out_stop;
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)

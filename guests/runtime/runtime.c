@@ -19,7 +19,7 @@ static _Noreturn void lab_early_exit(struct lab_mailbox *mailbox, const char *ms
 {
 	uint32_t len = 0;
 
-	while (msg[len] && len < LAB_CONSOLE_MAX) {
+	while (len < LAB_CONSOLE_MAX && msg[len]) {
 		mailbox->console[len] = msg[len];
 		len++;
 	}
