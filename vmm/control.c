@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -44,7 +45,13 @@ static void handle_line(struct vm *vm, int fd, char *line)
 
 	line[strcspn(line, "\r\n")] = '\0';
 	if (cursor_word(&c, w, sizeof(w)) && !strcmp(w, "stats")) {
-		report_stats_line(vm, out, sizeof(out));
+		c.p += strlen(w);
+		if (!cursor_at_end(&c)) {
+			cursor_fail(&c, "unexpected '%s' after 'stats'", c.p);
+			snprintf(out, sizeof(out), "error: %s\n", err);
+		} else {
+			report_stats_line(vm, out, sizeof(out));
+		}
 		reply(fd, out);
 		return;
 	}
@@ -124,6 +131,17 @@ static void *control_thread(void *arg)
 	return NULL;
 }
 
+int control_check_path(const char *path)
+{
+	struct stat st;
+
+	if (!lstat(path, &st) && !S_ISSOCK(st.st_mode)) {
+		pr_err("--control %s: exists and is not a socket", path);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 int control_start(struct vm *vm, struct control *ctl, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -135,13 +153,11 @@ int control_start(struct vm *vm, struct control *ctl, const char *path)
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	/* Never remove something that is not a stale socket. */
-	if (!lstat(path, &st)) {
-		if (!S_ISSOCK(st.st_mode)) {
-			pr_err("--control %s: exists and is not a socket", path);
-			return -EEXIST;
-		}
+	err = control_check_path(path);
+	if (err)
+		return err;
+	if (!lstat(path, &st))
 		unlink(path);
-	}
 	ctl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (ctl->listen_fd < 0 ||
 	    bind(ctl->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) ||
@@ -208,6 +224,13 @@ int control_client(int argc, char **argv)
 		used += n;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* A guest that accepts and never answers must not hang the client. */
+	struct timeval timeout = { .tv_sec = CONTROL_CLIENT_TIMEOUT_MS / 1000 };
+
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+	}
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
 		pr_err("ctl: cannot connect to %s: %s (is a guest running with --control %s?)",
 		       argv[1], strerror(errno), argv[1]);
@@ -222,6 +245,12 @@ int control_client(int argc, char **argv)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			pr_err("ctl: %s did not answer within %d s", argv[1],
+			       CONTROL_CLIENT_TIMEOUT_MS / 1000);
+			close(fd);
+			return EXIT_HOST_ERROR;
+		}
 		if (n <= 0 || got + (size_t)n >= sizeof(buf) - 1) {
 			if (n > 0)
 				got += (size_t)n;

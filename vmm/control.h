@@ -21,6 +21,8 @@ struct control {
 	bool started;
 };
 
+/* -EEXIST (and a message) when path exists and is no socket. */
+int control_check_path(const char *path);
 int control_start(struct vm *vm, struct control *ctl, const char *path);
 void control_stop(struct control *ctl);
 /* The client: returns the process exit status. */

@@ -205,7 +205,7 @@ static void prefetch_run(struct vm *vm, struct lab_cache *cache, uint64_t i, uin
 
 				if (j - start < done) {
 					guest_pages_set(vm, g, gp_of_frame(frames[j]));
-					reclaim_note_installed(vm, g);
+					reclaim_note_installed(vm, g, 1);
 					if (p->entries[i + j].vcpu < vm->nr_vcpus)
 						atomic_fetch_add(&vm->vcpus[p->entries[i + j].vcpu]
 								 .stats.frames, 1);

@@ -146,30 +146,30 @@ int pressure_parse(struct cursor *c, struct pressure_cmd *cmd, uint64_t *hi)
 		} else if (!size_or_range(c, &cmd->bytes, hi)) {
 			return -EINVAL;
 		}
-	} else if (!strcmp(w, "reclaim")) {
-		cmd->op = PRESSURE_RECLAIM;
+	} else if (!strcmp(w, "reclaim") || !strcmp(w, "fragment")) {
+		cmd->op = !strcmp(w, "reclaim") ? PRESSURE_RECLAIM : PRESSURE_FRAGMENT;
 		if (!cursor_size(c, &cmd->bytes))
 			return -EINVAL;
-	} else if (!strcmp(w, "fragment")) {
-		cmd->op = PRESSURE_FRAGMENT;
-		if (!cursor_size(c, &cmd->bytes))
-			return -EINVAL;
+		if (c->p[0] == '.' && c->p[1] == '.')
+			return cursor_fail(c, "only pool and quota take a range");
 	} else if (!strcmp(w, "unfragment")) {
 		cmd->op = PRESSURE_UNFRAGMENT;
+	} else if (!strcmp(w, "spike")) {
+		c->p = at_cmd;
+		return cursor_fail(c, "'spike' only goes in a scenario line 'at TIME spike SIZE "
+				   "for DURATION'");
 	} else {
 		c->p = at_cmd;
 		return cursor_fail(c, "unknown command '%s' (expected pool, quota, reclaim, "
-				   "fragment, unfragment or spike)", w);
+				   "fragment or unfragment)", w);
 	}
-	if (hi && *hi && cmd->op != PRESSURE_POOL && cmd->op != PRESSURE_QUOTA)
-		return cursor_fail(c, "only pool and quota take a range");
 	return 0;
 }
 
 int pressure_check(struct vm *vm, const struct pressure_cmd *cmd, char *err, size_t len)
 {
 	uint64_t pool = vm->cfg.pool_bytes;
-	char a[32], b[32];
+	char a[32], b[32], c[32];
 
 	switch (cmd->op) {
 	case PRESSURE_POOL:
@@ -177,7 +177,7 @@ int pressure_check(struct vm *vm, const struct pressure_cmd *cmd, char *err, siz
 			snprintf(err, len, "pool %s: the budget must lie between %s (1/16) and the "
 				 "pool, %s", format_size(cmd->bytes, a, sizeof(a)),
 				 format_size(pool / 16 & ~4095ull, b, sizeof(b)),
-				 format_size(pool, b, sizeof(b)));
+				 format_size(pool, c, sizeof(c)));
 			return -EINVAL;
 		}
 		return 0;
@@ -190,6 +190,18 @@ int pressure_check(struct vm *vm, const struct pressure_cmd *cmd, char *err, siz
 		if (cmd->bytes && cmd->bytes < 16 * PAGE_SIZE) {
 			snprintf(err, len, "quota %u %s: at least 64K", cmd->vcpu,
 				 format_size(cmd->bytes, a, sizeof(a)));
+			return -EINVAL;
+		}
+		return 0;
+	case PRESSURE_SPIKE:
+	case PRESSURE_SPIKE_END:
+		if (cmd->vcpu >= PRESSURE_MAX_SPIKES) {
+			snprintf(err, len, "more than %u spikes", PRESSURE_MAX_SPIKES);
+			return -EINVAL;
+		}
+		if (cmd->op == PRESSURE_SPIKE && cmd->bytes > pool) {
+			snprintf(err, len, "spike %s: more than the pool (%s)",
+				 format_size(cmd->bytes, a, sizeof(a)), format_size(pool, b, sizeof(b)));
 			return -EINVAL;
 		}
 		return 0;
@@ -214,6 +226,8 @@ struct fragment_hold {
 };
 
 static struct fragment_hold fragments;
+/* What each scenario spike took, for its end to give back. */
+static size_t spike_taken[PRESSURE_MAX_SPIKES];
 static pthread_mutex_t fragments_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void unfragment(struct vm *vm)
@@ -285,12 +299,25 @@ int pressure_apply(struct vm *vm, const struct pressure_cmd *cmd, char *err, siz
 		r = lab_pool_set_budget(vm->pool, cmd->bytes / PAGE_SIZE);
 		reclaim_wake(vm);
 		break;
-	case PRESSURE_POOL_DELTA: {
-		int64_t b = (int64_t)lab_pool_budget(vm->pool) + cmd->delta / (int64_t)PAGE_SIZE;
-		int64_t max = (int64_t)lab_pool_frames(vm->pool), min = max / 16;
+	case PRESSURE_SPIKE: {
+		/* Down by the spike, not below the floor; remember what it took,
+		 * so that its end gives back exactly that. */
+		size_t budget = lab_pool_budget(vm->pool), floor = lab_pool_frames(vm->pool) / 16;
+		size_t drop = cmd->bytes / PAGE_SIZE;
+		size_t lowered = budget > floor + drop ? budget - drop : floor;
 
-		r = lab_pool_set_budget(vm->pool, (size_t)(b < min ? min : b > max ? max : b));
+		spike_taken[cmd->vcpu] = budget > lowered ? budget - lowered : 0;
+		r = lab_pool_set_budget(vm->pool, lowered < budget ? lowered : budget);
 		reclaim_wake(vm);
+		break;
+	}
+	case PRESSURE_SPIKE_END: {
+		size_t budget = lab_pool_budget(vm->pool) + spike_taken[cmd->vcpu];
+
+		if (budget > lab_pool_frames(vm->pool))
+			budget = lab_pool_frames(vm->pool);
+		spike_taken[cmd->vcpu] = 0;
+		r = lab_pool_set_budget(vm->pool, budget);
 		break;
 	}
 	case PRESSURE_QUOTA:

@@ -16,18 +16,20 @@ struct vm;
 
 enum pressure_op {
 	PRESSURE_POOL,          /* set the frame budget to `bytes` */
-	PRESSURE_POOL_DELTA,    /* move the budget by `delta` (spikes) */
+	PRESSURE_SPIKE,         /* lower the budget by `bytes`; spike `vcpu` is its id */
+	PRESSURE_SPIKE_END,     /* give back what spike `vcpu` took */
 	PRESSURE_QUOTA,         /* quota of `vcpu`: `bytes`, 0 = none */
 	PRESSURE_RECLAIM,       /* reclaim `bytes` now */
 	PRESSURE_FRAGMENT,      /* hold `bytes` of free frames, every other one */
 	PRESSURE_UNFRAGMENT,    /* give them back */
 };
 
+#define PRESSURE_MAX_SPIKES 1024u
+
 struct pressure_cmd {
 	enum pressure_op op;
-	unsigned vcpu;
+	unsigned vcpu;          /* quota: the vCPU; spikes: the spike's id */
 	uint64_t bytes;
-	int64_t delta;
 };
 
 /* A cursor over one line, for error positions. */

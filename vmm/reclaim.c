@@ -43,15 +43,17 @@ static bool page_is_zero(const void *page)
 
 /* ---- victim selection ---- */
 
-void reclaim_note_installed(struct vm *vm, uint64_t gfn)
+/* Pages [gfn, gfn + n) were installed: they join the FIFO, under one
+ * lock acquisition per run. */
+void reclaim_note_installed(struct vm *vm, uint64_t gfn, uint64_t n)
 {
 	struct reclaimer *r = vm->reclaim;
 
-	if (!r || r->policy != RECLAIM_FIFO)
+	if (!r || r->policy != RECLAIM_FIFO || !n)
 		return;
 	pthread_mutex_lock(&r->fifo_lock);
-	if (r->fifo_len < r->fifo_cap) {
-		r->fifo[(r->fifo_head + r->fifo_len) % r->fifo_cap] = (uint32_t)gfn;
+	for (uint64_t i = 0; i < n && r->fifo_len < r->fifo_cap; i++) {
+		r->fifo[(r->fifo_head + r->fifo_len) % r->fifo_cap] = (uint32_t)(gfn + i);
 		r->fifo_len++;
 	}
 	pthread_mutex_unlock(&r->fifo_lock);
@@ -217,19 +219,23 @@ static unsigned evict(struct vm *vm, struct evict_ctx *ctx, uint64_t *gfns, uint
 		if (!page_is_zero(staged[i]))
 			to_store[stored++] = staged[i];
 	int err = stored ? swap_alloc(&vm->swap, slots, stored) : 0;
+	bool have_slots = !err;
 
 	if (!err && stored)
 		err = swap_write(&vm->swap, slots, to_store, stored);
 	if (err) {
-		if (stored && err != -ENOSPC)
+		if (stored && have_slots)
 			for (unsigned i = 0; i < stored; i++)
 				swap_free(&vm->swap, slots[i]);
 		for (unsigned i = 0; i < moved; i++)
 			put_back(vm, gfns[i], entries[i], staged[i]);
 		vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
 			"swap: cannot write %u pages to %s: %s (the pages stayed in the guest)",
-			stored, vm->swap.where, err == -ENOSPC ? "the swap store is full"
-							       : strerror(-err));
+			stored, vm->swap.where,
+			!have_slots ? "every slot of the swap store is in use"
+			: err == -ENOSPC ? "No space left on device (the swap directory's "
+					   "filesystem is full)"
+			: strerror(-err));
 		for (unsigned i = 0; i < moved; i++)
 			madvise(staged[i], PAGE_SIZE, MADV_DONTNEED);
 		return 0;

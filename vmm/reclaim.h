@@ -79,8 +79,8 @@ void reclaim_exit(struct vm *vm);
 void reclaim_wake(void *arg);
 /* Asks for `pages` to be reclaimed now (scenario, control socket). */
 void reclaim_request(struct vm *vm, uint64_t pages);
-/* A page was installed: it joins the FIFO. */
-void reclaim_note_installed(struct vm *vm, uint64_t gfn);
+/* Pages [gfn, gfn + n) were installed: they join the FIFO. */
+void reclaim_note_installed(struct vm *vm, uint64_t gfn, uint64_t n);
 /* Direct reclaim of up to `want` pages owned by `owner`; returns how many. */
 unsigned reclaim_owned(struct vm *vm, struct evict_ctx *ctx, int owner, unsigned want);
 

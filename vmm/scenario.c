@@ -58,6 +58,8 @@ static int parse_every(struct scenario *sc, struct cursor *c)
 		return -EINVAL;
 	if (!period)
 		return cursor_fail(c, "the period of 'every' must be more than zero");
+	if (!duration)
+		return cursor_fail(c, "'for' must be more than zero: 'every' would make no events");
 	if (cursor_word(c, w, sizeof(w)) && !strcmp(w, "from")) {
 		c->p += 4;
 		if (!cursor_duration(c, &from))
@@ -112,10 +114,14 @@ static int parse_at(struct scenario *sc, struct cursor *c)
 			return -EINVAL;
 		if (!cursor_at_end(c))
 			return cursor_fail(c, "unexpected '%s' after the spike", c->p);
-		cmd = (struct pressure_cmd){ .op = PRESSURE_POOL_DELTA, .delta = -(int64_t)size };
+		if (sc->nr_spikes == PRESSURE_MAX_SPIKES)
+			return cursor_fail(c, "more than %u spikes in the scenario",
+					   PRESSURE_MAX_SPIKES);
+		cmd = (struct pressure_cmd){ .op = PRESSURE_SPIKE, .bytes = size,
+					     .vcpu = sc->nr_spikes++ };
 		if (add_event(sc, c, t, c->lineno, &cmd))
 			return -EINVAL;
-		cmd.delta = (int64_t)size;
+		cmd.op = PRESSURE_SPIKE_END;
 		return add_event(sc, c, t + len, c->lineno, &cmd);
 	}
 	if (pressure_parse(c, &cmd, NULL))
@@ -201,6 +207,7 @@ int scenario_parse_file(const char *path, struct scenario *sc, char *err, size_t
 	size_t n;
 	int r;
 
+	memset(sc, 0, sizeof(*sc));
 	if (!f) {
 		snprintf(err, len, "--scenario %s: cannot open: %s", path, strerror(errno));
 		return -errno;

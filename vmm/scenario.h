@@ -38,7 +38,7 @@ struct vm;
 struct scenario {
 	char path[256];
 	struct scenario_event *events;
-	unsigned nr_events, cap_events;
+	unsigned nr_events, cap_events, nr_spikes;
 	struct vm *vm;
 	pthread_t thread;
 	bool started;

@@ -137,10 +137,10 @@ static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_
 	done /= PAGE_SIZE;
 	for (uint64_t i = 0; i < done; i++) {
 		guest_pages_set(vm, g + i, gp_of_frame(w->frame[g + i - w->first]));
-		reclaim_note_installed(vm, g + i);
 		if (w->old[g + i - w->first] == GP_EMPTY)
 			record_note(vm, s, g + i, 1, w->owner);
 	}
+	reclaim_note_installed(vm, g, done);
 	*installed += done;
 	if (!err)
 		return 0;
@@ -163,24 +163,31 @@ static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_
 	return 0;
 }
 
-/* Over its quota, a vCPU first reclaims its own pages. Returns whether
- * the window may have neighbours. */
+/* Over its quota, a vCPU first reclaims its own pages, until the page
+ * this fault needs fits. Returns whether the window may have neighbours. */
 static bool enforce_quota(struct servicer *s, lab_owner_t owner, uint64_t window)
 {
 	struct vm *vm = s->vm;
-	uint64_t quota, frames;
+	uint64_t quota;
 
 	if (owner >= vm->nr_vcpus)
 		return true;
 	quota = atomic_load_explicit(&vm->quota_frames[owner], memory_order_relaxed);
 	if (!quota)
 		return true;
-	frames = atomic_load_explicit(&vm->vcpus[owner].stats.frames, memory_order_relaxed);
-	if (frames + window <= quota)
-		return true;
-	if (vm->reclaim && frames + 1 > quota)
-		reclaim_owned(vm, &s->ectx, owner, (unsigned)(frames + 1 - quota));
-	return false;
+	for (;;) {
+		uint64_t frames = atomic_load_explicit(&vm->vcpus[owner].stats.frames,
+						       memory_order_relaxed);
+
+		if (frames + window <= quota)
+			return true;
+		if (frames + 1 <= quota || !vm->reclaim)
+			return false;
+		/* Victims that were busy a moment are skipped by a round: try
+		 * again while rounds make progress. */
+		if (!reclaim_owned(vm, &s->ectx, owner, (unsigned)(frames + 1 - quota)))
+			return false;
+	}
 }
 
 /* Restores the swapped pages of the window into their buffers. */

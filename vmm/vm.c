@@ -148,6 +148,10 @@ static int setup_pressure(struct vm *vm)
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		atomic_store(&vm->quota_frames[i], vm->cfg.quota_bytes[i] / PAGE_SIZE);
+	if (vm->cfg.control_path && control_check_path(vm->cfg.control_path)) {
+		vm->bad_input = true;
+		return -EEXIST;
+	}
 	if (!vm->pressure)
 		return 0;
 	if (vm->cfg.swap == SWAP_FILE && !dir) {
@@ -416,9 +420,8 @@ int vm_run(const struct vm_config *cfg)
 	if ((err = sampler_start(&vm->sampler)) ||
 	    (vm->scenario.nr_events && (err = scenario_start(vm, &vm->scenario))) ||
 	    (cfg->control_path && (err = control_start(vm, &vm->control, cfg->control_path)))) {
-		/* An existing non-socket at --control is the user's error. */
-		vm_stop(vm, STOP_HOST_ERROR, err == -EEXIST ? EXIT_BAD_INPUT : EXIT_HOST_ERROR,
-			"starting the run: %s", strerror(-err));
+		vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "starting the run: %s",
+			strerror(-err));
 		goto out_stop;
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
