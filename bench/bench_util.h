@@ -221,6 +221,36 @@ static inline void bench_print_number(FILE *out, int width, double v)
 		fprintf(out, "%*.3f", width, v);
 }
 
+/* The same number with about 4 significant digits, unpadded, into buf;
+ * a NaN (no figure) as "-". Returns buf. */
+static inline const char *bench_format_number(char *buf, size_t len, double v)
+{
+	if (v != v)
+		snprintf(buf, len, "-");
+	else if (v >= 1000 || v <= -1000 || v == 0)
+		snprintf(buf, len, "%.0f", v);
+	else if (v >= 100 || v <= -100)
+		snprintf(buf, len, "%.1f", v);
+	else if (v >= 10 || v <= -10)
+		snprintf(buf, len, "%.2f", v);
+	else
+		snprintf(buf, len, "%.3f", v);
+	return buf;
+}
+
+/* "median [min..max]" of s into buf (of BENCH_STATS_LEN bytes or more, or
+ * truncated); returns buf. */
+#define BENCH_STATS_LEN 128
+static inline const char *bench_format_stats(char *buf, size_t len, struct bench_stats s)
+{
+	char med[32], lo[32], hi[32];
+
+	snprintf(buf, len, "%s [%s..%s]", bench_format_number(med, sizeof(med), s.median),
+		 bench_format_number(lo, sizeof(lo), s.min),
+		 bench_format_number(hi, sizeof(hi), s.max));
+	return buf;
+}
+
 static inline void bench_print_table(FILE *out, const struct bench_figure *fig, size_t n)
 {
 	fprintf(out, "%-16s %9s %21s %-9s  %-28s %9s %8s  %-20s %s\n", "figure", "median",
