@@ -76,7 +76,7 @@
 #define SCENARIO_SEARCH_UP    5         /* directories above the binary to look in */
 #define PRESSURE_POOL_PCT     50u       /* pattern: the pool at half of guest RAM */
 #define MIN_WATERMARK_DIVISOR 32.0      /* min watermark = budget / 32 frames */
-#define DEFAULT_FAULT_AROUND  16u
+#define DEFAULT_FAULT_AROUND  32u      /* labyrinth run's default, with ramp */
 #define RUN_TIMEOUT_S         120u      /* labyrinth --timeout */
 #define QUICK_RUN_TIMEOUT_S   60u
 #define RUN_KILL_GRACE_S      15u       /* then we kill the process group */
@@ -161,13 +161,14 @@ static const struct {
 struct policy {
 	enum paging paging;
 	unsigned fault_around;
+	bool ramp;                     /* sequential streams grow their windows */
 	enum install install;
 	bool pin, partitioned;
 	bool no_record;                /* --no-record: the guest does not time touches */
 };
 
 static const struct policy default_policy = {
-	.paging = PAGING_UFFD, .fault_around = DEFAULT_FAULT_AROUND,
+	.paging = PAGING_UFFD, .fault_around = DEFAULT_FAULT_AROUND, .ramp = true,
 	.install = INSTALL_COPY, .pin = true,
 };
 
@@ -276,9 +277,9 @@ static void policy_name(const struct config *c, char *buf, size_t len)
 	if (p->paging != PAGING_UFFD)
 		n = (size_t)snprintf(buf, len, "%s", paging_names[p->paging]);
 	else
-		n = (size_t)snprintf(buf, len, "fa%u-%s-%s%s", p->fault_around,
-				     install_names[p->install], p->pin ? "pin" : "nopin",
-				     p->partitioned ? "-part" : "");
+		n = (size_t)snprintf(buf, len, "fa%u%s-%s-%s%s", p->fault_around,
+				     p->ramp ? "+ramp" : "", install_names[p->install],
+				     p->pin ? "pin" : "nopin", p->partitioned ? "-part" : "");
 	if (c->pool_kib && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "-pool%uK", c->pool_kib);
 	if (c->sawtooth && n < len)
@@ -345,10 +346,11 @@ static struct policy paging_policy(enum paging paging)
 	return (struct policy){ .paging = paging };
 }
 
-static struct policy uffd_policy(unsigned fa, enum install install, bool pin, bool partitioned)
+static struct policy uffd_policy(unsigned fa, bool ramp, enum install install, bool pin,
+				 bool partitioned)
 {
-	return (struct policy){ .paging = PAGING_UFFD, .fault_around = fa, .install = install,
-				.pin = pin, .partitioned = partitioned };
+	return (struct policy){ .paging = PAGING_UFFD, .fault_around = fa, .ramp = ramp,
+				.install = install, .pin = pin, .partitioned = partitioned };
 }
 
 /* private's labyrinth runs lay RAM out in per-vCPU partitions. */
@@ -362,8 +364,9 @@ static unsigned mem_for(const struct bench *b, const char *workload, unsigned vc
 	return vcpus * b->mib * (strcmp(workload, "sparse") ? 1 : SPARSE_MIB_FACTOR);
 }
 
-/* The policy matrix for one workload on `vcpus`: one factor at a time
- * around the default (fa16, copy, pinned). */
+/* The policy matrix for one workload on `vcpus`: fixed windows of 1, 4, 16
+ * and 64 pages, and one factor at a time around the default (32-page base
+ * window ramping on sequential streams, copy, pinned). */
 static void want_matrix(struct bench *b, enum group g, const char *w, unsigned vcpus)
 {
 	static const unsigned fault_around[] = { 1, 4, 16, 64 };
@@ -374,11 +377,15 @@ static void want_matrix(struct bench *b, enum group g, const char *w, unsigned v
 	want_run(b, g, w, vcpus, mem, paging_policy(PAGING_KERNEL));
 	for (size_t i = 0; i < sizeof(fault_around) / sizeof(fault_around[0]); i++)
 		want_run(b, g, w, vcpus, mem,
-			 uffd_policy(fault_around[i], INSTALL_COPY, true, part));
+			 uffd_policy(fault_around[i], false, INSTALL_COPY, true, part));
 	want_run(b, g, w, vcpus, mem,
-		 uffd_policy(DEFAULT_FAULT_AROUND, INSTALL_ZEROPAGE, true, part));
-	want_run(b, g, w, vcpus, mem, uffd_policy(DEFAULT_FAULT_AROUND, INSTALL_MOVE, true, part));
-	want_run(b, g, w, vcpus, mem, uffd_policy(DEFAULT_FAULT_AROUND, INSTALL_COPY, false, part));
+		 uffd_policy(DEFAULT_FAULT_AROUND, true, INSTALL_COPY, true, part));
+	want_run(b, g, w, vcpus, mem,
+		 uffd_policy(DEFAULT_FAULT_AROUND, true, INSTALL_ZEROPAGE, true, part));
+	want_run(b, g, w, vcpus, mem,
+		 uffd_policy(DEFAULT_FAULT_AROUND, true, INSTALL_MOVE, true, part));
+	want_run(b, g, w, vcpus, mem,
+		 uffd_policy(DEFAULT_FAULT_AROUND, true, INSTALL_COPY, false, part));
 }
 
 static struct config *want_peer(struct bench *b, unsigned vcpus)
@@ -885,6 +892,8 @@ static void labyrinth_args(const struct bench *b, const struct config *c, const 
 		}
 		args_add(a, "--fault-around");
 		args_add(a, "%u", p->fault_around);
+		if (!p->ramp)
+			args_add(a, "--no-ramp");
 		args_add(a, "--install");
 		args_add(a, "%s", install_names[p->install]);
 		args_add(a, "%s", p->pin ? "--pin" : "--no-pin");

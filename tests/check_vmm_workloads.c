@@ -89,8 +89,8 @@ START_TEST(workload_touches_exactly_its_pages)
 	long long vcpus = c->vcpus[0] - '0', windows = c->installed / 16, faults;
 	char path[64];
 	const char *argv[20] = { VMM_BINARY, "run", c->image, "--quiet", "--report", VMM_REPORT,
-				 "--mem", MEM, "--vcpus", c->vcpus, "--fault-around", "16", "--" };
-	size_t n = 13;
+				 "--mem", MEM, "--vcpus", c->vcpus, "--no-ramp", "--fault-around", "16", "--" };
+	size_t n = 14;
 
 	for (size_t i = 0; c->guest_args[i]; i++)
 		argv[n++] = c->guest_args[i];
@@ -124,6 +124,28 @@ END_TEST
 
 /* ---- 2. faults per fault-around window ------------------------------------- */
 
+/* By default a sequential stream doubles its window, up to 512 pages:
+ * seqtouch over 16384 pages takes a few dozen faults, not 16384 / 32, and
+ * still installs every page exactly once. */
+START_TEST(seqtouch_ramps_up_windows)
+{
+	struct vmm_result r;
+
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", MEM), 0);
+	assert_clean_exit(&r);
+	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), MEM_PAGES);
+	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.pages_installed"), MEM_PAGES);
+	ck_assert_int_le(vmm_report_int(&r, "faults.total"), MEM_PAGES / 256 + 8);
+	ck_assert_int_ge(vmm_report_int(&r, "faults.total"), MEM_PAGES / 512);
+	vmm_result_free(&r);
+	/* --no-ramp: one fault per aligned default window (32 pages). */
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", MEM, "--no-ramp"), 0);
+	assert_clean_exit(&r);
+	ck_assert_int_eq(vmm_report_int(&r, "faults.total"), MEM_PAGES / 32);
+	vmm_result_free(&r);
+}
+END_TEST
+
 static const unsigned fault_arounds[] = { 1, 4, 16, 64, 512 };
 
 /* seqtouch on 1 vCPU: windows are aligned and touched in order, so each
@@ -136,7 +158,7 @@ START_TEST(seqtouch_faults_once_per_window)
 
 	snprintf(fa_arg, sizeof(fa_arg), "%u", fa);
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", MEM,
-				 "--fault-around", fa_arg), 0);
+				 "--no-ramp", "--fault-around", fa_arg), 0);
 	assert_clean_exit(&r);
 	ck_assert_int_eq(vmm_report_int(&r, "config.fault_around"), fa);
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), MEM_PAGES);
@@ -159,7 +181,7 @@ START_TEST(randtouch_faults_once_per_window)
 	struct vmm_result r;
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("randtouch"), "--mem", MEM,
-				 "--fault-around", "64", "--", "seed=7"), 0);
+				 "--no-ramp", "--fault-around", "64", "--", "seed=7"), 0);
 	assert_clean_exit(&r);
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), MEM_PAGES);
 	ck_assert_int_eq(vmm_report_int(&r, "faults.total"), MEM_PAGES / 64);
@@ -180,7 +202,7 @@ START_TEST(sparse_faults_once_per_page_touched)
 
 	snprintf(fa_arg, sizeof(fa_arg), "%u", fa);
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("sparse"), "--mem", MEM,
-				 "--fault-around", fa_arg), 0);
+				 "--no-ramp", "--fault-around", fa_arg), 0);
 	assert_clean_exit(&r);
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), touched);
 	ck_assert_int_eq(vmm_report_int(&r, "faults.total"), touched);
@@ -213,7 +235,7 @@ START_TEST(private_faults_charged_to_their_vcpu)
 	snprintf(fa_arg, sizeof(fa_arg), "%u", fa);
 	snprintf(order_arg, sizeof(order_arg), "order=%s", order);
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("private"), "--mem", MEM, "--vcpus", "2",
-				 "--ownership", ownership, "--fault-around", fa_arg, "--",
+				 "--ownership", ownership, "--no-ramp", "--fault-around", fa_arg, "--",
 				 "mib=8", order_arg), 0);
 	assert_clean_exit(&r);
 	ck_assert_str_eq(vmm_report_str(&r, "config.ownership"), ownership);
@@ -246,7 +268,7 @@ START_TEST(private_partitions_cover_ram_without_remote_faults)
 	struct vmm_result r;
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("private"), "--mem", MEM, "--vcpus", "2",
-				 "--ownership", "partitioned", "--fault-around", "16"), 0);
+				 "--ownership", "partitioned", "--no-ramp", "--fault-around", "16"), 0);
 	assert_clean_exit(&r);
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), MEM_PAGES);
 	for (int i = 0; i < 2; i++) {
@@ -341,6 +363,7 @@ static Suite *workloads_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fault-around");
+	tcase_add_test(tc, seqtouch_ramps_up_windows);
 	tcase_add_loop_test(tc, seqtouch_faults_once_per_window, 0,
 			    (int)(sizeof(fault_arounds) / sizeof(fault_arounds[0])));
 	tcase_add_test(tc, randtouch_faults_once_per_window);

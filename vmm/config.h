@@ -32,6 +32,7 @@ struct vm_config {
 	enum ownership_mode ownership;
 	enum install_mode install;
 	unsigned fault_around;           /* pages per fault, power of two */
+	bool ramp;                       /* grow windows on sequential streams */
 	bool pin;
 	bool record_touches;             /* guest sends per-touch latencies */
 	const char *report_path;

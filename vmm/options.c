@@ -51,7 +51,10 @@ void config_usage_run(FILE *out)
 "  --ownership MODE       first-touch (default), partitioned (a home range, fault\n"
 "                         servicer and quota per vCPU), strict (partitioned; a touch\n"
 "                         outside the home range stops the guest)\n"
-"  --fault-around N       pages installed per fault, power of two 1..%u (default 16)\n"
+"  --fault-around N       pages installed per fault, power of two 1..%u (default 32)\n"
+"  --no-ramp              keep every window at --fault-around; by default a vCPU\n"
+"                         that faults where its last window ended (a sequential\n"
+"                         stream) gets windows twice as large, up to %u pages\n"
 "  --install MODE         copy (default), zeropage or move\n"
 "  --pin, --no-pin        pin each vCPU and its servicer to one CPU (default: pin)\n"
 "  --no-record            the guest does not time each first touch\n"
@@ -81,7 +84,7 @@ void config_usage_run(FILE *out)
 "Sizes take K, M, G, T (binary). Arguments after -- go to the guest.\n"
 "Exit status: 0 guest succeeded, 1 guest failed, 2 bad input, 3 host error,\n"
 "4 guest crashed, 5 ownership violation, 6 timeout, 128+N killed by signal N.\n",
-		LAB_MAX_VCPUS, CFG_MAX_FAULT_AROUND);
+		LAB_MAX_VCPUS, CFG_MAX_FAULT_AROUND, CFG_MAX_FAULT_AROUND);
 }
 
 static int pick(const char *opt, const char *value, const char *const *names, size_t n,
@@ -146,7 +149,7 @@ enum {
 	OPT_MEM = 0x100, OPT_VCPUS, OPT_POOL, OPT_PAGING, OPT_OWNERSHIP, OPT_FAULT_AROUND,
 	OPT_INSTALL, OPT_PIN, OPT_NO_PIN, OPT_NO_RECORD, OPT_REPORT, OPT_TIMEOUT, OPT_QUIET,
 	OPT_RECLAIM, OPT_SWAP, OPT_SWAP_DIR, OPT_QUOTA, OPT_SCENARIO, OPT_CONTROL, OPT_SAMPLE_MS,
-	OPT_INJECT, OPT_RECORD, OPT_PREFETCH, OPT_TRACE,
+	OPT_INJECT, OPT_RECORD, OPT_PREFETCH, OPT_TRACE, OPT_NO_RAMP,
 };
 
 static const struct option run_options[] = {
@@ -174,6 +177,7 @@ static const struct option run_options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
 	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "no-ramp", no_argument, NULL, OPT_NO_RAMP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -186,7 +190,8 @@ static void config_defaults(struct vm_config *cfg)
 	cfg->paging = PAGING_UFFD;
 	cfg->ownership = OWN_FIRST_TOUCH;
 	cfg->install = INSTALL_COPY;
-	cfg->fault_around = 16;
+	cfg->fault_around = 32;
+	cfg->ramp = true;
 	cfg->pin = true;
 	cfg->record_touches = true;
 	cfg->sample_ns = CFG_DEFAULT_SAMPLE_MS * 1000000ull;
@@ -354,6 +359,9 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_NO_RECORD:
 			cfg->record_touches = false;
+			break;
+		case OPT_NO_RAMP:
+			cfg->ramp = false;
 			break;
 		case OPT_REPORT:
 			if (!*optarg) {

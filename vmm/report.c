@@ -198,8 +198,8 @@ void report_print_summary(struct vm *vm, FILE *out)
 		vm->nr_vcpus, vm->nr_vcpus == 1 ? "" : "s", format_size(c->mem_bytes, mem, sizeof(mem)),
 		format_size(c->pool_bytes, pool, sizeof(pool)), paging_mode_name(c->paging));
 	if (uffd)
-		fprintf(out, ", ownership %s, fault-around %u, install %s%s",
-			ownership_mode_name(c->ownership), c->fault_around,
+		fprintf(out, ", ownership %s, fault-around %u%s, install %s%s",
+			ownership_mode_name(c->ownership), c->fault_around, c->ramp ? " (ramped)" : "",
 			install_mode_name(c->install), c->pin ? ", pinned" : "");
 	fprintf(out, "\n");
 	fprintf(out, "guest: %s (status %d); %" PRIu64 " pages touched in %.3f ms",
@@ -464,7 +464,7 @@ int report_write_json(struct vm *vm, const char *path)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		json_array_append_new(vcpus, vcpu_json(vm, i, &r.vcpu[i]));
 	root = json_pack(
-		"{s:{s:I, s:I, s:I, s:s, s:s, s:I, s:s, s:b, s:s},"
+		"{s:{s:I, s:I, s:I, s:s, s:s, s:I, s:b, s:s, s:b, s:s},"
 		" s:{s:s, s:i, s:s, s:s, s:I, s:I},"
 		" s:I, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I},"
@@ -475,7 +475,7 @@ int report_write_json(struct vm *vm, const char *path)
 		"config", "mem_bytes", (json_int_t)c->mem_bytes, "pool_bytes",
 		(json_int_t)c->pool_bytes, "vcpus", (json_int_t)vm->nr_vcpus, "paging",
 		paging_mode_name(c->paging), "ownership", ownership_mode_name(c->ownership),
-		"fault_around", (json_int_t)c->fault_around, "install",
+		"fault_around", (json_int_t)c->fault_around, "ramp", c->ramp, "install",
 		install_mode_name(c->install), "pin", c->pin, "guest_args", c->guest_args,
 		"guest", "image", c->image, "exit_status", vm->guest_status, "stop",
 		stop_reason_name(vm->stop_reason), "detail", vm->stop_detail, "pages_touched",

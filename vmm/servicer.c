@@ -217,12 +217,53 @@ static int restore_contents(struct servicer *s, struct window *w)
 	return 0;
 }
 
+/*
+ * The fault-around window: the aligned --fault-around pages around the
+ * fault; or, when the vCPU faults exactly where its previous window ended
+ * (a sequential stream, as the kernel's readahead detects one), a window
+ * forward from the fault twice as large as the previous, up to
+ * WINDOW_MAX and within the fault's 2 MiB block. Any other fault starts
+ * over at the base size.
+ */
+static void choose_window(struct servicer *s, struct vcpu *v, uint64_t gfn,
+			  enum fault_kind kind, struct window *w)
+{
+	const struct uffd_range *r = s->range;
+	uint64_t base = s->vm->cfg.fault_around, pages = base;
+
+	if (v && s->vm->cfg.ramp && kind == FAULT_FIRST_TOUCH &&
+	    gfn == atomic_load_explicit(&v->stream_next, memory_order_relaxed)) {
+		pages = 2 * atomic_load_explicit(&v->stream_pages, memory_order_relaxed);
+		if (pages < base)
+			pages = base;
+		if (pages > WINDOW_MAX)
+			pages = WINDOW_MAX;
+		w->first = gfn;
+		/* Never past the 2 MiB block of the fault: a stream does not
+		 * run into memory another vCPU is about to take. */
+		w->end = (gfn | (WINDOW_MAX - 1)) + 1;
+		if (w->end > gfn + pages)
+			w->end = gfn + pages;
+	} else {
+		w->first = gfn & ~(base - 1);
+		w->end = w->first + pages;
+	}
+	if (w->first < r->gfn_first)
+		w->first = r->gfn_first;
+	if (w->end > r->gfn_end)
+		w->end = r->gfn_end;
+	if (v) {
+		atomic_store_explicit(&v->stream_next, w->end, memory_order_relaxed);
+		atomic_store_explicit(&v->stream_pages, (uint32_t)pages, memory_order_relaxed);
+	}
+}
+
 static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t_read)
 {
 	struct vm *vm = s->vm;
 	struct uffd_range *r = s->range;
 	uint64_t gfn = (addr - (uint64_t)(uintptr_t)vm->ram) >> PAGE_SHIFT;
-	uint64_t fa = vm->cfg.fault_around, installed = 0, restored = 0, stall_ns;
+	uint64_t installed = 0, restored = 0, stall_ns;
 	struct vcpu *v = cpu_by_tid(vm, tid);
 	lab_owner_t owner = v ? (lab_owner_t)v->id : LAB_OWNER_VMM;
 	struct window w;
@@ -254,17 +295,12 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 	if (remote)
 		atomic_fetch_add(&v->stats.remote_faults, 1);
 	w.owner = owner;
-	w.first = gfn & ~(fa - 1);
-	w.end = w.first + fa;
-	if (w.first < r->gfn_first)
-		w.first = r->gfn_first;
-	if (w.end > r->gfn_end)
-		w.end = r->gfn_end;
+	choose_window(s, v, gfn, kind, &w);
 	for (uint64_t g = w.first; g < w.end; g++) {
 		w.frame[g - w.first] = LAB_FRAME_NONE;
 		w.content[g - w.first] = false;
 	}
-	bool neighbours = fa > 1 && enforce_quota(s, owner, w.end - w.first);
+	bool neighbours = w.end - w.first > 1 && enforce_quota(s, owner, w.end - w.first);
 	lab_frame_t f = fault_frame(s, owner, gfn, &stall_ns);
 
 	if (f == LAB_FRAME_NONE) {
@@ -327,6 +363,10 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 	}
 	uint64_t latency = now_ns() - t_read;
 
+	/* Count the frames before the vCPU runs on: its next fault, served by
+	 * another servicer, checks them against its quota. */
+	if (v)
+		atomic_fetch_add_explicit(&v->stats.frames, installed, memory_order_relaxed);
 	/* Installed without waking (see uffd.c): now let the vCPU go. */
 	uffd_wake(r->fd, gfn_to_hva(vm, w.first), (w.end - w.first) << PAGE_SHIFT);
 	if (restored && vm->reclaim)
@@ -336,7 +376,6 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 		return;
 	atomic_fetch_add_explicit(&v->stats.faults[kind], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&v->stats.pages_installed, installed, memory_order_relaxed);
-	atomic_fetch_add_explicit(&v->stats.frames, installed, memory_order_relaxed);
 	hist_record(v->stats.service[kind], latency);
 	if (vm->cfg.trace_path)
 		trace_add(&s->trace, LAB_GPA_RAM_BASE + (gfn << PAGE_SHIFT), latency, (uint8_t)kind,

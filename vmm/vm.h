@@ -93,6 +93,10 @@ struct vcpu {
 	char console[LAB_CONSOLE_MAX + 1];
 	size_t console_len;
 	struct trace_log trace;       /* its guest-side touches (--trace) */
+	/* The sequential-stream detector of its first touches: where its last
+	 * window ended, and how large that window was. */
+	_Atomic uint64_t stream_next;
+	_Atomic uint32_t stream_pages;
 };
 
 /* One userfaultfd and the guest-physical range it serves. */
