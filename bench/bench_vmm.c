@@ -10,9 +10,9 @@
  *
  * Groups (--only): core (labyrinth against the kernel's own faults),
  * pressure (refaults, a half-size pool, the sawtooth scenario), suite (the
- * policy matrix: prefault, kernel, fault-around 1/4/16/64, install
+ * policy matrix: prefault, kernel, fixed fault-around 1/4/16/64, install
  * copy/zeropage/move, --no-pin, one factor at a time around the default
- * fa16-copy-pin, for seqtouch, randtouch, sparse and private on 1 and 2
+ * fa32+ramp-copy-pin, for seqtouch, randtouch, sparse and private on 1 and 2
  * vCPUs), peer (the kernel selftest demand_paging_test -u MISSING on the
  * same work), record (the guest's per-touch timing on and off), prefetch
  * (--prefetch of the workload's own --record).
@@ -1469,7 +1469,7 @@ static void record_targets(struct bench *b)
 			off = &b->cfg[i];
 	snprintf(text, sizeof(text), "%.2f..%.2fx", 1 - RECORD_MAX_DIFF, 1 + RECORD_MAX_DIFF);
 	t = new_target(b, GROUP_RECORD, "suite.record_on_vs_off",
-		       "seqtouch 1 vCPU fa16-copy-pin: pages/s recording / --no-record",
+		       "seqtouch 1 vCPU, default policy: pages/s recording / --no-record",
 		       "x no-record", text);
 	t->value = ratio_stats(b, on, M_PAGES_PER_SEC, off, M_PAGES_PER_SEC);
 	set_baseline(t, b, off, M_PAGES_PER_SEC);

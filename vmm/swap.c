@@ -30,6 +30,14 @@ uint64_t swap_checksum(const void *page)
 	return (h[0] ^ (h[1] >> 17) ^ (h[1] << 47)) * prime ^ (h[2] ^ (h[3] >> 31) ^ (h[3] << 33));
 }
 
+static void *reserve(size_t bytes)
+{
+	void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int swap_init(struct swap_store *s, const char *dir, uint32_t nr_slots)
 {
 	int err;
@@ -38,13 +46,11 @@ int swap_init(struct swap_store *s, const char *dir, uint32_t nr_slots)
 	s->fd = -1;
 	s->nr_slots = nr_slots;
 	pthread_mutex_init(&s->lock, NULL);
-	s->next_free = malloc((size_t)nr_slots * sizeof(*s->next_free));
-	s->checksum = calloc(nr_slots, sizeof(*s->checksum));
+	s->next_free = reserve((size_t)nr_slots * sizeof(*s->next_free));
+	s->checksum = reserve((size_t)nr_slots * sizeof(*s->checksum));
 	if (!s->next_free || !s->checksum)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < nr_slots; i++)
-		s->next_free[i] = i + 1 < nr_slots ? i + 1 : SLOT_NONE;
-	s->free_head = nr_slots ? 0 : SLOT_NONE;
+	s->free_head = SLOT_NONE;
 	if (!dir) {
 		snprintf(s->where, sizeof(s->where), "memory");
 		s->mem = mmap(NULL, (size_t)nr_slots * SWAP_SLOT_SIZE, PROT_READ | PROT_WRITE,
@@ -74,8 +80,10 @@ void swap_exit(struct swap_store *s)
 		close(s->fd);
 	if (s->mem)
 		munmap(s->mem, (size_t)s->nr_slots * SWAP_SLOT_SIZE);
-	free(s->next_free);
-	free(s->checksum);
+	if (s->next_free)
+		munmap(s->next_free, (size_t)s->nr_slots * sizeof(*s->next_free));
+	if (s->checksum)
+		munmap(s->checksum, (size_t)s->nr_slots * sizeof(*s->checksum));
 	pthread_mutex_destroy(&s->lock);
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
@@ -89,9 +97,13 @@ int swap_alloc(struct swap_store *s, uint32_t *slots, unsigned n)
 		return -ENOSPC;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		slots[i] = s->free_head;
-		s->free_head = s->next_free[slots[i]];
-		s->next_free[slots[i]] = SLOT_NONE;
+		if (s->free_head != SLOT_NONE) {
+			/* Reuse first: those file pages are in the cache already. */
+			slots[i] = s->free_head;
+			s->free_head = s->next_free[slots[i]];
+		} else {
+			slots[i] = s->fresh++;
+		}
 	}
 	s->used += n;
 	pthread_mutex_unlock(&s->lock);

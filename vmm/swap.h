@@ -23,8 +23,13 @@ struct swap_store {
 	char where[256];             /* for messages */
 	uint32_t nr_slots;
 	pthread_mutex_t lock;        /* guards the free list */
-	uint32_t *next_free;         /* free list, linked by slot */
+	/* Slots never used yet are handed out in order from `fresh`; freed
+	 * ones go on a list linked through next_free. Both arrays are
+	 * reserved, not populated: a store as large as guest RAM costs only
+	 * what is swapped. */
+	uint32_t *next_free;
 	uint32_t free_head;
+	uint32_t fresh;
 	uint32_t used;
 	uint64_t *checksum;
 	/* Fault injection: the Nth slot write (1-based) fails with EIO. */
