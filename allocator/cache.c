@@ -58,6 +58,7 @@ static inline __attribute__((always_inline)) lab_frame_t cache_pop(struct lab_ca
 	*head = m->next;
 	nr_set(nr, nr_get(nr) - 1);
 	m->next = LAB_FRAME_NONE;
+	m->prev = c->id;                   /* its home, for a remote free */
 	m->owner = owner;
 	m->gfn = gfn;
 	meta_set_relaxed(m, LAB_FS_ALLOCATED,
@@ -125,6 +126,59 @@ static __attribute__((noinline)) void cache_drain_batch(struct lab_cache *c)
 	zeroer_kick(c->pool);
 }
 
+/* Another cache's frame: onto its remote stack (one atomic exchange), or
+ * straight to the pool when that stack is already long (its owner may be
+ * idle). Out of line: the fast path frees frames of its own cache. */
+static __attribute__((noinline)) int free_remote(struct lab_cache *c, lab_frame_t f,
+						  struct lab_frame_meta *m, bool clean)
+{
+	struct lab_cache *home = &c->pool->caches[m->prev];
+	lab_frame_t head;
+
+	COUNTER_ADD(c->stat.frees, 1);
+	COUNTER_ADD(c->stat.remote_frees, 1);
+	if (atomic_load_explicit(&home->remote.nr, memory_order_relaxed) >=
+	    atomic_load_explicit(&home->high, memory_order_relaxed)) {
+		lab_spin_lock(&c->pool->lock);
+		m->next = m->prev = LAB_FRAME_NONE;
+		pool_return_frames_locked(c->pool, f, 0, clean);
+		lab_spin_unlock(&c->pool->lock);
+		pool_wake_waiters(c->pool);
+		return 0;
+	}
+	m->owner = home->id;
+	m->gfn = LAB_GFN_NONE;
+	m->prev = LAB_FRAME_NONE;
+	meta_set_relaxed(m, LAB_FS_CACHED, clean ? META_ZEROED : 0);
+	head = atomic_load_explicit(&home->remote.head, memory_order_relaxed);
+	do {
+		m->next = head;
+	} while (!atomic_compare_exchange_weak_explicit(&home->remote.head, &head, f,
+							memory_order_release,
+							memory_order_relaxed));
+	atomic_fetch_add_explicit(&home->remote.nr, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* Takes the frames other caches freed back to this one. Owner's context. */
+static void collect_remote(struct lab_cache *c)
+{
+	lab_frame_t f;
+	uint32_t n = 0;
+
+	if (atomic_load_explicit(&c->remote.head, memory_order_relaxed) == LAB_FRAME_NONE)
+		return;
+	f = atomic_exchange_explicit(&c->remote.head, LAB_FRAME_NONE, memory_order_acquire);
+	while (f != LAB_FRAME_NONE) {
+		lab_frame_t next = c->meta[f].next;
+
+		cache_push(c, f, meta_bits_relaxed(&c->meta[f]) & META_ZEROED);
+		f = next;
+		n++;
+	}
+	atomic_fetch_sub_explicit(&c->remote.nr, n, memory_order_relaxed);
+}
+
 int lab_free_page(struct lab_cache *c, lab_frame_t f, lab_owner_t owner,
 		  enum lab_free_flags flags)
 {
@@ -138,6 +192,8 @@ int lab_free_page(struct lab_cache *c, lab_frame_t f, lab_owner_t owner,
 	if (unlikely(meta_state_relaxed(m) != LAB_FS_ALLOCATED || (bits & META_ORDER_MASK) ||
 		     ((bits & META_EXCLUSIVE) && m->owner != owner)))
 		return check_free_transition(c->pool, f, 0, owner, "free");
+	if (unlikely(m->prev != c->id && m->prev < c->pool->nr_caches))
+		return free_remote(c, f, m, flags & LAB_FREE_CLEAN);
 	cache_push(c, f, flags & LAB_FREE_CLEAN);
 	COUNTER_ADD(c->stat.frees, 1);
 	if (unlikely(nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty) >
@@ -190,7 +246,8 @@ void pool_request_drains(struct lab_pool *pool, const struct lab_cache *except)
 	for (unsigned i = 0; i < pool->nr_caches; i++) {
 		struct lab_cache *c = &pool->caches[i];
 
-		if (c == except || !(nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty)) ||
+		if (c == except || !(nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty) +
+				     atomic_load_explicit(&c->remote.nr, memory_order_relaxed)) ||
 		    atomic_exchange_explicit(&c->drain_requested, true, memory_order_relaxed))
 			continue;
 		pool->drain_request(pool->drain_arg, i);
@@ -200,6 +257,7 @@ void pool_request_drains(struct lab_pool *pool, const struct lab_cache *except)
 void lab_cache_drain(struct lab_cache *c)
 {
 	atomic_store_explicit(&c->drain_requested, false, memory_order_relaxed);
+	collect_remote(c);
 	lab_spin_lock(&c->pool->lock);
 	cache_drain_locked(c, nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty));
 	lab_spin_unlock(&c->pool->lock);
@@ -264,12 +322,21 @@ static lab_frame_t cache_try_slow(struct lab_cache *c, lab_gfp_t gfp,
 	return cache_pop(c, &c->zeroed_head, &c->nr_zeroed, gfp, owner, gfn);
 }
 
-/* Out of line: the fast path found nothing suitable. */
+/* Out of line: the fast path found nothing suitable. Frames freed back by
+ * other caches come first, before the pool. */
 lab_frame_t cache_alloc_slow(struct lab_cache *c, lab_gfp_t gfp, lab_owner_t owner,
 			     uint32_t gfn)
 {
 	struct lab_pool *pool = c->pool;
-	lab_frame_t f = cache_try_slow(c, gfp, owner, gfn);
+	lab_frame_t f;
+
+	collect_remote(c);
+	if (c->zeroed_head != LAB_FRAME_NONE && ((gfp & __LAB_GFP_ZERO) ||
+						 c->dirty_head == LAB_FRAME_NONE))
+		return cache_pop(c, &c->zeroed_head, &c->nr_zeroed, gfp, owner, gfn);
+	if (c->dirty_head != LAB_FRAME_NONE && !(gfp & __LAB_GFP_ZERO))
+		return cache_pop(c, &c->dirty_head, &c->nr_dirty, gfp, owner, gfn);
+	f = cache_try_slow(c, gfp, owner, gfn);
 	struct timespec start;
 
 	if (f != LAB_FRAME_NONE || !(gfp & __LAB_GFP_WAIT))
@@ -326,4 +393,6 @@ void lab_cache_stats(const struct lab_cache *c, struct lab_cache_stats *out)
 	out->wait_ns = COUNTER_GET(s->wait_ns);
 	out->nr_zeroed = nr_get(&c->nr_zeroed);
 	out->nr_dirty = nr_get(&c->nr_dirty);
+	out->nr_remote = atomic_load_explicit(&c->remote.nr, memory_order_relaxed);
+	out->remote_frees = COUNTER_GET(s->remote_frees);
 }

@@ -101,7 +101,7 @@ typedef _Atomic uint64_t lab_counter_t;
 
 struct lab_cache_counters {
 	lab_counter_t allocs_by_gfp[LAB_GFP_COMBINATIONS];
-	lab_counter_t frees;
+	lab_counter_t frees, remote_frees;
 	lab_counter_t reserve_uses, failures, refills, drains, zero_inline;
 	lab_counter_t waits, wait_ns;
 };
@@ -112,7 +112,22 @@ struct lab_cache_counters {
  * that statistics can be read from elsewhere.
  * Invariant: nr_zeroed + nr_dirty <= high + batch, lists hold exactly
  * nr_zeroed and nr_dirty CACHED frames whose owner is this cache's id.
+ *
+ * Remote frees (after mimalloc's delayed frees): a frame this cache handed
+ * out but another cache frees goes back to this one through `remote`, a
+ * lock-free stack the owner collects on its slow path. Frames then stay in
+ * the cache whose thread uses them, and two threads do not write the same
+ * metadata cache lines. While allocated, a frame's `prev` link holds the
+ * id of the cache that handed it out (LAB_HOME_NONE from the pool).
+ * Invariant: the remote stack holds nr_remote CACHED frames of this cache.
  */
+#define LAB_HOME_NONE LAB_FRAME_NONE
+
+struct lab_cache_remote {
+	_Atomic lab_frame_t head;
+	_Atomic uint32_t nr;
+} __attribute__((aligned(LAB_CACHELINE)));
+
 struct lab_cache {
 	lab_frame_t zeroed_head;
 	lab_frame_t dirty_head;
@@ -126,6 +141,7 @@ struct lab_cache {
 	_Atomic bool drain_requested;
 	uint16_t id;
 	struct lab_cache_counters stat;
+	struct lab_cache_remote remote;    /* written by other threads */
 } __attribute__((aligned(LAB_CACHELINE)));
 
 struct lab_free_area {

@@ -307,7 +307,14 @@ int lab_pool_audit(struct lab_pool *pool, char *buf, size_t len)
 			audit_fail(&a, "cache %u holds %zu zeroed + %zu dirty, counts say %u + %u",
 				   c, nz, nd, atomic_load(&cache->nr_zeroed),
 				   atomic_load(&cache->nr_dirty));
-		cached += nz + nd;
+		snprintf(what, sizeof(what), "cache %u remote stack", c);
+		size_t nrem = audit_list(pool, &a, atomic_load(&cache->remote.head), LAB_FS_CACHED,
+					 0, (int)c, -1, seen, what);
+
+		if (nrem != atomic_load(&cache->remote.nr))
+			audit_fail(&a, "cache %u remote stack holds %zu, its count says %u", c, nrem,
+				   atomic_load(&cache->remote.nr));
+		cached += nz + nd + nrem;
 	}
 	{
 		size_t n = audit_list(pool, &a, pool->withheld_head, LAB_FS_WITHHELD, 0,

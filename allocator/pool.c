@@ -104,6 +104,7 @@ int lab_pool_create(const struct lab_pool_config *cfg, struct lab_pool **out)
 		struct lab_cache *c = &pool->caches[i];
 
 		c->zeroed_head = c->dirty_head = LAB_FRAME_NONE;
+		atomic_store(&c->remote.head, LAB_FRAME_NONE);
 		c->meta = pool->meta;
 		c->nr_frames = pool->frames;
 		c->pool = pool;
@@ -317,6 +318,8 @@ static void stats_add(struct lab_cache_stats *sum, const struct lab_cache_stats 
 	sum->wait_ns += s->wait_ns;
 	sum->nr_zeroed += s->nr_zeroed;
 	sum->nr_dirty += s->nr_dirty;
+	sum->nr_remote += s->nr_remote;
+	sum->remote_frees += s->remote_frees;
 }
 
 void lab_pool_stats(struct lab_pool *pool, struct lab_pool_stats *out)
@@ -342,7 +345,7 @@ void lab_pool_stats(struct lab_pool *pool, struct lab_pool_stats *out)
 	for (unsigned o = 0; o <= LAB_MAX_ORDER; o++)
 		out->free_blocks[o] = pool->area[o].nr[0] + pool->area[o].nr[1];
 	lab_spin_unlock(&pool->lock);
-	out->cached = (size_t)out->caches.nr_zeroed + out->caches.nr_dirty;
+	out->cached = (size_t)out->caches.nr_zeroed + out->caches.nr_dirty + out->caches.nr_remote;
 	/* Caches are read without their owners' cooperation: clamp a racy sum. */
 	size_t outside = out->free + out->cached + out->withheld + out->zeroing;
 	out->allocated = outside < out->frames ? out->frames - outside : 0;

@@ -10,8 +10,9 @@
  *                  back, so that every `batch` frames the cache refills from
  *                  or drains to the buddy pool under the pool lock;
  *   throughput_Nt  pairs per second from 1 to N pinned threads, each with
- *                  its own cache and a ring of frames in use, 1 free in
- *                  16 (--handoff-every) going to another thread's cache;
+ *                  its own cache and a ring of frames in use, each freeing
+ *                  what it allocated (with --handoff-every N, 1 free in N
+ *                  goes through another thread: remote frees);
  *   metadata       the allocator's bookkeeping as a share of the pool.
  * Baselines: a pthread-mutex free list of 4 KiB frames linked through the
  * frames themselves (over memory mapped like the pool), and glibc
@@ -71,7 +72,10 @@
  * MAILBOX_SLOTS (batched so that the mailbox's cache lines move once per
  * batch, not once per frame). */
 #define RING_FRAMES           64u
-#define DEFAULT_HANDOFF_EVERY 16ul
+/* Each thread frees what it allocated, as each servicer does with its own
+ * cache; --handoff-every N sends 1 free in N to another thread, which then
+ * pays cross-core cache-line transfers (measured separately, no target). */
+#define DEFAULT_HANDOFF_EVERY 0ul
 #define MAX_HANDOFF_EVERY     (1ul << 20)
 #define HANDOFF_BATCH         32u
 #define MAILBOX_SLOTS         1024u

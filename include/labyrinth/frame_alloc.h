@@ -99,7 +99,9 @@ struct lab_cache_stats {
 	uint64_t refills, drains;
 	uint64_t zero_inline;     /* ZERO allocations that had to memset */
 	uint64_t waits, wait_ns;  /* __LAB_GFP_WAIT allocations that slept */
+	uint64_t remote_frees;    /* frees of frames another cache handed out */
 	uint32_t nr_zeroed, nr_dirty;
+	uint32_t nr_remote;       /* freed back by others, not yet collected */
 };
 
 struct lab_pool_stats {
