@@ -169,12 +169,10 @@ static int setup_pressure(struct vm *vm)
 	err = reclaim_init(vm);
 	if (err)
 		return err;
-	if (vm->cfg.scenario_path) {
+	if (vm->scenario.nr_events) {
 		char msg[512];
 
-		err = scenario_parse_file(vm->cfg.scenario_path, &vm->scenario, msg, sizeof(msg));
-		if (!err)
-			err = scenario_check(vm, &vm->scenario, msg, sizeof(msg));
+		err = scenario_check(vm, &vm->scenario, msg, sizeof(msg));
 		if (err) {
 			pr_err("%s", msg);
 			vm->bad_input = true;
@@ -188,7 +186,8 @@ static int setup(struct vm *vm)
 {
 	int err;
 
-	/* The image first: a bad one is the user's error, whatever KVM is. */
+	/* The image and the scenario first: a bad one is the user's error,
+	 * whatever KVM is. */
 	err = memory_init(vm);
 	if (err)
 		return err;
@@ -196,6 +195,16 @@ static int setup(struct vm *vm)
 	if (err) {
 		vm->bad_input = true;
 		return err;
+	}
+	if (vm->cfg.scenario_path) {
+		char msg[512];
+
+		err = scenario_parse_file(vm->cfg.scenario_path, &vm->scenario, msg, sizeof(msg));
+		if (err) {
+			pr_err("%s", msg);
+			vm->bad_input = true;
+			return -EINVAL;
+		}
 	}
 	err = kvm_init(vm);
 	if (!err)
