@@ -869,6 +869,110 @@ static double median_ratio(const double *num, const double *den, unsigned n)
 	return bench_stats_of(tmp, n).median;
 }
 
+/*
+ * The machine's own scaling ceiling for this kind of loop: each thread
+ * pops and pushes its own private LIFO list of 16-byte nodes (the shape of
+ * a cache's fast path, sharing nothing, no allocator at all) with a ring
+ * of CEILING_RING nodes in use. What two threads get here over one is as
+ * much as any per-thread allocator can get on these two cores.
+ */
+#define CEILING_NODES 4096u
+#define CEILING_RING  64u
+
+struct ceiling_node {
+	uint32_t next, prev, gfn;
+	uint16_t owner;
+	uint8_t state, bits;
+};
+
+struct ceiling_thread {
+	pthread_t tid;
+	int cpu;
+	pthread_barrier_t *start;
+	_Atomic bool *stop;
+	uint64_t pairs, ns;
+} __attribute__((aligned(BENCH_CACHELINE)));
+
+static void *ceiling_main(void *arg)
+{
+	struct ceiling_thread *t = arg;
+	struct ceiling_node *m = aligned_alloc(BENCH_CACHELINE, CEILING_NODES * sizeof(*m));
+	uint32_t ring[CEILING_RING], head = 0, pos = 0;
+	uint64_t n = 0, start;
+
+	if (!m)
+		return NULL;
+	bench_pin_self(t->cpu);
+	for (uint32_t i = 0; i < CEILING_NODES; i++)
+		m[i] = (struct ceiling_node){ .next = i + 1, .state = 1 };
+	for (uint32_t i = 0; i < CEILING_RING; i++) {
+		ring[i] = head;
+		m[head].state = 2;
+		head = m[head].next;
+	}
+	pthread_barrier_wait(t->start);
+	start = bench_now_ns();
+	while (!atomic_load_explicit(t->stop, memory_order_relaxed)) {
+		for (unsigned k = 0; k < STOP_CHECK_EVERY; k++, n++) {
+			uint32_t f = head, old = ring[pos];
+
+			if (bench_unlikely(m[f].state != 1 || m[old].state != 2))
+				abort();
+			head = m[f].next;
+			m[f] = (struct ceiling_node){ .state = 2, .owner = 1, .gfn = (uint32_t)n };
+			m[old].state = 1;
+			m[old].next = head;
+			head = old;
+			ring[pos] = f;
+			pos = (pos + 1) % CEILING_RING;
+		}
+	}
+	t->ns = bench_now_ns() - start;
+	t->pairs = n;
+	free(m);
+	return NULL;
+}
+
+/* Pairs per second of `nthreads` shared-nothing loops. */
+static double ceiling_window(const struct bench *b, unsigned nthreads)
+{
+	struct ceiling_thread t[2];
+	pthread_barrier_t start;
+	_Atomic bool stop = false;
+	double rate = 0;
+
+	pthread_barrier_init(&start, NULL, nthreads + 1);
+	for (unsigned i = 0; i < nthreads; i++) {
+		t[i] = (struct ceiling_thread){ .cpu = b->cpus[i % b->nr_cpus], .start = &start,
+						.stop = &stop };
+		pthread_create(&t[i].tid, NULL, ceiling_main, &t[i]);
+	}
+	pthread_barrier_wait(&start);
+	bench_sleep_ns(THROUGHPUT_WINDOW_NS / b->divisor);
+	atomic_store(&stop, true);
+	for (unsigned i = 0; i < nthreads; i++) {
+		pthread_join(t[i].tid, NULL);
+		if (t[i].ns)
+			rate += (double)t[i].pairs * 1e3 / (double)t[i].ns;   /* Mpairs/s */
+	}
+	pthread_barrier_destroy(&start);
+	return rate;
+}
+
+/* 1 and 2 threads in turn, `reps` times: the per-repetition ratios. */
+static void measure_ceiling(const struct bench *b, double *one, double *two)
+{
+	for (unsigned r = 0; r < b->reps; r++) {
+		if (r % 2) {
+			two[r] = ceiling_window(b, 2);
+			one[r] = ceiling_window(b, 1);
+		} else {
+			one[r] = ceiling_window(b, 1);
+			two[r] = ceiling_window(b, 2);
+		}
+	}
+}
+
 static struct bench_figure *add_figure(struct report *r, const char *name, const char *unit,
 				       struct bench_stats value)
 {
@@ -1253,7 +1357,18 @@ int main(int argc, char **argv)
 	if (!measure_threads(&b, s.rate, lab_tp) || !pool_is_sound(b.pool, "throughput"))
 		return 1;
 
+	double ceiling_one[MAX_REPS], ceiling_two[MAX_REPS];
+
+	printf(PROG ": the machine's ceiling: shared-nothing loops, 1 and 2 threads ...\n");
+	measure_ceiling(&b, ceiling_one, ceiling_two);
 	build_figures(&r, &b, &s, &st);
+	if (b.opt.threads >= 2) {
+		struct bench_figure *f = add_figure(&r, "ceiling_2t", "Mpairs/s",
+						    stats_copy(ceiling_two, b.reps));
+
+		set_baseline(&r, f, "ceiling_1t", stats_copy(ceiling_one, b.reps).median,
+			     median_ratio(ceiling_two, ceiling_one, b.reps));
+	}
 	printf("\n");
 	bench_print_table(stdout, r.fig, r.n);
 	print_notes(&b, &st, &zero_before, &zero_after, lab_tp);
