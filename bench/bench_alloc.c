@@ -1167,7 +1167,8 @@ static int parse_options(int argc, char **argv, struct options *o, unsigned defa
 
 	*o = (struct options){ .pool_mib = DEFAULT_POOL_MIB, .threads = default_threads,
 			       .reps = DEFAULT_REPS, .handoff_every = DEFAULT_HANDOFF_EVERY };
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_QUICK:
 			o->quick = true;
@@ -1175,23 +1176,23 @@ static int parse_options(int argc, char **argv, struct options *o, unsigned defa
 		case OPT_POOL:
 			if (!bench_parse_ulong(PROG, "--pool-mib", optarg, 1, MAX_POOL_MIB,
 					       &o->pool_mib))
-				return 2;
+				return BENCH_EXIT_USAGE;
 			o->pool_mib_given = true;
 			break;
 		case OPT_THREADS:
 			if (!bench_parse_ulong(PROG, "--threads", optarg, 1, MAX_THREADS,
 					       &o->threads))
-				return 2;
+				return BENCH_EXIT_USAGE;
 			break;
 		case OPT_REPS:
 			if (!bench_parse_ulong(PROG, "--reps", optarg, 1, MAX_REPS, &o->reps))
-				return 2;
+				return BENCH_EXIT_USAGE;
 			reps_given = true;
 			break;
 		case OPT_HANDOFF:
 			if (!bench_parse_ulong(PROG, "--handoff-every", optarg, 0,
 					       MAX_HANDOFF_EVERY, &o->handoff_every))
-				return 2;
+				return BENCH_EXIT_USAGE;
 			break;
 		case OPT_STRICT:
 			o->strict = true;
@@ -1199,16 +1200,12 @@ static int parse_options(int argc, char **argv, struct options *o, unsigned defa
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
-		default:           /* getopt has said what was wrong */
-			fprintf(stderr, "Try '" PROG " --help'.\n");
-			return 2;
+		default:        /* ':' or '?' */
+			return bench_option_error(PROG, c, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'; try '" PROG " --help'.\n",
-			argv[optind]);
-		return 2;
-	}
+	if (bench_no_operands(PROG, argc, argv))
+		return BENCH_EXIT_USAGE;
 	if (o->quick && !reps_given)
 		o->reps = QUICK_REPS;
 
@@ -1218,7 +1215,7 @@ static int parse_options(int argc, char **argv, struct options *o, unsigned defa
 		if (o->pool_mib_given) {
 			fprintf(stderr, PROG ": --pool-mib %lu is too small for %lu thread(s): "
 				"the run needs at least %lu MiB\n", o->pool_mib, o->threads, need);
-			return 2;
+			return BENCH_EXIT_USAGE;
 		}
 		o->pool_mib = need;
 	}

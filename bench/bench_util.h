@@ -133,6 +133,31 @@ static inline bool bench_parse_ulong(const char *prog, const char *opt, const ch
 	return true;
 }
 
+#define BENCH_EXIT_USAGE 2
+
+/*
+ * For getopt_long run with opterr = 0 and optstring ":", on its ':' or '?':
+ * says which option at argv[optind - 1] lacked its value or is unknown.
+ * Returns BENCH_EXIT_USAGE.
+ */
+static inline int bench_option_error(const char *prog, int c, char **argv)
+{
+	fprintf(stderr, c == ':' ? "%s: option %s needs a value; try '%s --help'.\n"
+				 : "%s: unknown option '%s'; try '%s --help'.\n",
+		prog, argv[optind - 1], prog);
+	return BENCH_EXIT_USAGE;
+}
+
+/* The benchmarks take no operands: 0, or BENCH_EXIT_USAGE after saying so. */
+static inline int bench_no_operands(const char *prog, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	fprintf(stderr, "%s: unexpected argument '%s'; try '%s --help'.\n", prog, argv[optind],
+		prog);
+	return BENCH_EXIT_USAGE;
+}
+
 /* ---- CPUs --------------------------------------------------------------------- */
 
 /* The CPUs this process may run on, lowest first, at most `max` of them.

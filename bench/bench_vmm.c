@@ -2188,21 +2188,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_ROUNDS:
 			if (!bench_parse_ulong(PROG, "--rounds", optarg, 1, MAX_ROUNDS, &o->rounds))
-				return 2;
+				return BENCH_EXIT_USAGE;
 			rounds_given = true;
 			break;
 		case OPT_ONLY:
 			if (!parse_groups(optarg, &o->groups))
-				return 2;
+				return BENCH_EXIT_USAGE;
 			break;
 		case OPT_MIB:
 			if (!bench_parse_ulong(PROG, "--mib", optarg, MIN_MIB, MAX_MIB, &o->mib))
-				return 2;
+				return BENCH_EXIT_USAGE;
 			if (o->mib % MIB_ALIGN) {
 				fprintf(stderr, PROG ": --mib %lu: expected an even number "
 					"(guest RAM and its per-vCPU partitions are whole "
 					"2 MiB pages)\n", o->mib);
-				return 2;
+				return BENCH_EXIT_USAGE;
 			}
 			mib_given = true;
 			break;
@@ -2212,21 +2212,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
-		case ':':
-			fprintf(stderr, PROG ": option %s needs a value; try '" PROG " --help'.\n",
-				argv[optind - 1]);
-			return 2;
-		default:
-			fprintf(stderr, PROG ": unknown option '%s'; try '" PROG " --help'.\n",
-				argv[optind - 1]);
-			return 2;
+		default:        /* ':' or '?' */
+			return bench_option_error(PROG, c, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'; try '" PROG " --help'.\n",
-			argv[optind]);
-		return 2;
-	}
+	if (bench_no_operands(PROG, argc, argv))
+		return BENCH_EXIT_USAGE;
 	if (o->quick && !rounds_given)
 		o->rounds = QUICK_ROUNDS;
 	if (o->quick && !mib_given)

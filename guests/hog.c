@@ -107,15 +107,9 @@ int workload_main(void)
 
 	for (uint64_t round = 0; round < rounds; round++) {
 		uint64_t key = lab_pattern_key(round);
-		bool first = round == 0;
 
 		lab_phase(LAB_PHASE_GROW);
-		if (first)
-			lab_touch_phase_begin();
-		for (uint64_t i = 0; i < mine.pages; i++)
-			lab_fill_page(lab_range_page(&mine, i), key, first);
-		if (first)
-			lab_touch_phase_end();
+		lab_fill_range(&mine, key, round == 0);
 
 		lab_phase(LAB_PHASE_HOLD);
 		hold_sweeps += hog_rewrite_for(&mine, hot_pages, key, hold_ticks);

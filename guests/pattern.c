@@ -40,16 +40,10 @@ int workload_main(void)
 
 	for (uint64_t pass = 0; pass < passes; pass++) {
 		uint64_t key = lab_pattern_key(pass);
-		bool first = pass == 0;
 
 		/* Also keeps this pass's writes from racing the last verify. */
 		lab_phase(LAB_PHASE_TOUCH);
-		if (first)
-			lab_touch_phase_begin();
-		for (uint64_t i = 0; i < mine.pages; i++)
-			lab_fill_page(lab_range_page(&mine, i), key, first);
-		if (first)
-			lab_touch_phase_end();
+		lab_fill_range(&mine, key, pass == 0);
 
 		lab_phase(LAB_PHASE_VERIFY);
 		for (uint64_t i = 0; i < theirs.pages; i++)

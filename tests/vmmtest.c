@@ -370,28 +370,28 @@ json_t *vmm_report_get(const struct vmm_result *r, const char *path)
 	return v;
 }
 
-long long vmm_report_int(const struct vmm_result *r, const char *path)
+/* The value at path, which must be there and of the given type. */
+static json_t *vmm_report_typed(const struct vmm_result *r, const char *path, json_type type,
+				const char *type_name)
 {
 	json_t *v;
 
 	ck_assert_msg(r->report, "%s\n  -> no JSON report (%s); stderr:\n%s", r->cmdline,
 		      r->report_error, r->err);
 	v = vmm_report_get(r, path);
-	ck_assert_msg(json_is_integer(v), "%s\n  -> the report has no integer at \"%s\"",
-		      r->cmdline, path);
-	return (long long)json_integer_value(v);
+	ck_assert_msg(v && json_typeof(v) == type, "%s\n  -> the report has no %s at \"%s\"",
+		      r->cmdline, type_name, path);
+	return v;
+}
+
+long long vmm_report_int(const struct vmm_result *r, const char *path)
+{
+	return (long long)json_integer_value(vmm_report_typed(r, path, JSON_INTEGER, "integer"));
 }
 
 const char *vmm_report_str(const struct vmm_result *r, const char *path)
 {
-	json_t *v;
-
-	ck_assert_msg(r->report, "%s\n  -> no JSON report (%s); stderr:\n%s", r->cmdline,
-		      r->report_error, r->err);
-	v = vmm_report_get(r, path);
-	ck_assert_msg(json_is_string(v), "%s\n  -> the report has no string at \"%s\"",
-		      r->cmdline, path);
-	return json_string_value(v);
+	return json_string_value(vmm_report_typed(r, path, JSON_STRING, "string"));
 }
 
 long long vmm_report_vcpu_sum(const struct vmm_result *r, const char *key)

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -110,7 +109,7 @@ static void *control_thread(void *arg)
 	struct control *ctl = arg;
 	struct pollfd pfd[2] = {
 		{ .fd = ctl->listen_fd, .events = POLLIN },
-		{ .fd = ctl->stop_fd, .events = POLLIN },
+		{ .fd = ctl->worker.stop_fd, .events = POLLIN },
 	};
 
 	for (;;) {
@@ -149,7 +148,8 @@ int control_start(struct vm *vm, struct control *ctl, const char *path)
 	int err;
 
 	ctl->vm = vm;
-	ctl->listen_fd = ctl->stop_fd = -1;
+	ctl->listen_fd = -1;
+	worker_init(&ctl->worker);
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	/* Never remove something that is not a stale socket. */
@@ -167,33 +167,17 @@ int control_start(struct vm *vm, struct control *ctl, const char *path)
 		return err;
 	}
 	chmod(path, 0600);
-	ctl->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (ctl->stop_fd < 0)
-		return -errno;
-	err = pthread_create(&ctl->thread, NULL, control_thread, ctl);
-	if (err)
-		return -err;
-	ctl->started = true;
-	return 0;
+	return worker_start(&ctl->worker, control_thread, ctl);
 }
 
 void control_stop(struct control *ctl)
 {
-	uint64_t one = 1;
-
-	if (ctl->started) {
-		if (write(ctl->stop_fd, &one, sizeof(one)) < 0)
-			pr_warn("control: cannot signal stop");
-		pthread_join(ctl->thread, NULL);
-		ctl->started = false;
-	}
+	worker_stop(&ctl->worker, "control");
 	if (ctl->listen_fd >= 0) {
 		close(ctl->listen_fd);
 		unlink(ctl->path);
 	}
-	if (ctl->stop_fd >= 0)
-		close(ctl->stop_fd);
-	ctl->listen_fd = ctl->stop_fd = -1;
+	ctl->listen_fd = -1;
 }
 
 int control_client(int argc, char **argv)

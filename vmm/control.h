@@ -11,14 +11,15 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "util.h"
+
 struct vm;
 
 struct control {
 	struct vm *vm;
-	int listen_fd, stop_fd;
+	int listen_fd;
 	char path[108];
-	pthread_t thread;
-	bool started;
+	struct worker worker;
 };
 
 /* -EEXIST (and a message) when path exists and is no socket. */

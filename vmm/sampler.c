@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "util.h"
 #include "vm.h"
@@ -18,7 +16,7 @@ int sampler_init(struct sampler *s, struct vm *vm, uint64_t period_ns)
 	memset(s, 0, sizeof(*s));
 	s->vm = vm;
 	s->period_ns = period_ns;
-	s->stop_fd = -1;
+	worker_init(&s->worker);
 	pthread_mutex_init(&s->lock, NULL);
 	return 0;
 }
@@ -94,7 +92,7 @@ void sampler_event(struct sampler *s, const char *fmt, ...)
 static void *sampler_thread(void *arg)
 {
 	struct sampler *s = arg;
-	struct pollfd pfd = { .fd = s->stop_fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = s->worker.stop_fd, .events = POLLIN };
 	uint64_t next = s->vm->start_ns;
 
 	for (;;) {
@@ -115,33 +113,14 @@ static void *sampler_thread(void *arg)
 
 int sampler_start(struct sampler *s)
 {
-	int err;
-
 	if (!s->period_ns)
 		return 0;
-	s->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (s->stop_fd < 0)
-		return -errno;
-	err = pthread_create(&s->thread, NULL, sampler_thread, s);
-	if (err)
-		return -err;
-	s->started = true;
-	return 0;
+	return worker_start(&s->worker, sampler_thread, s);
 }
 
 void sampler_stop(struct sampler *s)
 {
-	uint64_t one = 1;
-
-	if (s->started) {
-		if (write(s->stop_fd, &one, sizeof(one)) < 0)
-			pr_warn("sampler: cannot signal stop");
-		pthread_join(s->thread, NULL);
-		s->started = false;
-	}
-	if (s->stop_fd >= 0)
-		close(s->stop_fd);
-	s->stop_fd = -1;
+	worker_stop(&s->worker, "sampler");
 }
 
 void sampler_exit(struct sampler *s)

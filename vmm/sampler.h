@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util.h"
+
 #define SAMPLER_MAX_SAMPLES (1u << 20)
 #define SAMPLER_MAX_EVENTS  (1u << 16)
 #define EVENT_TEXT_MAX 96
@@ -32,9 +34,7 @@ struct vm;
 struct sampler {
 	struct vm *vm;
 	uint64_t period_ns;
-	pthread_t thread;
-	bool started;
-	int stop_fd;
+	struct worker worker;
 	pthread_mutex_t lock;
 	struct sample *samples;
 	unsigned nr_samples, cap_samples;

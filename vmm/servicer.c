@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -397,7 +396,7 @@ static void *servicer_thread(void *arg)
 	bool idle_drained = true;
 	struct pollfd pfd[3] = {
 		{ .fd = s->range->fd, .events = POLLIN },
-		{ .fd = s->stop_fd, .events = POLLIN },
+		{ .fd = s->worker.stop_fd, .events = POLLIN },
 		{ .fd = s->drain_fd, .events = POLLIN },
 	};
 
@@ -490,21 +489,17 @@ int servicers_start(struct vm *vm)
 		struct servicer *s = &vm->servicers[i];
 		int err;
 
-		s->stop_fd = eventfd(0, EFD_CLOEXEC);
-		if (s->stop_fd < 0)
-			return -errno;
 		s->bounce = mmap(NULL, WINDOW_MAX * PAGE_SIZE, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (s->bounce == MAP_FAILED) {
 			s->bounce = NULL;
 			return -errno;
 		}
-		err = pthread_create(&s->thread, NULL, servicer_thread, s);
+		err = worker_start(&s->worker, servicer_thread, s);
 		if (err) {
-			pr_err("servicer %u: pthread_create: %s", i, strerror(err));
-			return -err;
+			pr_err("servicer %u: cannot start its thread: %s", i, strerror(-err));
+			return err;
 		}
-		s->thread_started = true;
 	}
 	return 0;
 }
@@ -513,19 +508,13 @@ void servicers_stop(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_servicers; i++) {
 		struct servicer *s = &vm->servicers[i];
-		uint64_t one = 1;
+		char what[32];
 
-		if (s->thread_started) {
-			if (write(s->stop_fd, &one, sizeof(one)) != sizeof(one))
-				pr_warn("servicer %u: cannot signal stop", i);
-			pthread_join(s->thread, NULL);
-			s->thread_started = false;
-		}
-		if (s->stop_fd >= 0)
-			close(s->stop_fd);
+		snprintf(what, sizeof(what), "servicer %u", i);
+		worker_stop(&s->worker, what);
 		if (s->drain_fd >= 0)
 			close(s->drain_fd);
-		s->stop_fd = s->drain_fd = -1;
+		s->drain_fd = -1;
 		if (s->bounce)
 			munmap(s->bounce, WINDOW_MAX * PAGE_SIZE);
 		s->bounce = NULL;

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 bool util_quiet;
 
@@ -53,17 +55,25 @@ void pr_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The leading decimal digits of s; strtoull alone would take "-1" as
+ * ULLONG_MAX and " 5" as 5. *end points past the digits. */
+static int parse_digits(const char *s, unsigned long long *v, char **end)
+{
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, end, 10);
+	return errno == ERANGE ? -ERANGE : 0;
+}
+
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	int err = parse_digits(s, &v, &end);
 
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE)
-		return -ERANGE;
+	if (err)
+		return err;
 	if (*end)
 		return -EINVAL;
 	if (v < min || v > max)
@@ -83,13 +93,10 @@ int parse_size(const char *s, uint64_t *out)
 	};
 	char *end;
 	unsigned long long v;
+	int err = parse_digits(s, &v, &end);
 
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE)
-		return -ERANGE;
+	if (err)
+		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].suffix))
 			continue;
@@ -169,4 +176,38 @@ int pin_self_to_cpu(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+void worker_init(struct worker *w)
+{
+	*w = (struct worker){ .stop_fd = -1 };
+}
+
+int worker_start(struct worker *w, void *(*fn)(void *), void *arg)
+{
+	int err;
+
+	w->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (w->stop_fd < 0)
+		return -errno;
+	err = pthread_create(&w->thread, NULL, fn, arg);
+	if (err)
+		return -err;
+	w->started = true;
+	return 0;
+}
+
+void worker_stop(struct worker *w, const char *what)
+{
+	uint64_t one = 1;
+
+	if (w->started) {
+		if (write(w->stop_fd, &one, sizeof(one)) != sizeof(one))
+			pr_warn("%s: cannot signal stop: %s", what, strerror(errno));
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
+	if (w->stop_fd >= 0)
+		close(w->stop_fd);
+	w->stop_fd = -1;
 }

@@ -3,6 +3,7 @@
 #ifndef LABYRINTH_VMM_UTIL_H
 #define LABYRINTH_VMM_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,23 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int parse_duration_ns(const char *s, uint64_t *out);
 /* Formats a size with a binary suffix. */
 const char *format_size(uint64_t bytes, char *buf, size_t len);
+
+/*
+ * A helper thread that runs until asked to stop: its function polls stop_fd
+ * (an eventfd) beside whatever it waits on, and returns once that is
+ * readable. worker_init() before anything else; then worker_stop() is safe
+ * whether or not the worker ever started. Context: the main thread.
+ */
+struct worker {
+	pthread_t thread;
+	int stop_fd;
+	bool started;
+};
+void worker_init(struct worker *w);
+/* Creates stop_fd, then the thread running fn(arg); 0 or -errno. */
+int worker_start(struct worker *w, void *(*fn)(void *), void *arg);
+/* Signals stop_fd, joins the thread, closes stop_fd; `what` names it in a warning. */
+void worker_stop(struct worker *w, const char *what);
 
 /* The n-th CPU this process may run on (wrapping), or -1. */
 int cpu_for_index(unsigned n);

@@ -83,7 +83,6 @@ static int setup_uffd(struct vm *vm)
 
 		s->vm = vm;
 		s->id = i;
-		s->stop_fd = -1;
 		s->range = &vm->ranges[vm->nr_ranges == 1 ? 0 : i];
 		s->cache = lab_pool_cache(vm->pool, i);
 		s->ectx = (struct evict_ctx){ .index = i, .cache = s->cache };
@@ -390,13 +389,14 @@ int vm_run(const struct vm_config *cfg)
 	for (unsigned i = 0; i < LAB_MAX_VCPUS; i++) {
 		vm->vcpus[i].fd = -1;
 		vm->ranges[i].fd = -1;
-		vm->servicers[i].stop_fd = -1;
+		worker_init(&vm->servicers[i].worker);
 		vm->servicers[i].drain_fd = -1;
 	}
 	util_quiet = cfg->quiet;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	vm->control.listen_fd = vm->control.stop_fd = -1;
+	vm->control.listen_fd = -1;
+	worker_init(&vm->control.worker);
 	sampler_init(&vm->sampler, vm, cfg->paging == PAGING_UFFD ? cfg->sample_ns : 0);
 
 	/* Signals: SIGINT and SIGTERM reach main() through a signalfd; every

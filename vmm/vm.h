@@ -117,10 +117,8 @@ struct servicer {
 	struct uffd_range *range;
 	struct lab_cache *cache;
 	int cpu;
-	int stop_fd;                  /* eventfd: readable when asked to stop */
+	struct worker worker;         /* the servicer thread */
 	int drain_fd;                 /* eventfd: the allocator wants our cache back */
-	pthread_t thread;
-	bool thread_started;
 	uint8_t *bounce;              /* a window's restored contents (refaults) */
 	struct evict_ctx ectx;        /* for direct reclaim over a quota */
 	struct rec_log record;        /* --record: first installs, timed */

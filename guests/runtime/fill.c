@@ -24,6 +24,16 @@ void lab_fill_page(uint64_t page, uint64_t key, bool first_touch)
 		lab_store64(gpa, lab_pattern_word(gpa, key));
 }
 
+void lab_fill_range(const struct lab_range *range, uint64_t key, bool first_touch)
+{
+	if (first_touch)
+		lab_touch_phase_begin();
+	for (uint64_t i = 0; i < range->pages; i++)
+		lab_fill_page(lab_range_page(range, i), key, first_touch);
+	if (first_touch)
+		lab_touch_phase_end();
+}
+
 uint64_t lab_verify_page(uint64_t page, uint64_t key)
 {
 	uint64_t bad = 0;

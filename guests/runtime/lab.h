@@ -143,6 +143,8 @@ static inline uint64_t lab_pattern_word(uint64_t gpa, uint64_t key)
 /* Writes the pattern over the page; its first word as a first touch
  * (lab_touch_word) if first_touch, else as plain stores. */
 void lab_fill_page(uint64_t page, uint64_t key, bool first_touch);
+/* Fills every page of the range; a first touch is timed as the touch phase. */
+void lab_fill_range(const struct lab_range *range, uint64_t key, bool first_touch);
 /* Compares every word; reports and returns the number of mismatches. */
 uint64_t lab_verify_page(uint64_t page, uint64_t key);
 
