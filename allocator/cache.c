@@ -122,13 +122,13 @@ static __attribute__((noinline)) void cache_drain_batch(struct lab_cache *c)
 	lab_spin_lock(&c->pool->lock);
 	cache_drain_locked(c, c->batch);
 	lab_spin_unlock(&c->pool->lock);
-	pool_wake_waiters(c->pool);
-	zeroer_kick(c->pool);
+	pool_frames_returned(c->pool);
 }
 
-/* Another cache's frame: onto its remote stack (one atomic exchange), or
- * straight to the pool when that stack is already long (its owner may be
- * idle). Out of line: the fast path frees frames of its own cache. */
+/* Another cache's frame: onto its remote stack (one CAS), or straight to
+ * the pool when that stack is already long (its owner may be idle). A
+ * sleeping allocation may be the home cache's own: it is woken. Out of
+ * line: the fast path frees frames of its own cache. */
 static __attribute__((noinline)) int free_remote(struct lab_cache *c, lab_frame_t f,
 						  struct lab_frame_meta *m, bool clean)
 {
@@ -143,32 +143,45 @@ static __attribute__((noinline)) int free_remote(struct lab_cache *c, lab_frame_
 		m->next = m->prev = LAB_FRAME_NONE;
 		pool_return_frames_locked(c->pool, f, 0, clean);
 		lab_spin_unlock(&c->pool->lock);
-		pool_wake_waiters(c->pool);
+		pool_frames_returned(c->pool);
 		return 0;
 	}
 	m->owner = home->id;
 	m->gfn = LAB_GFN_NONE;
 	m->prev = LAB_FRAME_NONE;
 	meta_set_relaxed(m, LAB_FS_CACHED, clean ? META_ZEROED : 0);
+	/* Counted before it is pushed: whoever takes the stack subtracts
+	 * what it found, so the count never drops below the stack's length. */
+	atomic_fetch_add_explicit(&home->remote.nr, 1, memory_order_relaxed);
 	head = atomic_load_explicit(&home->remote.head, memory_order_relaxed);
 	do {
 		m->next = head;
 	} while (!atomic_compare_exchange_weak_explicit(&home->remote.head, &head, f,
 							memory_order_release,
 							memory_order_relaxed));
-	atomic_fetch_add_explicit(&home->remote.nr, 1, memory_order_relaxed);
+	pool_wake_waiters(c->pool);
 	return 0;
 }
 
-/* Takes the frames other caches freed back to this one. Owner's context. */
+/* Takes a cache's whole remote stack: any thread may, since the stack is
+ * only ever pushed onto or taken whole (no ABA). Returns its head. */
+static lab_frame_t take_remote(struct lab_cache *c)
+{
+	if (atomic_load_explicit(&c->remote.head, memory_order_relaxed) == LAB_FRAME_NONE)
+		return LAB_FRAME_NONE;
+	return atomic_exchange_explicit(&c->remote.head, LAB_FRAME_NONE, memory_order_acquire);
+}
+
+/* Takes the frames other caches freed back to this one, keeping the cache
+ * at most `high` (the excess goes to the pool). Owner's context; may run
+ * under the wait lock, so it wakes nobody (sleepers wake every slice). */
 static void collect_remote(struct lab_cache *c)
 {
-	lab_frame_t f;
-	uint32_t n = 0;
+	lab_frame_t f = take_remote(c);
+	uint32_t n = 0, held, high;
 
-	if (atomic_load_explicit(&c->remote.head, memory_order_relaxed) == LAB_FRAME_NONE)
+	if (f == LAB_FRAME_NONE)
 		return;
-	f = atomic_exchange_explicit(&c->remote.head, LAB_FRAME_NONE, memory_order_acquire);
 	while (f != LAB_FRAME_NONE) {
 		lab_frame_t next = c->meta[f].next;
 
@@ -177,6 +190,45 @@ static void collect_remote(struct lab_cache *c)
 		n++;
 	}
 	atomic_fetch_sub_explicit(&c->remote.nr, n, memory_order_relaxed);
+	held = nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty);
+	high = atomic_load_explicit(&c->high, memory_order_relaxed);
+	if (held > high) {
+		lab_spin_lock(&c->pool->lock);
+		cache_drain_locked(c, held - high);
+		lab_spin_unlock(&c->pool->lock);
+		zeroer_kick(c->pool);
+	}
+}
+
+/* The pool ran dry: every remote stack goes back to the buddy pool. Their
+ * owners may be idle or gone (a prefetcher that finished), so the pool
+ * does not wait for them to collect. Any context that may take the pool
+ * lock. Returns how many frames came back. */
+static size_t pool_collect_remote(struct lab_pool *pool)
+{
+	size_t total = 0;
+
+	for (unsigned i = 0; i < pool->nr_caches; i++) {
+		struct lab_cache *c = &pool->caches[i];
+		lab_frame_t f = take_remote(c);
+		uint32_t n = 0;
+
+		if (f == LAB_FRAME_NONE)
+			continue;
+		lab_spin_lock(&pool->lock);
+		while (f != LAB_FRAME_NONE) {
+			lab_frame_t next = pool->meta[f].next;
+
+			pool->meta[f].next = pool->meta[f].prev = LAB_FRAME_NONE;
+			pool_return_frames_locked(pool, f, 0, meta_zeroed(&pool->meta[f]));
+			f = next;
+			n++;
+		}
+		lab_spin_unlock(&pool->lock);
+		atomic_fetch_sub_explicit(&c->remote.nr, n, memory_order_relaxed);
+		total += n;
+	}
+	return total;
 }
 
 int lab_free_page(struct lab_cache *c, lab_frame_t f, lab_owner_t owner,
@@ -237,17 +289,20 @@ bool lab_cache_drain_requested(const struct lab_cache *c)
 	return atomic_load_explicit(&c->drain_requested, memory_order_relaxed);
 }
 
-/* The pool ran dry while other caches hold frames: ask their owners to
- * give them back (they may be idle, so through the callback). */
+/* The pool ran dry: remote stacks come back at once; caches holding
+ * frames are asked to give them back (their owners may be idle, so
+ * through the callback). */
 void pool_request_drains(struct lab_pool *pool, const struct lab_cache *except)
 {
+	if (pool_collect_remote(pool))
+		pool_frames_returned(pool);
 	if (!pool->drain_request)
 		return;
 	for (unsigned i = 0; i < pool->nr_caches; i++) {
 		struct lab_cache *c = &pool->caches[i];
 
-		if (c == except || !(nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty) +
-				     atomic_load_explicit(&c->remote.nr, memory_order_relaxed)) ||
+		if (c == except || !(nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty)) ||
+		    atomic_load_explicit(&c->drain_requested, memory_order_relaxed) ||
 		    atomic_exchange_explicit(&c->drain_requested, true, memory_order_relaxed))
 			continue;
 		pool->drain_request(pool->drain_arg, i);
@@ -261,8 +316,7 @@ void lab_cache_drain(struct lab_cache *c)
 	lab_spin_lock(&c->pool->lock);
 	cache_drain_locked(c, nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty));
 	lab_spin_unlock(&c->pool->lock);
-	pool_wake_waiters(c->pool);
-	zeroer_kick(c->pool);
+	pool_frames_returned(c->pool);
 }
 
 /* Takes up to a batch from the buddy pool, as the watermarks allow: only
@@ -322,21 +376,26 @@ static lab_frame_t cache_try_slow(struct lab_cache *c, lab_gfp_t gfp,
 	return cache_pop(c, &c->zeroed_head, &c->nr_zeroed, gfp, owner, gfn);
 }
 
-/* Out of line: the fast path found nothing suitable. Frames freed back by
- * other caches come first, before the pool. */
-lab_frame_t cache_alloc_slow(struct lab_cache *c, lab_gfp_t gfp, lab_owner_t owner,
-			     uint32_t gfn)
+/* Frames freed back by other caches first, then the pool. */
+static lab_frame_t cache_try_all(struct lab_cache *c, lab_gfp_t gfp, lab_owner_t owner,
+				 uint32_t gfn)
 {
-	struct lab_pool *pool = c->pool;
-	lab_frame_t f;
-
 	collect_remote(c);
 	if (c->zeroed_head != LAB_FRAME_NONE && ((gfp & __LAB_GFP_ZERO) ||
 						 c->dirty_head == LAB_FRAME_NONE))
 		return cache_pop(c, &c->zeroed_head, &c->nr_zeroed, gfp, owner, gfn);
 	if (c->dirty_head != LAB_FRAME_NONE && !(gfp & __LAB_GFP_ZERO))
 		return cache_pop(c, &c->dirty_head, &c->nr_dirty, gfp, owner, gfn);
-	f = cache_try_slow(c, gfp, owner, gfn);
+	return cache_try_slow(c, gfp, owner, gfn);
+}
+
+/* Out of line: the fast path found nothing suitable. A WAIT allocation
+ * sleeps until frames come back to the pool or to its own remote stack. */
+lab_frame_t cache_alloc_slow(struct lab_cache *c, lab_gfp_t gfp, lab_owner_t owner,
+			     uint32_t gfn)
+{
+	struct lab_pool *pool = c->pool;
+	lab_frame_t f = cache_try_all(c, gfp, owner, gfn);
 	struct timespec start;
 
 	if (f != LAB_FRAME_NONE || !(gfp & __LAB_GFP_WAIT))
@@ -345,7 +404,7 @@ lab_frame_t cache_alloc_slow(struct lab_cache *c, lab_gfp_t gfp, lab_owner_t own
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	pool_wait_begin(pool);
 	do {
-		f = cache_try_slow(c, gfp, owner, gfn);
+		f = cache_try_all(c, gfp, owner, gfn);
 	} while (f == LAB_FRAME_NONE && pool_wait_once(pool));
 	pool_wait_end(pool, c, &start);
 out:

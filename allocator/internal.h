@@ -100,8 +100,9 @@ typedef _Atomic uint64_t lab_counter_t;
 #define LAB_GFP_COMBINATIONS (__LAB_GFP_ALL + 1)
 
 struct lab_cache_counters {
+	lab_counter_t frees;       /* first: on the fast path's cache line */
 	lab_counter_t allocs_by_gfp[LAB_GFP_COMBINATIONS];
-	lab_counter_t frees, remote_frees;
+	lab_counter_t remote_frees;
 	lab_counter_t reserve_uses, failures, refills, drains, zero_inline;
 	lab_counter_t waits, wait_ns;
 };
@@ -115,13 +116,14 @@ struct lab_cache_counters {
  *
  * Remote frees (after mimalloc's delayed frees): a frame this cache handed
  * out but another cache frees goes back to this one through `remote`, a
- * lock-free stack the owner collects on its slow path. Frames then stay in
- * the cache whose thread uses them, and two threads do not write the same
- * metadata cache lines. While allocated, a frame's `prev` link holds the
- * id of the cache that handed it out (LAB_HOME_NONE from the pool).
- * Invariant: the remote stack holds nr_remote CACHED frames of this cache.
+ * lock-free stack the owner collects on its slow path (and the pool takes
+ * whole when it runs dry: the owner may be idle). Frames then stay in the
+ * cache whose thread uses them. While allocated, a frame's `prev` link
+ * holds the id of the cache that handed it out (LAB_FRAME_NONE from the
+ * pool). The stack is only pushed onto or taken whole, never popped.
+ * Invariant: the remote stack holds CACHED frames of this cache; nr counts
+ * them (at rest exactly; meanwhile never fewer, as a push counts first).
  */
-#define LAB_HOME_NONE LAB_FRAME_NONE
 
 struct lab_cache_remote {
 	_Atomic lab_frame_t head;
@@ -173,7 +175,11 @@ struct lab_pool {
 	size_t nr_withheld;
 	size_t deficit;                /* withheld still owed: frees pay it */
 	size_t wmark[3];               /* WMARK_MIN, WMARK_LOW, WMARK_HIGH */
-	size_t wmark_budget;           /* the budget the marks were set for */
+	/* Marks set by hand (wmark_set): scaled from these, set at a budget
+	 * of wmark_budget; else the defaults are worked out for each budget. */
+	size_t wmark_set[3];
+	size_t wmark_budget;
+	bool wmark_by_hand;
 
 	/* Sleeping allocations. */
 	pthread_mutex_t wait_lock;
@@ -229,6 +235,9 @@ void wmark_check_low(struct lab_pool *pool);
 void pool_return_frames_locked(struct lab_pool *pool, lab_frame_t frame,
 			       unsigned order, bool zeroed);
 void pool_wake_waiters(struct lab_pool *pool);
+/* After frames went back to the buddy pool, lock released: wakes sleeping
+ * allocations and the zeroer. */
+void pool_frames_returned(struct lab_pool *pool);
 
 /* ownership.c */
 void lab_report(struct lab_pool *pool, const char *fmt, ...)

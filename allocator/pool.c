@@ -270,10 +270,8 @@ int lab_free_pages(struct lab_pool *pool, lab_frame_t frame, unsigned order,
 		COUNTER_ADD(pool_direct_cache(pool)->stat.frees, 1);
 	}
 	lab_spin_unlock(&pool->lock);
-	if (!err) {
-		pool_wake_waiters(pool);
-		zeroer_kick(pool);
-	}
+	if (!err)
+		pool_frames_returned(pool);
 	return err;
 }
 
@@ -292,10 +290,8 @@ size_t lab_free_pages_bulk(struct lab_pool *pool, const lab_frame_t *frames,
 	}
 	COUNTER_ADD(pool_direct_cache(pool)->stat.frees, freed);
 	lab_spin_unlock(&pool->lock);
-	if (freed) {
-		pool_wake_waiters(pool);
-		zeroer_kick(pool);
-	}
+	if (freed)
+		pool_frames_returned(pool);
 	return freed;
 }
 

@@ -24,7 +24,15 @@ void lab_spin_unlock(lab_spinlock_t *lock)
 	atomic_flag_clear_explicit(&lock->flag, memory_order_release);
 }
 
-/* Linux's proportions: low = min + min/4, high = min + min/2. */
+/* Written under the pool lock; stored atomically because
+ * lab_pool_in_reserve() reads min without it. */
+static void wmark_put(struct lab_pool *pool, int mark, size_t frames)
+{
+	__atomic_store_n(&pool->wmark[mark], frames, __ATOMIC_RELAXED);
+}
+
+/* Linux's proportions: low = min + min/4, high = min + min/2, from the
+ * current budget. */
 void wmark_defaults(struct lab_pool *pool)
 {
 	size_t min = pool->budget / LAB_WMARK_MIN_DIVISOR;
@@ -33,22 +41,23 @@ void wmark_defaults(struct lab_pool *pool)
 		min = LAB_WMARK_MIN_FLOOR;
 	if (min > pool->budget / 4)
 		min = pool->budget / 4;
-	pool->wmark[WMARK_MIN] = min;
-	pool->wmark[WMARK_LOW] = min + min / 4;
-	pool->wmark[WMARK_HIGH] = min + min / 2;
-	pool->wmark_budget = pool->budget;
+	wmark_put(pool, WMARK_MIN, min);
+	wmark_put(pool, WMARK_LOW, min + min / 4);
+	wmark_put(pool, WMARK_HIGH, min + min / 2);
+	pool->wmark_by_hand = false;
 }
 
-/* The marks follow the budget, keeping their proportions to it. */
+/* The marks follow the budget: worked out anew, or scaled from the ones
+ * set by hand (always from those, so that no rounding accumulates). */
 void wmark_scale(struct lab_pool *pool)
 {
-	size_t old = pool->wmark_budget;
-
-	if (!old || old == pool->budget)
+	if (!pool->wmark_by_hand) {
+		wmark_defaults(pool);
 		return;
+	}
 	for (int i = WMARK_MIN; i <= WMARK_HIGH; i++)
-		pool->wmark[i] = (size_t)((unsigned __int128)pool->wmark[i] * pool->budget / old);
-	pool->wmark_budget = pool->budget;
+		wmark_put(pool, i, (size_t)((unsigned __int128)pool->wmark_set[i] * pool->budget /
+					    pool->wmark_budget));
 }
 
 int lab_pool_set_watermarks(struct lab_pool *pool, size_t min, size_t low, size_t high)
@@ -56,10 +65,13 @@ int lab_pool_set_watermarks(struct lab_pool *pool, size_t min, size_t low, size_
 	if (min > low || low > high || high > pool->frames)
 		return -EINVAL;
 	lab_spin_lock(&pool->lock);
-	pool->wmark[WMARK_MIN] = min;
-	pool->wmark[WMARK_LOW] = low;
-	pool->wmark[WMARK_HIGH] = high;
+	pool->wmark_set[WMARK_MIN] = min;
+	pool->wmark_set[WMARK_LOW] = low;
+	pool->wmark_set[WMARK_HIGH] = high;
+	for (int i = WMARK_MIN; i <= WMARK_HIGH; i++)
+		wmark_put(pool, i, pool->wmark_set[i]);
 	pool->wmark_budget = pool->budget;
+	pool->wmark_by_hand = true;
 	lab_spin_unlock(&pool->lock);
 	return 0;
 }
@@ -86,7 +98,8 @@ size_t wmark_allowance(struct lab_pool *pool, lab_gfp_t gfp, size_t want,
 
 bool lab_pool_in_reserve(struct lab_pool *pool)
 {
-	return atomic_load_explicit(&pool->nr_free, memory_order_relaxed) < pool->wmark[WMARK_MIN];
+	return atomic_load_explicit(&pool->nr_free, memory_order_relaxed) <
+	       __atomic_load_n(&pool->wmark[WMARK_MIN], __ATOMIC_RELAXED);
 }
 
 /* Wakes the reclaimer when free frames are below low or a deficit is owed.
@@ -213,6 +226,12 @@ void pool_wake_waiters(struct lab_pool *pool)
 	pthread_mutex_lock(&pool->wait_lock);
 	pthread_cond_broadcast(&pool->wait_cond);
 	pthread_mutex_unlock(&pool->wait_lock);
+}
+
+void pool_frames_returned(struct lab_pool *pool)
+{
+	pool_wake_waiters(pool);
+	zeroer_kick(pool);
 }
 
 void lab_pool_cancel_waiters(struct lab_pool *pool)

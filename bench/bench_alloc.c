@@ -888,6 +888,7 @@ struct ceiling_node {
 struct ceiling_thread {
 	pthread_t tid;
 	int cpu;
+	struct ceiling_node *m;           /* its own nodes, allocated by the caller */
 	pthread_barrier_t *start;
 	_Atomic bool *stop;
 	uint64_t pairs, ns;
@@ -896,12 +897,10 @@ struct ceiling_thread {
 static void *ceiling_main(void *arg)
 {
 	struct ceiling_thread *t = arg;
-	struct ceiling_node *m = aligned_alloc(BENCH_CACHELINE, CEILING_NODES * sizeof(*m));
+	struct ceiling_node *m = t->m;
 	uint32_t ring[CEILING_RING], head = 0, pos = 0;
 	uint64_t n = 0, start;
 
-	if (!m)
-		return NULL;
 	bench_pin_self(t->cpu);
 	for (uint32_t i = 0; i < CEILING_NODES; i++)
 		m[i] = (struct ceiling_node){ .next = i + 1, .state = 1 };
@@ -929,7 +928,6 @@ static void *ceiling_main(void *arg)
 	}
 	t->ns = bench_now_ns() - start;
 	t->pairs = n;
-	free(m);
 	return NULL;
 }
 
@@ -943,15 +941,24 @@ static double ceiling_window(const struct bench *b, unsigned nthreads)
 
 	pthread_barrier_init(&start, NULL, nthreads + 1);
 	for (unsigned i = 0; i < nthreads; i++) {
+		int err;
+
 		t[i] = (struct ceiling_thread){ .cpu = b->cpus[i % b->nr_cpus], .start = &start,
 						.stop = &stop };
-		pthread_create(&t[i].tid, NULL, ceiling_main, &t[i]);
+		t[i].m = aligned_alloc(BENCH_CACHELINE, CEILING_NODES * sizeof(*t[i].m));
+		err = t[i].m ? pthread_create(&t[i].tid, NULL, ceiling_main, &t[i]) : ENOMEM;
+		if (err) {
+			fprintf(stderr, PROG ": starting a ceiling thread: %s\n", strerror(err));
+			/* The started threads wait at the barrier: it cannot open. */
+			exit(1);
+		}
 	}
 	pthread_barrier_wait(&start);
 	bench_sleep_ns(THROUGHPUT_WINDOW_NS / b->divisor);
 	atomic_store(&stop, true);
 	for (unsigned i = 0; i < nthreads; i++) {
 		pthread_join(t[i].tid, NULL);
+		free(t[i].m);
 		if (t[i].ns)
 			rate += (double)t[i].pairs * 1e3 / (double)t[i].ns;   /* Mpairs/s */
 	}

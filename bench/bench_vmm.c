@@ -75,7 +75,6 @@
 #define SAWTOOTH_SCENARIO     "guests/scenarios/sawtooth.scn"
 #define SCENARIO_SEARCH_UP    5         /* directories above the binary to look in */
 #define PRESSURE_POOL_PCT     50u       /* pattern: the pool at half of guest RAM */
-#define MIN_WATERMARK_DIVISOR 32.0      /* min watermark = budget / 32 frames */
 #define DEFAULT_FAULT_AROUND  32u      /* labyrinth run's default, with ramp */
 #define RUN_TIMEOUT_S         120u      /* labyrinth --timeout */
 #define QUICK_RUN_TIMEOUT_S   60u
@@ -800,7 +799,7 @@ static double histogram_p50(json_t *vcpus, const char *kind)
 static bool parse_report(const char *path, double m[NR_METRICS], char *why, size_t len)
 {
 	json_error_t err;
-	json_t *r = json_load_file(path, 0, &err), *vcpus, *v, *free_frames, *budget, *t_ms;
+	json_t *r = json_load_file(path, 0, &err), *vcpus, *v, *free_frames, *budget, *wmark_min, *t_ms;
 	double pages, touch_ns, worst_tail = NO_VALUE;
 	size_t i;
 
@@ -842,14 +841,15 @@ static bool parse_report(const char *path, double m[NR_METRICS], char *why, size
 	m[M_REFAULT_P50_US] = histogram_p50(vcpus, "refault") / 1e3;
 	m[M_REFAULT_OVER_FIRST] = m[M_REFAULT_P50_US] / m[M_FIRST_P50_US];
 
-	/* Free frames against the min watermark (budget / 32) at every sample. */
+	/* Free frames against the min watermark, as sampled, at every sample. */
 	free_frames = jpath(r, "timeseries.free_frames");
 	budget = jpath(r, "timeseries.budget_frames");
+	wmark_min = jpath(r, "timeseries.wmark_min_frames");
 	t_ms = jpath(r, "timeseries.t_ms");
 	json_array_foreach(free_frames, i, v) {
 		double f = json_number_value(v);
 		double frames = json_number_value(json_array_get(budget, i));
-		double wm = floor(frames / MIN_WATERMARK_DIVISOR);
+		double wm = json_number_value(json_array_get(wmark_min, i));
 
 		if (!(frames > 0))      /* no pool (kernel paging, prefault) */
 			continue;

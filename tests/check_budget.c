@@ -179,6 +179,51 @@ START_TEST(deficit_through_cache_frees)
 }
 END_TEST
 
+static void assert_marks(struct lab_pool *pool, size_t min, size_t low, size_t high)
+{
+	struct lab_pool_stats st;
+
+	lab_pool_stats(pool, &st);
+	ck_assert_uint_eq(st.wmark_min, min);
+	ck_assert_uint_eq(st.wmark_low, low);
+	ck_assert_uint_eq(st.wmark_high, high);
+}
+
+/* The marks follow the budget in proportion, from what they were set to:
+ * no rounding drift over many changes, and a budget small enough to round
+ * a mark to 0 does not lose it for good. */
+START_TEST(marks_follow_the_budget_without_drift)
+{
+	struct lab_pool *pool = pool_new();
+	struct lab_pool_stats st;
+	size_t def_min, def_low, def_high;
+
+	lab_pool_stats(pool, &st);
+	def_min = st.wmark_min, def_low = st.wmark_low, def_high = st.wmark_high;
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(lab_pool_set_budget(pool, FRAMES * 24 / 25), 0);
+		ck_assert_int_eq(lab_pool_set_budget(pool, FRAMES), 0);
+	}
+	assert_marks(pool, def_min, def_low, def_high);
+	ck_assert_int_eq(lab_pool_set_budget(pool, 8), 0);
+	ck_assert_int_eq(lab_pool_set_budget(pool, FRAMES), 0);
+	assert_marks(pool, def_min, def_low, def_high);
+
+	/* Marks set by hand scale from what was set, at the budget of then. */
+	ck_assert_int_eq(lab_pool_set_watermarks(pool, 100, 200, 300), 0);
+	ck_assert_int_eq(lab_pool_set_budget(pool, FRAMES / 2), 0);
+	assert_marks(pool, 50, 100, 150);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(lab_pool_set_budget(pool, FRAMES / 3), 0);
+		ck_assert_int_eq(lab_pool_set_budget(pool, 7), 0);
+	}
+	ck_assert_int_eq(lab_pool_set_budget(pool, FRAMES), 0);
+	assert_marks(pool, 100, 200, 300);
+	audit_ok(pool);
+	lab_pool_destroy(pool);
+}
+END_TEST
+
 START_TEST(invalid_budgets)
 {
 	struct lab_pool *pool = pool_new();
@@ -199,6 +244,7 @@ static Suite *budget_suite(void)
 	tcase_add_test(tc, shrink_with_deficit_paid_by_frees);
 	tcase_add_test(tc, grow_releases_and_clears_deficit);
 	tcase_add_test(tc, deficit_through_cache_frees);
+	tcase_add_test(tc, marks_follow_the_budget_without_drift);
 	tcase_add_test(tc, invalid_budgets);
 	suite_add_tcase(s, tc);
 	return s;

@@ -197,6 +197,10 @@ static void assert_counters_consistent(const struct vmm_result *r)
 	ck_assert_int_eq(vmm_report_int(r, "faults.refault"), vmm_report_vcpu_sum(r, "refault"));
 	ck_assert_int_ge(vmm_report_int(r, "reclaim.pgsteal"),
 			 vmm_report_int(r, "reclaim.quota_steals"));
+	/* Every victim left the guest: nothing here shares a page. */
+	ck_assert_int_eq(vmm_report_int(r, "reclaim.move_failures"), 0);
+	/* Only what was written can be read back. */
+	ck_assert_int_le(in, out);
 	/* Swap-in comes only with refaults, at most a window each. */
 	ck_assert_int_le(in, vmm_report_int(r, "faults.refault") * FAULT_AROUND(r));
 }
@@ -264,20 +268,31 @@ END_TEST
 
 #define HOG_SHORT "hold_ms=200", "shrink_ms=200", "hot=10"
 
-/* Each sample of the budget is one of `allowed` (frames; 0-terminated). */
+/* Each sample of the budget is one of `allowed` (frames; 0-terminated),
+ * and the min watermark sampled with it is in proportion: the VMM sets
+ * min = pool / 32 frames (at least 64) for the whole pool, and the marks
+ * scale with the budget. */
 static void assert_budgets_among(const struct vmm_result *r, const long long *allowed)
 {
 	json_t *a = report_array(r, "timeseries.budget_frames"), *v;
+	json_t *mins = report_array(r, "timeseries.wmark_min_frames");
+	long long pool = vmm_report_int(r, "config.pool_bytes") / 4096;
+	long long min_at_pool = pool / 32 > 64 ? pool / 32 : 64;
 	size_t i;
 
+	ck_assert_uint_eq(json_array_size(mins), json_array_size(a));
 	json_array_foreach(a, i, v) {
 		long long b = json_integer_value(v);
+		long long min = json_integer_value(json_array_get(mins, i));
 		bool ok = false;
 
 		for (const long long *x = allowed; *x && !ok; x++)
 			ok = b == *x;
 		ck_assert_msg(ok, "%s\n  -> sample %zu of the budget is %lld frames, not a value "
 			      "of the scenario", r->cmdline, i, b);
+		ck_assert_msg(min == min_at_pool * b / pool, "%s\n  -> sample %zu: min watermark "
+			      "%lld at a budget of %lld frames, expected %lld", r->cmdline, i, min,
+			      b, min_at_pool * b / pool);
 	}
 }
 
@@ -1134,6 +1149,9 @@ END_TEST
 
 /* ---- 7. quotas ----------------------------------------------------------- */
 
+/* Window sizes: 1 (no neighbours at all), the default, the largest. */
+static const char *const quota_fault_around[] = { "1", "32", "512" };
+
 /* private on 2 vCPUs, 16M each, with room for all; vCPU 1 may own 4M. */
 START_TEST(quota_holds_one_vcpu_and_not_the_other)
 {
@@ -1143,7 +1161,8 @@ START_TEST(quota_holds_one_vcpu_and_not_the_other)
 
 	args_run(&a, VMM_GUEST("private"));
 	/* Fixed windows, so that vCPU 0's faults can be counted exactly. */
-	ARGS_ADD(&a, "--mem", "32M", "--vcpus", "2", "--quota", "1=4M", "--no-ramp");
+	ARGS_ADD(&a, "--mem", "32M", "--vcpus", "2", "--quota", "1=4M", "--no-ramp",
+		 "--fault-around", quota_fault_around[_i]);
 	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
 	assert_verified(&r);
 	assert_counters_consistent(&r);
@@ -1218,7 +1237,8 @@ static Suite *pressure_suite(void)
 
 	tc = tcase_create("quotas");
 	tcase_add_unchecked_fixture(tc, work_dir_setup, work_dir_teardown);
-	tcase_add_test(tc, quota_holds_one_vcpu_and_not_the_other);
+	tcase_add_loop_test(tc, quota_holds_one_vcpu_and_not_the_other, 0,
+			    (int)(sizeof(quota_fault_around) / sizeof(quota_fault_around[0])));
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

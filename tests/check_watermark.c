@@ -26,10 +26,10 @@ static void on_reclaim_wake(void *arg)
 	atomic_fetch_add(&wakeups, 1);
 }
 
-static struct lab_pool *pool_new(void)
+static struct lab_pool *pool_new_caches(unsigned caches)
 {
 	struct lab_pool_config cfg = {
-		.frames = FRAMES, .caches = 1, .batch = 8, .high = 32,
+		.frames = FRAMES, .caches = caches, .batch = 8, .high = 32,
 		.reclaim_wake = on_reclaim_wake,
 	};
 	struct lab_pool *pool = NULL;
@@ -38,6 +38,11 @@ static struct lab_pool *pool_new(void)
 	ck_assert_int_eq(lab_pool_create(&cfg, &pool), 0);
 	ck_assert_int_eq(lab_pool_set_watermarks(pool, MIN, LOW, HIGH), 0);
 	return pool;
+}
+
+static struct lab_pool *pool_new(void)
+{
+	return pool_new_caches(1);
 }
 
 static size_t pool_free(struct lab_pool *pool)
@@ -119,6 +124,7 @@ END_TEST
 struct waiter {
 	struct lab_pool *pool;
 	lab_gfp_t gfp;
+	unsigned cache;
 	lab_frame_t result;
 	atomic_bool done;
 };
@@ -127,7 +133,7 @@ static void *alloc_thread(void *arg)
 {
 	struct waiter *w = arg;
 
-	w->result = lab_alloc_page(lab_pool_cache(w->pool, 0), w->gfp, 0, 0);
+	w->result = lab_alloc_page(lab_pool_cache(w->pool, w->cache), w->gfp, w->cache, 0);
 	atomic_store(&w->done, true);
 	return NULL;
 }
@@ -181,6 +187,63 @@ START_TEST(atomic_fails_at_once_wait_blocks)
 }
 END_TEST
 
+/* A waiting allocation is woken by a frame another cache frees back to
+ * the waiter's own cache (a remote free), not only by frees to the pool. */
+START_TEST(wait_is_woken_by_a_remote_free)
+{
+	struct lab_pool *pool = pool_new_caches(2);
+	struct waiter w = { .pool = pool, .gfp = LAB_GFP_NORMAL };
+	lab_frame_t last = LAB_FRAME_NONE, f;
+	pthread_t t;
+
+	ck_assert_int_eq(lab_pool_set_watermarks(pool, 0, 0, 0), 0);
+	while ((f = lab_alloc_page(lab_pool_cache(pool, 0), LAB_GFP_NOWAIT, 0, 0)) !=
+	       LAB_FRAME_NONE)
+		last = f;
+	ck_assert_uint_ne(last, LAB_FRAME_NONE);
+	ck_assert_int_eq(pthread_create(&t, NULL, alloc_thread, &w), 0);
+	ck_assert_msg(!finishes_within(&w, 300), "WAIT allocation did not wait");
+	/* Cache 1 frees a frame cache 0 handed out: it goes home to cache 0. */
+	ck_assert_int_eq(lab_free_page(lab_pool_cache(pool, 1), last, 0, LAB_FREE_DIRTY), 0);
+	ck_assert_msg(finishes_within(&w, 10000), "WAIT allocation not woken by a remote free");
+	pthread_join(t, NULL);
+	ck_assert_uint_eq(w.result, last);
+	lab_pool_destroy(pool);
+}
+END_TEST
+
+/* Frames freed back to a cache whose owner never allocates again (a
+ * finished prefetcher) are not stranded: when the pool runs dry it takes
+ * them back itself, with no drain callback to ask the owner. */
+START_TEST(idle_cache_remote_frees_come_back_to_the_pool)
+{
+	struct lab_pool *pool = pool_new_caches(2);
+	struct waiter w = { .pool = pool, .gfp = LAB_GFP_NORMAL, .cache = 1 };
+	lab_frame_t last = LAB_FRAME_NONE, f;
+	struct lab_pool_stats st;
+	pthread_t t;
+
+	ck_assert_int_eq(lab_pool_set_watermarks(pool, 0, 0, 0), 0);
+	while ((f = lab_alloc_page(lab_pool_cache(pool, 0), LAB_GFP_NOWAIT, 0, 0)) !=
+	       LAB_FRAME_NONE)
+		last = f;
+	/* Cache 1 gives one of cache 0's frames back: onto cache 0's stack. */
+	ck_assert_int_eq(lab_free_page(lab_pool_cache(pool, 1), last, 0, LAB_FREE_DIRTY), 0);
+	lab_pool_stats(pool, &st);
+	ck_assert_uint_eq(st.caches.nr_remote, 1);
+	ck_assert_int_eq(pthread_create(&t, NULL, alloc_thread, &w), 0);
+	ck_assert_msg(finishes_within(&w, 10000), "the frame stayed on an idle cache's stack");
+	pthread_join(t, NULL);
+	ck_assert_uint_eq(w.result, last);
+	lab_pool_stats(pool, &st);
+	ck_assert_uint_eq(st.caches.nr_remote, 0);
+	char report[512];
+
+	ck_assert_msg(lab_pool_audit(pool, report, sizeof(report)) == 0, "%s", report);
+	lab_pool_destroy(pool);
+}
+END_TEST
+
 START_TEST(cancelled_waiters_give_up)
 {
 	struct lab_pool *pool = pool_new();
@@ -227,6 +290,8 @@ static Suite *watermark_suite(void)
 	tcase_add_test(tc, wakes_reclaim_below_low);
 	tcase_add_test(tc, atomic_fails_at_once_wait_blocks);
 	tcase_add_test(tc, cancelled_waiters_give_up);
+	tcase_add_test(tc, wait_is_woken_by_a_remote_free);
+	tcase_add_test(tc, idle_cache_remote_frees_come_back_to_the_pool);
 	tcase_add_test(tc, watermark_validation);
 	suite_add_tcase(s, tc);
 	return s;

@@ -22,9 +22,8 @@ int guest_pages_init(struct vm *vm)
 
 	vm->nr_gfns = vm->ram_size >> PAGE_SHIFT;
 	bytes = vm->nr_gfns * sizeof(uint32_t);
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
-	if (p == MAP_FAILED) {
+	p = map_anonymous(bytes);
+	if (!p) {
 		int err = -errno;
 
 		pr_err("mmap of the %zu-byte ownership table: %s", bytes, strerror(errno));
@@ -116,7 +115,7 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 		if (v == GP_BUSY)
 			audit_note(buf, len, &used, &problems, "gfn %#llx is still claimed\n",
 				   (unsigned long long)gfn);
-		if (!gp_is_frame(v) || v == GP_BUSY || v == GP_FOREIGN)
+		if (!gp_is_frame(v))
 			continue;
 		lab_frame_t f = gp_frame(v);
 

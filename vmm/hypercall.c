@@ -102,7 +102,6 @@ bool hypercall_handle(struct vcpu *vcpu, uint16_t port, uint32_t value)
 		return false;
 	case LAB_HC_VCPU_DONE:
 		hypercall_flush_console(vcpu);
-		vcpu->done = true;
 		if (atomic_fetch_add(&vm->vcpus_done, 1) + 1 == vm->nr_vcpus)
 			vm_stop(vm, STOP_GUEST_EXIT, 0, "every vCPU is done");
 		return false;

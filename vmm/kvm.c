@@ -54,9 +54,6 @@ int kvm_init(struct vm *vm)
 			       required_caps[i].why);
 			return -ENOTSUP;
 		}
-	vm->have_memory_fault_info =
-		ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MEMORY_FAULT_INFO) > 0;
-
 	vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
 		err = -errno;

@@ -19,20 +19,12 @@
 
 enum { SLOT_SYS, SLOT_RAM = MEMSLOT_RAM };
 
-static void *map_region(uint64_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 int memory_init(struct vm *vm)
 {
 	char a[32];
 	int err;
 
-	vm->sys = map_region(LAB_GPA_SYS_END);
+	vm->sys = map_anonymous(LAB_GPA_SYS_END);
 	if (!vm->sys) {
 		err = -errno;
 		pr_err("mmap of the %s system region: %s",
@@ -40,7 +32,7 @@ int memory_init(struct vm *vm)
 		return err;
 	}
 	vm->ram_size = vm->cfg.mem_bytes;
-	vm->ram = map_region(vm->ram_size);
+	vm->ram = map_anonymous(vm->ram_size);
 	if (!vm->ram) {
 		err = -errno;
 		pr_err("mmap of %s guest RAM: %s", format_size(vm->ram_size, a, sizeof(a)),

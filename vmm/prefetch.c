@@ -19,10 +19,11 @@
 void record_note(struct vm *vm, struct servicer *s, uint64_t gfn, uint64_t n, unsigned vcpu)
 {
 	struct rec_log *log = &s->record;
-	uint64_t t = now_ns();
+	uint64_t t;
 
 	if (!vm->cfg.record_path)
 		return;
+	t = now_ns();
 	if (log->nr + n > log->cap) {
 		uint64_t cap = log->cap ? log->cap * 2 : 4096;
 
@@ -212,11 +213,20 @@ static void prefetch_run(struct vm *vm, struct lab_cache *cache, uint64_t i, uin
 				} else {
 					lab_owner_t owner = p->entries[i + j].vcpu < vm->nr_vcpus
 							    ? p->entries[i + j].vcpu : LAB_OWNER_VMM;
+					/* Only the page the install stopped at is
+					 * someone else's; the rest stay empty. */
+					bool foreign = err == -EEXIST && j - start == done;
 
 					lab_free_page(cache, frames[j], owner, LAB_FREE_CLEAN);
-					guest_pages_set(vm, g, err == -EEXIST ? GP_FOREIGN : GP_EMPTY);
+					guest_pages_set(vm, g, foreign ? GP_FOREIGN : GP_EMPTY);
 				}
 			}
+			if (err && err != -EEXIST)
+				vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
+					"prefetch: installing gpa %#llx: %s",
+					(unsigned long long)(LAB_GPA_RAM_BASE +
+							     ((first + start + done) << PAGE_SHIFT)),
+					strerror(-err));
 			uffd_wake(range->fd, gfn_to_hva(vm, first + start), (k - start) * PAGE_SIZE);
 			atomic_fetch_add(&p->pages, done);
 			atomic_fetch_add(&p->runs, 1);

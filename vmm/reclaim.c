@@ -73,7 +73,7 @@ static bool claim_victim(struct vm *vm, uint64_t gfn, int owner, uint32_t *entry
 {
 	uint32_t v = guest_pages_get(vm, gfn);
 
-	if (!gp_is_frame(v) || v == GP_BUSY || v == GP_FOREIGN || !owned_by(vm, v, owner))
+	if (!gp_is_frame(v) || !owned_by(vm, v, owner))
 		return false;
 	if (!atomic_compare_exchange_strong(&vm->gfn_frame[gfn], &v, GP_BUSY))
 		return false;
@@ -102,7 +102,7 @@ static unsigned select_fifo(struct vm *vm, int owner, unsigned want, uint64_t *g
 		uint32_t v = guest_pages_get(vm, gfn);
 
 		/* Still resident (other owner, or busy a moment): keep it. */
-		if (gp_is_frame(v) && v != GP_FOREIGN) {
+		if (gp_is_frame(v)) {
 			r->fifo[(r->fifo_head + r->fifo_len) % r->fifo_cap] = gfn;
 			r->fifo_len++;
 		}
@@ -133,7 +133,7 @@ static unsigned select_clock(struct vm *vm, int owner, unsigned want, uint64_t *
 		uint32_t v = guest_pages_get(vm, g);
 
 		r->hand = r->hand + 1 == vm->nr_gfns ? 0 : r->hand + 1;
-		if (!gp_is_frame(v) || v == GP_BUSY || v == GP_FOREIGN)
+		if (!gp_is_frame(v))
 			continue;
 		atomic_fetch_add_explicit(&r->stats.scans, 1, memory_order_relaxed);
 		if (r->referenced[g / 64] & (1ull << (g % 64))) {
@@ -208,11 +208,20 @@ static unsigned evict(struct vm *vm, struct evict_ctx *ctx, uint64_t *gfns, uint
 				moved++;
 			} else {
 				/* Not moved (e.g. a page the kernel shares): it
-				 * stays, and so does its entry. */
+				 * stays, and so do its entry and its FIFO place. */
 				guest_pages_set(vm, pairs[i + k][0], (uint32_t)pairs[i + k][1]);
+				reclaim_note_installed(vm, pairs[i + k][0], 1);
 			}
 		}
-		(void)err;
+		if (err) {
+			if (!atomic_fetch_add_explicit(&r->stats.move_failures, run - ok,
+						       memory_order_relaxed))
+				pr_warn("reclaim: UFFDIO_MOVE out of gpa %#llx: %s (the page stays; "
+					"further failures are only counted)",
+					(unsigned long long)(LAB_GPA_RAM_BASE +
+							     ((pairs[i][0] + ok) << PAGE_SHIFT)),
+					strerror(-err));
+		}
 		i += run;
 	}
 	for (unsigned i = 0; i < moved; i++)
@@ -251,11 +260,13 @@ static unsigned evict(struct vm *vm, struct evict_ctx *ctx, uint64_t *gfns, uint
 
 	for (unsigned i = 0, s = 0; i < moved; i++) {
 		bool zero = s >= stored || to_store[s] != staged[i];
-		struct lab_frame_info info;
+		/* Owned by the VMM if the allocator does not know the frame:
+		 * the free below then reports the inconsistency. */
+		struct lab_frame_info info = { .owner = LAB_OWNER_VMM };
 
 		frames[i] = gp_frame(entries[i]);
 		guest_pages_set(vm, gfns[i], GP_SWAP_BIT | (zero ? SWAP_ZERO_SLOT : slots[s++]));
-		lab_frame_info(vm->pool, frames[i], &info);
+		(void)lab_frame_info(vm->pool, frames[i], &info);
 		owners[i] = info.owner;
 		if (info.owner < vm->nr_vcpus)
 			atomic_fetch_sub(&vm->vcpus[info.owner].stats.frames, 1);

@@ -41,8 +41,9 @@ struct reclaim_stats {
 	_Atomic uint64_t scans;     /* resident pages examined (pgscan) */
 	_Atomic uint64_t steals;    /* pages taken from the guest (pgsteal) */
 	_Atomic uint64_t zero_pages;/* of those, all zero: not stored */
-	_Atomic uint64_t swap_out, swap_in;   /* pages written / read */
-	_Atomic uint64_t wakeups, rounds, quota_steals;
+	_Atomic uint64_t swap_out, swap_in;   /* pages written / read back */
+	_Atomic uint64_t move_failures;       /* victims UFFDIO_MOVE left in place */
+	_Atomic uint64_t wakeups, rounds;
 	_Atomic uint64_t busy_ns;
 };
 

@@ -28,7 +28,7 @@ struct report {
 	uint64_t violations;
 	struct {
 		uint64_t scans, steals, zero_pages, swap_out, swap_in, wakeups, rounds, busy_ns;
-		uint64_t quota_steals, stall_ns;
+		uint64_t quota_steals, stall_ns, move_failures;
 	} reclaim;
 	struct {
 		uint64_t swap_in, swap_out, major_fault, minor_fault, unused, available, actual,
@@ -124,6 +124,7 @@ static void gather_counters(struct vm *vm, struct report *r)
 		r->reclaim.wakeups = atomic_load(&rs->wakeups);
 		r->reclaim.rounds = atomic_load(&rs->rounds);
 		r->reclaim.busy_ns = atomic_load(&rs->busy_ns);
+		r->reclaim.move_failures = atomic_load(&rs->move_failures);
 		r->mem.swap_out = r->reclaim.swap_out * (PAGE_SIZE / KIB);
 		r->mem.swap_in = r->reclaim.swap_in * (PAGE_SIZE / KIB);
 	}
@@ -421,7 +422,7 @@ static json_t *timeseries_json(struct vm *vm)
 	json_t *o, *events = json_array();
 
 	pthread_mutex_lock(&s->lock);
-	o = json_pack("{s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	o = json_pack("{s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		      "period_ms", (double)s->period_ns / 1e6,
 		      "t_ms", u64_array(s->samples, s->nr_samples, offsetof(struct sample, t_ns), 1e-6),
 		      "free_frames", u64_array(s->samples, s->nr_samples,
@@ -430,6 +431,8 @@ static json_t *timeseries_json(struct vm *vm)
 						 offsetof(struct sample, budget_frames), 1.0),
 		      "deficit_frames", u64_array(s->samples, s->nr_samples,
 						  offsetof(struct sample, deficit_frames), 1.0),
+		      "wmark_min_frames", u64_array(s->samples, s->nr_samples,
+						    offsetof(struct sample, wmark_min_frames), 1.0),
 		      "resident_pages", u64_array(s->samples, s->nr_samples,
 						  offsetof(struct sample, resident_pages), 1.0),
 		      "fault_rate", rate_array(s->samples, s->nr_samples,
@@ -471,7 +474,7 @@ int report_write_json(struct vm *vm, const char *path)
 		" s:o,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:o},"
-		" s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+		" s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		"config", "mem_bytes", (json_int_t)c->mem_bytes, "pool_bytes",
 		(json_int_t)c->pool_bytes, "vcpus", (json_int_t)vm->nr_vcpus, "paging",
 		paging_mode_name(c->paging), "ownership", ownership_mode_name(c->ownership),
@@ -503,7 +506,8 @@ int report_write_json(struct vm *vm, const char *path)
 		(json_int_t)r.reclaim.swap_out, "swap_in_pages", (json_int_t)r.reclaim.swap_in,
 		"wakeups", (json_int_t)r.reclaim.wakeups, "busy_ns", (json_int_t)r.reclaim.busy_ns,
 		"stalls", (json_int_t)r.stalls, "stall_ns", (json_int_t)r.reclaim.stall_ns,
-		"quota_steals", (json_int_t)r.reclaim.quota_steals);
+		"quota_steals", (json_int_t)r.reclaim.quota_steals, "move_failures",
+		(json_int_t)r.reclaim.move_failures);
 	if (!root) {
 		pr_err("--report %s: building the JSON report failed", path);
 		return -ENOMEM;

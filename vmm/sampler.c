@@ -53,6 +53,7 @@ void sampler_take(struct sampler *s)
 		x.free_frames = st.free + st.cached;
 		x.budget_frames = st.budget;
 		x.deficit_frames = st.deficit;
+		x.wmark_min_frames = st.wmark_min;
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu_stats *v = &vm->vcpus[i].stats;

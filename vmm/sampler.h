@@ -20,7 +20,7 @@
 
 struct sample {
 	uint64_t t_ns;
-	uint64_t free_frames, budget_frames, deficit_frames, resident_pages;
+	uint64_t free_frames, budget_frames, deficit_frames, wmark_min_frames, resident_pages;
 	uint64_t faults, refaults, stalls, swap_out, swap_in;
 };
 

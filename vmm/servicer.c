@@ -90,6 +90,18 @@ static uint8_t *content_of(struct servicer *s, struct window *w, uint64_t g)
 	return s->bounce + (g - w->first) * PAGE_SIZE;
 }
 
+/* Gives page g's frame back uninstalled. Move mode restores swapped
+ * contents into the frame itself: such a frame goes back dirty, so that
+ * it is zeroed before anyone gets it as a zero page. */
+static void drop_frame(struct servicer *s, struct window *w, uint64_t g)
+{
+	uint64_t i = g - w->first;
+	bool written = w->content[i] && s->vm->cfg.install == INSTALL_MOVE;
+
+	lab_free_page(s->cache, w->frame[i], w->owner, written ? LAB_FREE_DIRTY : LAB_FREE_CLEAN);
+	w->frame[i] = LAB_FRAME_NONE;
+}
+
 /* Gives up the claimed pages of a window from `from` on: frames back,
  * entries as they were. */
 static void release_window(struct servicer *s, struct window *w, uint64_t from)
@@ -97,8 +109,7 @@ static void release_window(struct servicer *s, struct window *w, uint64_t from)
 	for (uint64_t g = from; g < w->end; g++) {
 		if (w->frame[g - w->first] == LAB_FRAME_NONE)
 			continue;
-		lab_free_page(s->cache, w->frame[g - w->first], w->owner, LAB_FREE_CLEAN);
-		w->frame[g - w->first] = LAB_FRAME_NONE;
+		drop_frame(s, w, g);
 		guest_pages_set(s->vm, g, w->old[g - w->first]);
 	}
 }
@@ -152,10 +163,13 @@ static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_
 		release_window(s, w, at);
 		return err;
 	}
-	/* Someone else put a page at `at`: ours goes back. Retry the rest. */
-	atomic_fetch_add(&s->eexist, 1);
-	lab_free_page(s->cache, w->frame[at - w->first], w->owner, LAB_FREE_CLEAN);
-	w->frame[at - w->first] = LAB_FRAME_NONE;
+	/* Someone else put a page at `at`: ours goes back, and so does the
+	 * swap slot of what we meant to restore there. Retry the rest. */
+	uint32_t old = w->old[at - w->first];
+
+	drop_frame(s, w, at);
+	if (gp_is_swapped(old) && (old & ~GP_SWAP_BIT) != SWAP_ZERO_SLOT)
+		swap_free(&vm->swap, old & ~GP_SWAP_BIT);
 	guest_pages_set(vm, at, GP_FOREIGN);
 	if (at + 1 < g + n)
 		return install_run(s, w, at + 1, g + n - at - 1, content, installed);
@@ -201,6 +215,8 @@ static int restore_contents(struct servicer *s, struct window *w)
 		if (w->frame[g - w->first] == LAB_FRAME_NONE || !gp_is_swapped(old) ||
 		    (old & ~GP_SWAP_BIT) == SWAP_ZERO_SLOT)
 			continue;
+		/* Set first: a failed read may have written part of it. */
+		w->content[g - w->first] = true;
 		err = swap_read(&vm->swap, old & ~GP_SWAP_BIT, content_of(s, w, g));
 		if (err) {
 			vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
@@ -211,7 +227,6 @@ static int restore_contents(struct servicer *s, struct window *w)
 						: strerror(-err));
 			return err;
 		}
-		w->content[g - w->first] = true;
 	}
 	return 0;
 }
@@ -284,7 +299,6 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 		/* Installed already, or being installed (that install wakes the
 		 * vCPU), or being reclaimed (the reclaimer wakes it to fault
 		 * again). A page that is there only needs the wake-up. */
-		atomic_fetch_add(&s->spurious, 1);
 		if (old != GP_BUSY)
 			uffd_wake(r->fd, gfn_to_hva(vm, gfn), PAGE_SIZE);
 		return;
@@ -299,7 +313,8 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 		w.frame[g - w.first] = LAB_FRAME_NONE;
 		w.content[g - w.first] = false;
 	}
-	bool neighbours = w.end - w.first > 1 && enforce_quota(s, owner, w.end - w.first);
+	/* Always called: a one-page window is held to the quota too. */
+	bool neighbours = enforce_quota(s, owner, w.end - w.first) && w.end - w.first > 1;
 	lab_frame_t f = fault_frame(s, owner, gfn, &stall_ns);
 
 	if (f == LAB_FRAME_NONE) {
@@ -346,17 +361,23 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 		while (g + n < w.end && w.frame[g + n - w.first] != LAB_FRAME_NONE &&
 		       w.content[g + n - w.first] == content)
 			n++;
-		if (install_run(s, &w, g, n, content, &installed))
+		if (install_run(s, &w, g, n, content, &installed)) {
+			/* The VM is stopping; what went in is still counted. */
+			if (v)
+				atomic_fetch_add_explicit(&v->stats.frames, installed,
+							  memory_order_relaxed);
 			return;
+		}
 		g += n;
 	}
-	/* Restored pages are in the guest now: their slots are free. */
-	for (uint64_t g = w.first; g < w.end; g++) {
+	/* Restored pages are in the guest now: their slots are free. Pages
+	 * that were all zero had no slot and count as no swap-in. */
+	for (uint64_t g = w.first; kind == FAULT_REFAULT && g < w.end; g++) {
 		uint32_t o = w.old[g - w.first];
 
-		if (w.frame[g - w.first] != LAB_FRAME_NONE && gp_is_swapped(o)) {
-			if ((o & ~GP_SWAP_BIT) != SWAP_ZERO_SLOT)
-				swap_free(&vm->swap, o & ~GP_SWAP_BIT);
+		if (w.frame[g - w.first] != LAB_FRAME_NONE && gp_is_swapped(o) &&
+		    (o & ~GP_SWAP_BIT) != SWAP_ZERO_SLOT) {
+			swap_free(&vm->swap, o & ~GP_SWAP_BIT);
 			restored++;
 		}
 	}
@@ -443,7 +464,6 @@ static void *servicer_thread(void *arg)
 
 		idle_drained = false;
 		for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++) {
-			atomic_fetch_add_explicit(&s->messages, 1, memory_order_relaxed);
 			if (msgs[i].event != UFFD_EVENT_PAGEFAULT) {
 				vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
 					"userfaultfd: unexpected event %u", msgs[i].event);
@@ -489,12 +509,9 @@ int servicers_start(struct vm *vm)
 		struct servicer *s = &vm->servicers[i];
 		int err;
 
-		s->bounce = mmap(NULL, WINDOW_MAX * PAGE_SIZE, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (s->bounce == MAP_FAILED) {
-			s->bounce = NULL;
+		s->bounce = map_anonymous(WINDOW_MAX * PAGE_SIZE);
+		if (!s->bounce)
 			return -errno;
-		}
 		err = worker_start(&s->worker, servicer_thread, s);
 		if (err) {
 			pr_err("servicer %u: cannot start its thread: %s", i, strerror(-err));

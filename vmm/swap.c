@@ -30,14 +30,7 @@ uint64_t swap_checksum(const void *page)
 	return (h[0] ^ (h[1] >> 17) ^ (h[1] << 47)) * prime ^ (h[2] ^ (h[3] >> 31) ^ (h[3] << 33));
 }
 
-static void *reserve(size_t bytes)
-{
-	void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
+/* On failure everything it set up is undone (swap_exit). */
 int swap_init(struct swap_store *s, const char *dir, uint32_t nr_slots)
 {
 	int err;
@@ -46,20 +39,21 @@ int swap_init(struct swap_store *s, const char *dir, uint32_t nr_slots)
 	s->fd = -1;
 	s->nr_slots = nr_slots;
 	pthread_mutex_init(&s->lock, NULL);
-	s->next_free = reserve((size_t)nr_slots * sizeof(*s->next_free));
-	s->checksum = reserve((size_t)nr_slots * sizeof(*s->checksum));
-	if (!s->next_free || !s->checksum)
-		return -ENOMEM;
 	s->free_head = SLOT_NONE;
+	s->next_free = map_anonymous((size_t)nr_slots * sizeof(*s->next_free));
+	s->checksum = map_anonymous((size_t)nr_slots * sizeof(*s->checksum));
+	if (!s->next_free || !s->checksum) {
+		err = -errno;
+		pr_err("swap: mmap of the slot tables (%u slots): %s", nr_slots, strerror(errno));
+		goto fail;
+	}
 	if (!dir) {
 		snprintf(s->where, sizeof(s->where), "memory");
-		s->mem = mmap(NULL, (size_t)nr_slots * SWAP_SLOT_SIZE, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (s->mem == MAP_FAILED) {
-			s->mem = NULL;
+		s->mem = map_anonymous((size_t)nr_slots * SWAP_SLOT_SIZE);
+		if (!s->mem) {
 			err = -errno;
 			pr_err("swap in memory: mmap of %u slots: %s", nr_slots, strerror(errno));
-			return err;
+			goto fail;
 		}
 		return 0;
 	}
@@ -69,9 +63,12 @@ int swap_init(struct swap_store *s, const char *dir, uint32_t nr_slots)
 	if (s->fd < 0) {
 		err = -errno;
 		pr_err("--swap-dir %s: cannot create a swap file there: %s", dir, strerror(errno));
-		return err;
+		goto fail;
 	}
 	return 0;
+fail:
+	swap_exit(s);
+	return err;
 }
 
 void swap_exit(struct swap_store *s)
@@ -140,11 +137,8 @@ static int write_run(struct swap_store *s, const uint32_t *slots, void *const *p
 		}
 		if (w == 0)
 			return -EIO;
+		/* A partial slot is written whole again next time round. */
 		done += (size_t)w - (size_t)w % SWAP_SLOT_SIZE;
-		if (w % SWAP_SLOT_SIZE) {
-			/* Partial slot: rewrite that slot whole next time. */
-			continue;
-		}
 	}
 	return 0;
 }
@@ -154,9 +148,7 @@ int swap_write(struct swap_store *s, const uint32_t *slots, void *const *pages, 
 	if (n > SWAP_BATCH_MAX)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t nth = atomic_fetch_add(&s->writes, 1) + 1;
-
-		if (s->fail_write_at && nth == s->fail_write_at)
+		if (s->fail_write_at && atomic_fetch_add(&s->writes, 1) + 1 == s->fail_write_at)
 			return -EIO;
 		s->checksum[slots[i]] = swap_checksum(pages[i]);
 	}
@@ -176,7 +168,6 @@ int swap_write(struct swap_store *s, const uint32_t *slots, void *const *pages, 
 			i += run;
 		}
 	}
-	atomic_fetch_add(&s->bytes_written, (uint64_t)n * SWAP_SLOT_SIZE);
 	return 0;
 }
 
@@ -198,8 +189,6 @@ int swap_read(struct swap_store *s, uint32_t slot, void *page)
 			done += (size_t)r;
 		}
 	}
-	atomic_fetch_add(&s->reads, 1);
-	atomic_fetch_add(&s->bytes_read, SWAP_SLOT_SIZE);
 	if (swap_checksum(page) != s->checksum[slot])
 		return -EBADMSG;
 	return 0;

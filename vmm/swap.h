@@ -32,9 +32,10 @@ struct swap_store {
 	uint32_t fresh;
 	uint32_t used;
 	uint64_t *checksum;
-	/* Fault injection: the Nth slot write (1-based) fails with EIO. */
+	/* Fault injection: the Nth slot write (1-based) fails with EIO;
+	 * writes are counted only then. */
 	uint64_t fail_write_at;
-	_Atomic uint64_t writes, reads, bytes_written, bytes_read;
+	_Atomic uint64_t writes;
 };
 
 /* dir: a directory for the swap file, or NULL for memory. */

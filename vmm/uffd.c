@@ -141,10 +141,8 @@ int uffd_open(struct vm *vm, struct uffd_range *range, unsigned evict_contexts)
 	if (vm->pressure) {
 		range->staging_bytes = (uint64_t)evict_contexts * STAGE_SLICES * RECLAIM_BATCH *
 				       PAGE_SIZE;
-		range->staging = mmap(NULL, range->staging_bytes, PROT_READ | PROT_WRITE,
-				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (range->staging == MAP_FAILED) {
-			range->staging = NULL;
+		range->staging = map_anonymous(range->staging_bytes);
+		if (!range->staging) {
 			err = -errno;
 			pr_err("mmap of the reclaim staging area: %s", strerror(errno));
 			goto err_close;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 bool util_quiet;
@@ -210,4 +211,12 @@ void worker_stop(struct worker *w, const char *what)
 	if (w->stop_fd >= 0)
 		close(w->stop_fd);
 	w->stop_fd = -1;
+}
+
+void *map_anonymous(size_t bytes)
+{
+	void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
 }

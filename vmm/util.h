@@ -43,6 +43,11 @@ int parse_duration_ns(const char *s, uint64_t *out);
 /* Formats a size with a binary suffix. */
 const char *format_size(uint64_t bytes, char *buf, size_t len);
 
+/* Private anonymous memory, read-write, populated only where touched (no
+ * swap reservation: guest RAM and the tables are sized for the worst case).
+ * NULL with errno set on failure; munmap() to free. */
+void *map_anonymous(size_t bytes);
+
 /*
  * A helper thread that runs until asked to stop: its function polls stop_fd
  * (an eventfd) beside whatever it waits on, and returns once that is

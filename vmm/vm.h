@@ -89,7 +89,6 @@ struct vcpu {
 	struct vcpu_stats stats;
 	struct lab_result result;     /* copied at LAB_HC_RESULT */
 	bool result_valid;
-	bool done;
 	char console[LAB_CONSOLE_MAX + 1];
 	size_t console_len;
 	struct trace_log trace;       /* its guest-side touches (--trace) */
@@ -123,7 +122,6 @@ struct servicer {
 	struct evict_ctx ectx;        /* for direct reclaim over a quota */
 	struct rec_log record;        /* --record: first installs, timed */
 	struct trace_log trace;       /* --trace: faults it served */
-	_Atomic uint64_t messages, eexist, spurious;
 };
 
 enum stop_reason {
@@ -166,7 +164,6 @@ struct vm {
 	int vcpu_mmap_size;
 	uint64_t tsc_khz;
 	struct kvm_cpuid2 *cpuid;
-	bool have_memory_fault_info;
 
 	uint8_t *sys;                 /* guest-physical [0, LAB_GPA_SYS_END) */
 	uint8_t *ram;                 /* guest-physical LAB_GPA_RAM_BASE.. */
@@ -273,6 +270,8 @@ _Static_assert((GP_SWAP_BIT | SWAP_ZERO_SLOT) != GP_FOREIGN &&
 	       (GP_SWAP_BIT | SWAP_ZERO_SLOT) != GP_BUSY && SWAP_ZERO_SLOT <= GP_MAX_SLOT,
 	       "the all-zero swap marker collides with another entry");
 
+/* A frame we installed: GP_BUSY and GP_FOREIGN carry the swap bit, so
+ * they are no frames either. */
 static inline bool gp_is_frame(uint32_t v)
 {
 	return v != GP_EMPTY && !(v & GP_SWAP_BIT);

@@ -31,11 +31,6 @@ struct uffdio_move {
 #define UFFDIO_MOVE _IOWR(UFFDIO, _UFFDIO_MOVE, struct uffdio_move)
 #endif
 
-/* KVM, Linux 6.4+: the run structure can describe a failed memory access. */
-#ifndef KVM_CAP_MEMORY_FAULT_INFO
-#define KVM_CAP_MEMORY_FAULT_INFO 232
-#endif
-
 /* madvise, Linux 5.14. */
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
