@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmmtest.h"
 
@@ -234,6 +235,14 @@ START_TEST(bad_recordings)
 				 junk), 0);
 	VMM_ASSERT_EXIT(&r, 2);
 	VMM_ASSERT_ERR_HAS(&r, "entries announced");
+	vmm_result_free(&r);
+	/* A FIFO: refused at once, never waited on. */
+	ck_assert_int_eq(unlink(junk), 0);
+	ck_assert_int_eq(mkfifo(junk, 0600), 0);
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--prefetch",
+				 junk), 0);
+	VMM_ASSERT_EXIT(&r, 2);
+	VMM_ASSERT_ERR_HAS(&r, "not a regular file");
 	vmm_result_free(&r);
 	ck_assert(vmm_tmpdir_remove(dir));
 }

@@ -33,6 +33,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -977,6 +979,30 @@ static const struct bad_command bad_commands[] = {
 	{ { "reclaim", "128M" }, "reclaim 128 MiB: more than the pool (64 MiB)" },
 };
 
+/* Sends len raw bytes to the control socket, closes the sending side and
+ * returns the reply (up to EOF; at most 10 s). */
+static char *raw_exchange(const char *sock, const char *bytes, size_t len)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 10 };
+	static char reply[4096];
+	size_t got = 0;
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	ck_assert_int_eq(send(fd, bytes, len, MSG_NOSIGNAL), (ssize_t)len);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	while (got < sizeof(reply) - 1 && (n = recv(fd, reply + got, sizeof(reply) - 1 - got, 0)) > 0)
+		got += (size_t)n;
+	close(fd);
+	reply[got] = '\0';
+	return reply;
+}
+
 START_TEST(control_socket_squeezes_a_running_guest)
 {
 	struct guest g;
@@ -1026,6 +1052,18 @@ START_TEST(control_socket_squeezes_a_running_guest)
 			      "status 2 and on stderr: %s", c.cmdline, c.status, c.out, c.err,
 			      want);
 		ctl_free(&c);
+	}
+	/* Raw bytes: a last line without its newline is still answered; a
+	 * NUL byte is refused; control characters never come back raw. */
+	ck_assert_msg(!strncmp(raw_exchange(g.sock, "stats", 5), "{", 1),
+		      "no stats for a line without a newline");
+	ck_assert_str_eq(raw_exchange(g.sock, "pool\0 16M\n", 10),
+			 "error: the command holds a NUL byte\n");
+	{
+		const char *got = raw_exchange(g.sock, "\x1b[2Jpool 16M\n", 13);
+
+		ck_assert_msg(strstr(got, "'?[2Jpool'") && !strchr(got, '\x1b'),
+			      "an escape sequence came back raw: %s", got);
 	}
 	/* A budget out of range is refused, naming the size (the exact bounds
 	 * are in refused_scenario_exits_2_before_running). */
@@ -1114,6 +1152,45 @@ START_TEST(stale_control_socket_is_taken_over)
 	stats = ctl_stats(g.sock);
 	ck_assert_int_eq(stat_of(stats, "budget_frames"), 64 * PAGES_PER_MIB);
 	json_decref(stats);
+	kill(g.pid, SIGTERM);
+	(void)wait_child(g.pid, 20, &in_time);
+	ck_assert_msg(in_time, "the guest did not stop within 20 s of SIGTERM");
+	assert_no_children();
+}
+END_TEST
+
+/* A socket a running guest answers on is not taken over: the second run
+ * exits 2 and the first can still be controlled. */
+START_TEST(live_control_socket_is_left_alone)
+{
+	struct guest g;
+	struct ctl_result c;
+	struct vmm_result r;
+	struct args a;
+	double deadline;
+	bool in_time;
+
+	start_controlled_guest(&g, "hold_ms=20000");
+	for (deadline = now_s() + 30;; sleep_ms(10)) {
+		ck_assert_msg(now_s() < deadline, "the guest never answered on its socket");
+		ck_assert_msg(waitpid(g.pid, NULL, WNOHANG) == 0, "the guest ended");
+		CTL(&c, g.sock, "stats");
+		ctl_free(&c);
+		if (c.status == EXIT_OK)
+			break;
+	}
+	args_run(&a, VMM_GUEST("pattern"));
+	ARGS_ADD(&a, "--mem", "32M", "--control", g.sock);
+	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_ERR_HAS(&r, g.sock);
+	VMM_ASSERT_ERR_HAS(&r, "in use");
+	/* (The first guest is a child too: assert_no_children() below.) */
+	ck_assert_msg(!r.tmpdir_left, "the second run left its temporary directory");
+	vmm_result_free(&r);
+	CTL(&c, g.sock, "stats");
+	ck_assert_msg(c.status == EXIT_OK, "the first guest lost its socket: %s", c.err);
+	ctl_free(&c);
 	kill(g.pid, SIGTERM);
 	(void)wait_child(g.pid, 20, &in_time);
 	ck_assert_msg(in_time, "the guest did not stop within 20 s of SIGTERM");
@@ -1232,6 +1309,7 @@ static Suite *pressure_suite(void)
 	tcase_add_test(tc, control_socket_goes_with_sigterm);
 	tcase_add_test(tc, stale_control_socket_is_taken_over);
 	tcase_add_test(tc, control_path_that_is_a_file_exits_2);
+	tcase_add_test(tc, live_control_socket_is_left_alone);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 

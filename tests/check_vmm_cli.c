@@ -5,7 +5,9 @@
  * before any guest is set up (so these run without /dev/kvm), and --help
  * prints the usage with exit status 0.
  */
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vmmtest.h"
 
@@ -49,9 +51,29 @@ static const struct bad_args bad_args[] = {
 	{ { "run", IMAGE, "--", "=8" }, { "guest argument '=8'", "key=value" } },
 	{ { "run", IMAGE, "--timeout", "-1" }, { "--timeout '-1'", "positive duration" } },
 	{ { "run", IMAGE, "--timeout", "0" }, { "--timeout '0'", "positive duration" } },
-	{ { "run", IMAGE, "--timeout", "5parsecs" }, { "--timeout '5parsecs'" } },
+	{ { "run", IMAGE, "--timeout", "5parsecs" }, { "--timeout '5parsecs'",
+						      "positive duration such as 30" } },
+	{ { "run", IMAGE, "--timeout", "0x10" }, { "--timeout '0x10'", "positive duration" } },
+	{ { "run", IMAGE, "--timeout", "1e3" }, { "--timeout '1e3'", "positive duration" } },
 	{ { "run", IMAGE, "--mem" }, { "option --mem needs a value" } },
 	{ { "run", IMAGE, "--report", "" }, { "--report: expected a file name" } },
+	{ { "run", IMAGE, "--scenario", "" }, { "--scenario: expected a scenario file" } },
+	/* Output paths are checked before the run, not after it. */
+	{ { "run", IMAGE, "--report", "/nonexistent/r.json" },
+	  { "--report /nonexistent/r.json", "its directory does not exist" } },
+	{ { "run", IMAGE, "--report", "/tmp" }, { "--report /tmp", "a directory, not a file" } },
+	{ { "run", IMAGE, "--trace", "/nonexistent/t.json" },
+	  { "--trace /nonexistent/t.json", "its directory does not exist" } },
+	{ { "run", IMAGE, "--record", "/etc/passwd/w.rec" },
+	  { "--record /etc/passwd/w.rec", "its directory /etc/passwd is not a directory" } },
+	{ { "run", IMAGE, "--swap-dir", "/nonexistent" },
+	  { "--swap-dir /nonexistent", "No such file or directory" } },
+	{ { "run", IMAGE, "--swap-dir", "/etc/passwd" },
+	  { "--swap-dir /etc/passwd", "it is not a directory" } },
+	{ { "run", IMAGE, "--control", "/nonexistent/ctl.sock" },
+	  { "--control /nonexistent/ctl.sock", "its directory does not exist" } },
+	{ { "run", IMAGE, "--control", "/etc/passwd" },
+	  { "--control /etc/passwd", "exists and is not a socket" } },
 	{ { "run", IMAGE, "--mem", "32M", "--vcpus", "3", "--ownership", "strict" },
 	  { "--ownership strict with 3 vCPUs", "3 home ranges" } },
 	{ { "run", IMAGE, "--paging", "kernel", "--ownership", "partitioned" },
@@ -97,6 +119,37 @@ START_TEST(first_bad_argument_is_the_only_error)
 }
 END_TEST
 
+/* Input files that are not regular files are refused at once: a FIFO
+ * would otherwise block the open (or the read) for a writer that never
+ * comes, with SIGINT and SIGTERM already blocked. */
+START_TEST(input_that_is_no_regular_file_is_refused)
+{
+	static const char *const opts[] = { NULL, "--scenario" };
+	char dir[256], fifo[300];
+	struct vmm_result r;
+	const char *opt = opts[_i / 2];
+	bool use_dir = _i % 2;
+	const char *path;
+
+	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	path = use_dir ? dir : fifo;
+	if (opt)
+		ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", IMAGE, "--mem", "8M", opt,
+					  path), 0);
+	else
+		ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", path, "--mem", "8M"), 0);
+	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_ERR_HAS(&r, path);
+	VMM_ASSERT_ERR_HAS(&r, use_dir ? "a directory, not a file" : "not a regular file");
+	ck_assert_msg(r.out[0] == '\0', "%s\n  -> printed on stdout:\n%s", r.cmdline, r.out);
+	VMM_ASSERT_CLEAN(&r);
+	vmm_result_free(&r);
+	ck_assert(vmm_tmpdir_remove(dir));
+}
+END_TEST
+
 START_TEST(run_help_prints_usage_and_exits_0)
 {
 	static const char *const spellings[] = { "--help", "-h" };
@@ -138,6 +191,7 @@ static Suite *cli_suite(void)
 	tcase_add_loop_test(tc, bad_argument_is_named_with_exit_status_2, 0,
 			    (int)(sizeof(bad_args) / sizeof(bad_args[0])));
 	tcase_add_test(tc, first_bad_argument_is_the_only_error);
+	tcase_add_loop_test(tc, input_that_is_no_regular_file_is_refused, 0, 4);
 	tcase_add_loop_test(tc, run_help_prints_usage_and_exits_0, 0, 2);
 	tcase_add_loop_test(tc, top_level_help_exits_0, 0, 3);
 	tcase_set_timeout(tc, 60);

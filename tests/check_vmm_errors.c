@@ -181,7 +181,7 @@ static const struct bad_image bad_images[] = {
 	{ "missing", IMG_MISSING, NULL, { "cannot open", "No such file or directory" } },
 	{ "empty", IMG_EMPTY, NULL, { "not an ELF file (bad magic)" } },
 	{ "text", IMG_TEXT, NULL, { "not an ELF file (bad magic)" } },
-	{ "directory", IMG_DIRECTORY, NULL, { "not a regular file" } },
+	{ "directory", IMG_DIRECTORY, NULL, { "a directory, not a file" } },
 	{ "huge", IMG_HUGE, NULL, { "larger than the", "image area" } },
 	{ "class32", IMG_PATCHED, patch_class32, { "ELF class 1", "expected 64-bit" } },
 	{ "big-endian", IMG_PATCHED, patch_big_endian, { "not little-endian" } },
@@ -276,13 +276,35 @@ START_TEST(bad_image_is_refused_with_exit_status_2)
 }
 END_TEST
 
-/* The unpatched image runs: the patches above are what is refused. */
+/* The unpatched image runs, all of it: the patches above are what is
+ * refused. */
 START_TEST(unpatched_image_runs)
 {
 	struct vmm_result r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M"), 0);
 	VMM_ASSERT_EXIT(&r, 0);
+	ck_assert_str_eq(vmm_report_str(&r, "guest.stop"), "guest-exit");
+	ck_assert_int_eq(vmm_report_int(&r, "guest.exit_status"), 0);
+	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), 32 * 256);
+	ck_assert_msg(!strstr(r.err, "error"), "%s\n  -> stderr:\n%s", r.cmdline, r.err);
+	VMM_ASSERT_CLEAN(&r);
+	vmm_result_free(&r);
+}
+END_TEST
+
+/* A guest refusing its arguments says why, even under --quiet (which the
+ * harness passes): its last console line comes with the error. */
+START_TEST(guest_usage_error_is_shown_under_quiet)
+{
+	struct vmm_result r = { 0 };
+
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("pattern"), "--mem", "8M", "--",
+				 "passes=0"), 0);
+	VMM_ASSERT_EXIT(&r, EXIT_GUEST_FAILED);
+	VMM_ASSERT_ERR_HAS(&r, "guest exited with status 2");
+	VMM_ASSERT_ERR_HAS(&r, "guest[0] last said: pattern: passes=0: at least one pass");
+	VMM_ASSERT_CLEAN(&r);
 	vmm_result_free(&r);
 }
 END_TEST
@@ -546,6 +568,7 @@ static Suite *errors_suite(void)
 	tcase_add_loop_test(tc, bad_image_is_refused_with_exit_status_2, 0,
 			    (int)(sizeof(bad_images) / sizeof(bad_images[0])));
 	tcase_add_test(tc, unpatched_image_runs);
+	tcase_add_test(tc, guest_usage_error_is_shown_under_quiet);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "control.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -43,6 +44,12 @@ static void handle_line(struct vm *vm, int fd, char *line)
 	char w[16];
 
 	line[strcspn(line, "\r\n")] = '\0';
+	/* Commands are printable ASCII: anything else (escape sequences,
+	 * bytes that are no UTF-8) would reach the terminal, the log and the
+	 * JSON report as it came. It cannot parse as a command either. */
+	for (char *p = line; *p; p++)
+		if (!isprint((unsigned char)*p) && *p != '\t')
+			*p = '?';
 	if (cursor_word(&c, w, sizeof(w)) && !strcmp(w, "stats")) {
 		c.p += strlen(w);
 		if (!cursor_at_end(&c)) {
@@ -74,6 +81,16 @@ static void handle_line(struct vm *vm, int fd, char *line)
 
 /* One connection: lines until EOF; a line longer than the buffer is an
  * error for that client, not for the VM. */
+/* One line of len bytes as received (NUL-terminated after them). */
+static void serve_line(struct vm *vm, int fd, char *line, size_t len)
+{
+	if (strlen(line) != len) {
+		reply(fd, "error: the command holds a NUL byte\n");
+		return;
+	}
+	handle_line(vm, fd, line);
+}
+
 static void serve_client(struct vm *vm, int fd)
 {
 	char buf[CONTROL_LINE_MAX];
@@ -84,16 +101,21 @@ static void serve_client(struct vm *vm, int fd)
 		if (poll(&pfd, 1, CONTROL_CLIENT_TIMEOUT_MS) <= 0)
 			return;
 		ssize_t n = recv(fd, buf + used, sizeof(buf) - 1 - used, 0);
-
-		if (n <= 0)
-			return;
-		used += (size_t)n;
-		buf[used] = '\0';
 		char *nl;
 
-		while ((nl = strchr(buf, '\n'))) {
+		if (n <= 0) {
+			/* The client is done sending: a last line needs no '\n'. */
+			if (n == 0 && used) {
+				buf[used] = '\0';
+				serve_line(vm, fd, buf, used);
+			}
+			return;
+		}
+		used += (size_t)n;
+		buf[used] = '\0';
+		while ((nl = memchr(buf, '\n', used))) {
 			*nl = '\0';
-			handle_line(vm, fd, buf);
+			serve_line(vm, fd, buf, (size_t)(nl - buf));
 			used -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, used + 1);
 		}
@@ -132,11 +154,33 @@ static void *control_thread(void *arg)
 
 int control_check_path(const char *path)
 {
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct stat st;
+	int fd, err;
 
-	if (!lstat(path, &st) && !S_ISSOCK(st.st_mode)) {
+	if (lstat(path, &st)) {
+		if (errno != ENOENT) {
+			err = -errno;
+			pr_err("--control %s: %s", path, strerror(errno));
+			return err;
+		}
+		return check_output_path("--control", path);
+	}
+	if (!S_ISSOCK(st.st_mode)) {
 		pr_err("--control %s: exists and is not a socket", path);
 		return -EEXIST;
+	}
+	/* A socket someone answers on belongs to a running guest: taking it
+	 * over would cut that guest off from its controller. */
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	err = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+	close(fd);
+	if (!err) {
+		pr_err("--control %s: in use (another labyrinth answers on it)", path);
+		return -EADDRINUSE;
 	}
 	return 0;
 }

@@ -18,6 +18,8 @@ static struct lab_mailbox *mailbox(struct vcpu *vcpu)
 
 static void emit_line(struct vcpu *vcpu, const char *line, size_t len)
 {
+	memcpy(vcpu->last_line, line, len);
+	vcpu->last_line[len] = '\0';
 	if (vcpu->vm->cfg.quiet)
 		return;
 	fprintf(stderr, "guest[%u]: %.*s\n", vcpu->id, (int)len, line);

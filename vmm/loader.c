@@ -25,23 +25,13 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t got = 0;
+	const char *why;
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_input_file(path, &st, &why);
 	if (fd < 0) {
-		err = -errno;
-		pr_err("guest image %s: cannot open: %s", path, strerror(errno));
-		return err;
-	}
-	if (fstat(fd, &st)) {
-		err = -errno;
-		pr_err("guest image %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		pr_err("guest image %s: not a regular file", path);
-		err = -EINVAL;
-		goto out;
+		pr_err("guest image %s: cannot open: %s", path, why);
+		return fd;
 	}
 	if ((uint64_t)st.st_size > MAX_IMAGE_FILE) {
 		pr_err("guest image %s: %lld bytes, larger than the %llu-byte image area",

@@ -197,6 +197,17 @@ static void config_defaults(struct vm_config *cfg)
 	cfg->sample_ns = CFG_DEFAULT_SAMPLE_MS * 1000000ull;
 }
 
+/* A path option's value: anything but empty. */
+static int path_arg(const char *opt, const char *value, const char *what, const char **out)
+{
+	if (!*value) {
+		pr_err("%s: expected %s", opt, what);
+		return -EINVAL;
+	}
+	*out = value;
+	return 0;
+}
+
 static int quota_arg(struct vm_config *cfg, const char *value)
 {
 	const char *eq = strchr(value, '=');
@@ -364,11 +375,8 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 			cfg->ramp = false;
 			break;
 		case OPT_REPORT:
-			if (!*optarg) {
-				pr_err("--report: expected a file name");
+			if (path_arg("--report", optarg, "a file name", &cfg->report_path))
 				return -EINVAL;
-			}
-			cfg->report_path = optarg;
 			break;
 		case OPT_TIMEOUT:
 			if (parse_duration_ns(optarg, &cfg->timeout_ns) || !cfg->timeout_ns) {
@@ -391,18 +399,16 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 			cfg->swap = (enum swap_kind)choice;
 			break;
 		case OPT_SWAP_DIR:
-			if (!*optarg) {
-				pr_err("--swap-dir: expected a directory");
+			if (path_arg("--swap-dir", optarg, "a directory", &cfg->swap_dir))
 				return -EINVAL;
-			}
-			cfg->swap_dir = optarg;
 			break;
 		case OPT_QUOTA:
 			if (quota_arg(cfg, optarg))
 				return -EINVAL;
 			break;
 		case OPT_SCENARIO:
-			cfg->scenario_path = optarg;
+			if (path_arg("--scenario", optarg, "a scenario file", &cfg->scenario_path))
+				return -EINVAL;
 			break;
 		case OPT_CONTROL:
 			if (!*optarg || strlen(optarg) >= 100) {
@@ -425,14 +431,16 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 				return -EINVAL;
 			break;
 		case OPT_RECORD:
-		case OPT_PREFETCH:
-		case OPT_TRACE:
-			if (!*optarg) {
-				pr_err("%s: expected a file name", name);
+			if (path_arg("--record", optarg, "a file name", &cfg->record_path))
 				return -EINVAL;
-			}
-			*(opt == OPT_RECORD ? &cfg->record_path : opt == OPT_PREFETCH
-			  ? &cfg->prefetch_path : &cfg->trace_path) = optarg;
+			break;
+		case OPT_PREFETCH:
+			if (path_arg("--prefetch", optarg, "a recording", &cfg->prefetch_path))
+				return -EINVAL;
+			break;
+		case OPT_TRACE:
+			if (path_arg("--trace", optarg, "a file name", &cfg->trace_path))
+				return -EINVAL;
 			break;
 		case 'h':
 			config_usage_run(stdout);

@@ -113,15 +113,15 @@ int prefetch_load(struct vm *vm, const char *path)
 	struct rec_header h;
 	struct stat st;
 	char a[32], b[32];
+	const char *why;
 	int fd, err = -EINVAL;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_input_file(path, &st, &why);
 	if (fd < 0) {
-		err = -errno;
-		pr_err("--prefetch %s: cannot open: %s", path, strerror(errno));
-		return err;
+		pr_err("--prefetch %s: cannot open: %s", path, why);
+		return fd;
 	}
-	if (fstat(fd, &st) || read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h)) {
+	if (read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h)) {
 		pr_err("--prefetch %s: not a labyrinth recording (too short for its header)", path);
 		goto out;
 	}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "vm.h"
@@ -202,15 +203,25 @@ fail:
 
 int scenario_parse_file(const char *path, struct scenario *sc, char *err, size_t len)
 {
-	FILE *f = fopen(path, "r");
+	struct stat st;
+	const char *why;
+	int fd = open_input_file(path, &st, &why);
+	FILE *f;
 	char *text;
 	size_t n;
 	int r;
 
 	memset(sc, 0, sizeof(*sc));
+	if (fd < 0) {
+		snprintf(err, len, "--scenario %s: cannot open: %s", path, why);
+		return fd;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
-		snprintf(err, len, "--scenario %s: cannot open: %s", path, strerror(errno));
-		return -errno;
+		r = -errno;
+		snprintf(err, len, "--scenario %s: %s", path, strerror(errno));
+		close(fd);
+		return r;
 	}
 	text = malloc(SCENARIO_MAX_BYTES + 1);
 	if (!text) {

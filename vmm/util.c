@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -114,10 +117,18 @@ int parse_duration_ns(const char *s, uint64_t *out)
 	char *end;
 	double v;
 
+	size_t digits;
+
 	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
 		return -EINVAL;
+	/* Plain decimals only: strtod would also take 0x10 and 1e3. */
+	digits = strspn(s, "0123456789");
+	if (s[digits] == '.')
+		digits += 1 + strspn(s + digits + 1, "0123456789");
 	errno = 0;
 	v = strtod(s, &end);
+	if (end != s + digits)
+		return -EINVAL;
 	if (errno == ERANGE || v < 0)
 		return -ERANGE;
 	if (!strcmp(end, "ms"))
@@ -219,4 +230,92 @@ void *map_anonymous(size_t bytes)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+int open_input_file(const char *path, struct stat *st, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err;
+
+	if (fd < 0) {
+		err = -errno;
+		*why = strerror(errno);
+		return err;
+	}
+	if (fstat(fd, st)) {
+		err = -errno;
+		*why = strerror(errno);
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		*why = S_ISDIR(st->st_mode) ? "a directory, not a file" : "not a regular file";
+		close(fd);
+		return -EINVAL;
+	}
+	/* Back to blocking reads: a regular file never blocks anyway. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+/* dir must be a directory we may create files in; `shown` is what the
+ * user gave (dir itself, or a file in it). */
+static int writable_dir(const char *opt, const char *shown, const char *dir)
+{
+	char what[PATH_MAX + 32];
+	struct stat st;
+	int err;
+
+	/* "its directory D" when the user named a file in it. */
+	if (strcmp(shown, dir))
+		snprintf(what, sizeof(what), "its directory %s", dir);
+	else
+		snprintf(what, sizeof(what), "it");
+	if (stat(dir, &st)) {
+		err = -errno;
+		pr_err("%s %s: %s", opt, shown,
+		       errno == ENOENT && strcmp(shown, dir) ? "its directory does not exist"
+							     : strerror(errno));
+		return err;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		pr_err("%s %s: %s is not a directory", opt, shown, what);
+		return -ENOTDIR;
+	}
+	if (access(dir, W_OK | X_OK)) {
+		err = -errno;
+		pr_err("%s %s: cannot create files in %s: %s", opt, shown, what, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+int check_output_dir(const char *opt, const char *dir)
+{
+	return writable_dir(opt, dir, dir);
+}
+
+int check_output_path(const char *opt, const char *path)
+{
+	char copy[PATH_MAX];
+	struct stat st;
+
+	if (!stat(path, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			pr_err("%s %s: a directory, not a file", opt, path);
+			return -EISDIR;
+		}
+		if (access(path, W_OK)) {
+			int err = -errno;
+
+			pr_err("%s %s: cannot write it: %s", opt, path, strerror(errno));
+			return err;
+		}
+		return 0;
+	}
+	if (strlen(path) >= sizeof(copy)) {
+		pr_err("%s: the path is too long", opt);
+		return -ENAMETOOLONG;
+	}
+	strcpy(copy, path);
+	return writable_dir(opt, path, dirname(copy));
 }

@@ -4,6 +4,7 @@
 #define LABYRINTH_VMM_UTIL_H
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,18 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int parse_duration_ns(const char *s, uint64_t *out);
 /* Formats a size with a binary suffix. */
 const char *format_size(uint64_t bytes, char *buf, size_t len);
+
+/* Opens an input file for reading, refusing anything but a regular file
+ * without blocking on it (a FIFO would wait for a writer forever). Returns
+ * the fd, or -errno with *why saying what was wrong. */
+int open_input_file(const char *path, struct stat *st, const char **why);
+
+/* A file the run will write (at its end): refused up front when it could
+ * not be, so that no run is wasted. 0, or -errno after a message naming
+ * opt and path. */
+int check_output_path(const char *opt, const char *path);
+/* A directory the run will create files in. Same contract. */
+int check_output_dir(const char *opt, const char *dir);
 
 /* Private anonymous memory, read-write, populated only where touched (no
  * swap reservation: guest RAM and the tables are sized for the worst case).

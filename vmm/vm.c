@@ -147,10 +147,6 @@ static int setup_pressure(struct vm *vm)
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		atomic_store(&vm->quota_frames[i], vm->cfg.quota_bytes[i] / PAGE_SIZE);
-	if (vm->cfg.control_path && control_check_path(vm->cfg.control_path)) {
-		vm->bad_input = true;
-		return -EEXIST;
-	}
 	if (!vm->pressure)
 		return 0;
 	if (vm->cfg.swap == SWAP_FILE && !dir) {
@@ -181,12 +177,36 @@ static int setup_pressure(struct vm *vm)
 	return 0;
 }
 
+/* Every file and directory the run will write, checked before it starts:
+ * a typo in a path is the user's error, not a wasted run's. */
+static int check_outputs(const struct vm_config *cfg)
+{
+	int err = 0;
+
+	if (!err && cfg->report_path)
+		err = check_output_path("--report", cfg->report_path);
+	if (!err && cfg->trace_path)
+		err = check_output_path("--trace", cfg->trace_path);
+	if (!err && cfg->record_path)
+		err = check_output_path("--record", cfg->record_path);
+	if (!err && cfg->swap_dir)
+		err = check_output_dir("--swap-dir", cfg->swap_dir);
+	if (!err && cfg->control_path)
+		err = control_check_path(cfg->control_path);
+	return err;
+}
+
 static int setup(struct vm *vm)
 {
 	int err;
 
 	/* The image and the scenario first: a bad one is the user's error,
 	 * whatever KVM is. */
+	err = check_outputs(&vm->cfg);
+	if (err) {
+		vm->bad_input = true;
+		return err;
+	}
 	err = memory_init(vm);
 	if (err)
 		return err;
@@ -445,6 +465,12 @@ out_stop:
 	status = exit_status(vm);
 	if (vm->stop_reason != STOP_GUEST_EXIT || vm->guest_status)
 		pr_err("%s", vm->stop_detail[0] ? vm->stop_detail : "the run failed");
+	/* --quiet kept the console to itself: a failing guest's last words
+	 * are usually why. */
+	if (cfg->quiet && vm->stop_reason == STOP_GUEST_EXIT && vm->guest_status)
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			if (vm->vcpus[i].last_line[0])
+				pr_err("guest[%u] last said: %s", i, vm->vcpus[i].last_line);
 	if (audit(vm) && status == EXIT_OK)
 		status = EXIT_HOST_ERROR;
 	if (cfg->record_path && vm->start_ns && record_write(vm, cfg->record_path) &&

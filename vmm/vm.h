@@ -90,6 +90,7 @@ struct vcpu {
 	struct lab_result result;     /* copied at LAB_HC_RESULT */
 	bool result_valid;
 	char console[LAB_CONSOLE_MAX + 1];
+	char last_line[LAB_CONSOLE_MAX + 1]; /* kept under --quiet: a failing guest's reason */
 	size_t console_len;
 	struct trace_log trace;       /* its guest-side touches (--trace) */
 	/* The sequential-stream detector of its first touches: where its last
