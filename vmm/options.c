@@ -245,7 +245,21 @@ static int inject_arg(struct vm_config *cfg, const char *value)
 	return 0;
 }
 
-static int config_check(struct vm_config *cfg, bool pool_given)
+/* Options that shape how labyrinth serves faults: meaningless when the
+ * kernel serves them (--paging kernel or prefault). */
+static bool uffd_only_option(int opt)
+{
+	switch (opt) {
+	case OPT_FAULT_AROUND: case OPT_INSTALL: case OPT_NO_RAMP: case OPT_RECLAIM:
+	case OPT_SWAP: case OPT_SWAP_DIR: case OPT_INJECT: case OPT_SAMPLE_MS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* uffd_only: the last option given that only --paging uffd uses, or NULL. */
+static int config_check(struct vm_config *cfg, bool pool_given, const char *uffd_only)
 {
 	char a[32], b[32];
 
@@ -293,6 +307,11 @@ static int config_check(struct vm_config *cfg, bool pool_given)
 		       paging_mode_name(cfg->paging));
 		return -EINVAL;
 	}
+	if (cfg->paging != PAGING_UFFD && uffd_only) {
+		pr_err("--paging %s: the kernel serves the faults, so --%s does not apply",
+		       paging_mode_name(cfg->paging), uffd_only);
+		return -EINVAL;
+	}
 	if (cfg->swap == SWAP_MEMORY && cfg->swap_dir) {
 		pr_err("--swap memory and --swap-dir %s: a memory swap store has no directory",
 		       cfg->swap_dir);
@@ -304,7 +323,8 @@ static int config_check(struct vm_config *cfg, bool pool_given)
 int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
 	bool pool_given = false;
-	int opt_argc = argc, choice, opt;
+	const char *uffd_only = NULL;
+	int opt_argc = argc, choice, opt, index = 0;
 	uint64_t v;
 
 	config_defaults(cfg);
@@ -316,9 +336,11 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 		}
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(opt_argc, argv, ":h", run_options, NULL)) != -1) {
+	while ((opt = getopt_long(opt_argc, argv, ":h", run_options, &index)) != -1) {
 		const char *name = argv[optind - 1];
 
+		if (uffd_only_option(opt))
+			uffd_only = run_options[index].name;
 		switch (opt) {
 		case OPT_MEM:
 			if (size_arg("--mem", optarg, &cfg->mem_bytes))
@@ -466,5 +488,5 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 	cfg->image = argv[optind];
 	if (guest_args(cfg, argc, argv, opt_argc + 1))
 		return -EINVAL;
-	return config_check(cfg, pool_given);
+	return config_check(cfg, pool_given, uffd_only);
 }
