@@ -1417,7 +1417,8 @@ static void pressure_targets(struct bench *b)
 	}
 
 	t = new_target(b, GROUP_PRESSURE, "pressure.sawtooth_free_over_min",
-		       "sawtooth: min over samples of free_frames - budget_frames/32, every run",
+		       "sawtooth: min over samples of free_frames - the sampled min watermark, "
+		       "every run",
 		       "frames", ">= 0");
 	t->value = metric_stats(b, saw, M_FREE_MARGIN);
 	judge(t, AT_LEAST, 0, true, saw, NULL);
@@ -1682,7 +1683,7 @@ static void print_pressure_table(struct bench *b)
 		if (!header) {
 			printf("\nMemory pressure: median [min..max] over %u round(s); service "
 			       "p50 by kind from the\nper-vCPU histograms (all vCPUs); "
-			       "free-frame margin: free_frames -\nbudget_frames/32 (the min "
+			       "free-frame margin: free_frames -\nwmark_min_frames (the min "
 			       "watermark), lowest over the run's samples.\n", b->rounds);
 			header = true;
 		}
