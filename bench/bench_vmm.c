@@ -1613,7 +1613,7 @@ static void print_paging_table(struct bench *b)
 		printf("\n%s\n%-*s %-*s %-*s %-*s %-*s %-*s\n", first->block, COL_NAME, "  config",
 		       COL_STATS, "us/page", COL_STATS, "kpages/s", COL_STATS, "t/kernel",
 		       COL_STATS, "t/prefault", COL_STATS, "x dpt");
-		unsigned rows[MAX_CONFIGS], nr = 0;
+		unsigned rows[MAX_CONFIGS] = { 0 }, nr = 0;
 
 		for (unsigned j = i; j < b->nr_cfg; j++)
 			if (!strcmp(b->cfg[j].block, first->block) && !is_pressure(&b->cfg[j]))
@@ -1623,6 +1623,8 @@ static void print_paging_table(struct bench *b)
 		for (unsigned row = 0; row < nr; row++) {
 			struct config *c = &b->cfg[rows[row]];
 			struct config *kernel, *prefault, *peer;
+			const struct ostats none = { 0 };   /* a baseline against itself */
+
 			kernel = block_baseline(b, c, PAGING_KERNEL);
 			prefault = block_baseline(b, c, PAGING_PREFAULT);
 			peer = c->peer ? NULL : find_peer(b, c->vcpus);
@@ -1642,9 +1644,9 @@ static void print_paging_table(struct bench *b)
 			}
 			print_cell(metric_stats(b, c, M_US_PER_PAGE), 1);
 			print_cell(metric_stats(b, c, M_PAGES_PER_SEC), 1e-3);
-			print_cell(c == kernel ? (struct ostats){ 0 }
+			print_cell(c == kernel ? none
 				   : ratio_stats(b, c, M_US_PER_PAGE, kernel, M_US_PER_PAGE), 1);
-			print_cell(c == prefault ? (struct ostats){ 0 }
+			print_cell(c == prefault ? none
 				   : ratio_stats(b, c, M_US_PER_PAGE, prefault, M_US_PER_PAGE), 1);
 			print_cell(ratio_stats(b, c, M_PAGES_PER_SEC, peer, M_PAGES_PER_SEC), 1);
 			if (c->failed)

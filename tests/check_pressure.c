@@ -853,6 +853,7 @@ static void ctl(struct ctl_result *c, const char *sock, const char *const *words
 	bool in_time;
 	int st;
 
+	memset(c, 0, sizeof(*c));
 	ARGS_ADD(&a, VMM_BINARY, "ctl", sock);
 	args_add(&a, words);
 	snprintf(c->cmdline, sizeof(c->cmdline), "labyrinth ctl SOCKET");

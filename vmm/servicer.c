@@ -247,7 +247,7 @@ static void choose_window(struct servicer *s, struct vcpu *v, uint64_t gfn,
 
 	if (v && s->vm->cfg.ramp && kind == FAULT_FIRST_TOUCH &&
 	    gfn == atomic_load_explicit(&v->stream_next, memory_order_relaxed)) {
-		pages = 2 * atomic_load_explicit(&v->stream_pages, memory_order_relaxed);
+		pages = 2 * (uint64_t)atomic_load_explicit(&v->stream_pages, memory_order_relaxed);
 		if (pages < base)
 			pages = base;
 		if (pages > WINDOW_MAX)

@@ -312,10 +312,9 @@ int check_output_path(const char *opt, const char *path)
 		}
 		return 0;
 	}
-	if (strlen(path) >= sizeof(copy)) {
+	if ((size_t)snprintf(copy, sizeof(copy), "%s", path) >= sizeof(copy)) {
 		pr_err("%s: the path is too long", opt);
 		return -ENAMETOOLONG;
 	}
-	strcpy(copy, path);
 	return writable_dir(opt, path, dirname(copy));
 }
