@@ -365,6 +365,7 @@ static const struct bad_text bad_texts[] = {
 	{ "at 1s spike 32M", NAME ":1:16: expected 'for', found the end of the line" },
 	{ "at 1s spike 32M in 1s", NAME ":1:17: expected 'for', found 'in'" },
 	{ "at 1s spike 32M for 1s later", NAME ":1:24: unexpected 'later' after the spike" },
+	{ "at 1s spike 32M for 0s", NAME ":1:23: a spike lasts longer than 0" },
 	/* every */
 	{ "every 1s 4s pool 64M", NAME ":1:10: expected 'for', found '4s'" },
 	{ "every 0s for 1s pool 64M", NAME ":1:16: the period of 'every' must be more than zero" },

@@ -113,6 +113,10 @@ static int parse_at(struct scenario *sc, struct cursor *c)
 		c->p += 5;
 		if (!cursor_size(c, &size) || !expect_word(c, "for") || !cursor_duration(c, &len))
 			return -EINVAL;
+		/* A spike that ends when it starts is no spike (and its two
+		 * events would tie in the ordering). */
+		if (!len)
+			return cursor_fail(c, "a spike lasts longer than 0");
 		if (!cursor_at_end(c))
 			return cursor_fail(c, "unexpected '%s' after the spike", c->p);
 		if (sc->nr_spikes == PRESSURE_MAX_SPIKES)
