@@ -244,9 +244,11 @@ int lab_free_page(struct lab_cache *c, lab_frame_t f, lab_owner_t owner,
 	if (unlikely(meta_state_relaxed(m) != LAB_FS_ALLOCATED || (bits & META_ORDER_MASK) ||
 		     ((bits & META_EXCLUSIVE) && m->owner != owner)))
 		return check_free_transition(c->pool, f, 0, owner, "free");
+	bool clean = free_keeps_zeroed(bits, flags);
+
 	if (unlikely(m->prev != c->id && m->prev < c->pool->nr_caches))
-		return free_remote(c, f, m, flags & LAB_FREE_CLEAN);
-	cache_push(c, f, flags & LAB_FREE_CLEAN);
+		return free_remote(c, f, m, clean);
+	cache_push(c, f, clean);
 	COUNTER_ADD(c->stat.frees, 1);
 	if (unlikely(nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty) >
 		     atomic_load_explicit(&c->high, memory_order_relaxed)))

@@ -87,6 +87,13 @@ static inline bool meta_zeroed(const struct lab_frame_meta *m)
 	return m->bits & META_ZEROED;
 }
 
+/* A frame freed CLEAN is as it was handed out: zeroed only if it was then
+ * (a frame taken without __LAB_GFP_ZERO may have been dirty). */
+static inline bool free_keeps_zeroed(uint8_t bits, enum lab_free_flags flags)
+{
+	return (flags & LAB_FREE_CLEAN) && (bits & META_ZEROED);
+}
+
 /* Relaxed counters: written by one thread with plain stores, read by any.
  * No read-modify-write instruction is emitted. */
 typedef _Atomic uint64_t lab_counter_t;

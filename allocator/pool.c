@@ -266,7 +266,8 @@ int lab_free_pages(struct lab_pool *pool, lab_frame_t frame, unsigned order,
 	err = check_free_transition(pool, frame, order, owner, "free_pages");
 	if (!err) {
 		pool->meta[frame].next = pool->meta[frame].prev = LAB_FRAME_NONE;
-		pool_return_frames_locked(pool, frame, order, flags & LAB_FREE_CLEAN);
+		pool_return_frames_locked(pool, frame, order,
+					  free_keeps_zeroed(pool->meta[frame].bits, flags));
 		COUNTER_ADD(pool_direct_cache(pool)->stat.frees, 1);
 	}
 	lab_spin_unlock(&pool->lock);
@@ -285,7 +286,8 @@ size_t lab_free_pages_bulk(struct lab_pool *pool, const lab_frame_t *frames,
 		if (check_free_transition(pool, frames[i], 0, owners[i], "free_pages_bulk"))
 			continue;
 		pool->meta[frames[i]].next = pool->meta[frames[i]].prev = LAB_FRAME_NONE;
-		pool_return_frames_locked(pool, frames[i], 0, flags & LAB_FREE_CLEAN);
+		pool_return_frames_locked(pool, frames[i], 0,
+					  free_keeps_zeroed(pool->meta[frames[i]].bits, flags));
 		freed++;
 	}
 	COUNTER_ADD(pool_direct_cache(pool)->stat.frees, freed);

@@ -131,6 +131,63 @@ START_TEST(zero_with_zeroer)
 }
 END_TEST
 
+/*
+ * A frame handed out dirty and given back CLEAN ("not written since") is
+ * still dirty: a later ZERO allocation must clear it. Through the cache and
+ * straight through the pool (as the pressure `fragment` command takes and
+ * returns frames), without the zeroer, which would hide the mistake.
+ */
+static void clean_free_keeps_dirty(bool through_cache)
+{
+	enum { N = 64 };
+	struct lab_pool *pool = pool_new(N, 1, false);
+	struct lab_cache *c = lab_pool_cache(pool, 0);
+	lab_frame_t f[N];
+
+	ck_assert_int_eq(lab_pool_set_watermarks(pool, 0, 0, 0), 0);
+
+	/* Every frame dirtied and freed as such. */
+	for (int i = 0; i < N; i++) {
+		f[i] = through_cache ? lab_alloc_page(c, LAB_GFP_FAULT, 0, (uint32_t)i)
+				     : lab_alloc_pages(pool, 0, LAB_GFP_ATOMIC, 0, (uint32_t)i);
+		ck_assert_uint_ne(f[i], LAB_FRAME_NONE);
+		memset(lab_frame_addr(pool, f[i]), 0xa5, LAB_FRAME_SIZE);
+	}
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(through_cache ? lab_free_page(c, f[i], 0, LAB_FREE_DIRTY)
+				 : lab_free_pages(pool, f[i], 0, 0, LAB_FREE_DIRTY), 0);
+	/* Taken without ZERO (dirty as they are), untouched, given back CLEAN. */
+	for (int i = 0; i < N; i++) {
+		f[i] = through_cache ? lab_alloc_page(c, LAB_GFP_ATOMIC, 0, (uint32_t)i)
+				     : lab_alloc_pages(pool, 0, LAB_GFP_ATOMIC, 0, (uint32_t)i);
+		ck_assert_uint_ne(f[i], LAB_FRAME_NONE);
+	}
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(through_cache ? lab_free_page(c, f[i], 0, LAB_FREE_CLEAN)
+				 : lab_free_pages(pool, f[i], 0, 0, LAB_FREE_CLEAN), 0);
+	audit_ok(pool);
+	/* Every ZERO allocation reads zeros. */
+	for (int i = 0; i < N; i++) {
+		lab_frame_t g = through_cache ? lab_alloc_page(c, LAB_GFP_FAULT, 1, (uint32_t)i)
+				: lab_alloc_pages(pool, 0, LAB_GFP_FAULT, 1, (uint32_t)i);
+		const uint64_t *p;
+
+		ck_assert_uint_ne(g, LAB_FRAME_NONE);
+		p = lab_frame_addr(pool, g);
+		for (size_t w = 0; w < LAB_FRAME_SIZE / 8; w++)
+			ck_assert_msg(p[w] == 0, "%s: frame %u word %zu holds %#lx after a CLEAN "
+				      "free of a dirty frame", through_cache ? "cache" : "pool", g, w,
+				      (unsigned long)p[w]);
+	}
+	lab_pool_destroy(pool);
+}
+
+START_TEST(clean_free_of_a_dirty_frame_keeps_it_dirty)
+{
+	clean_free_keeps_dirty(_i == 0);
+}
+END_TEST
+
 /* With the zeroer running, ZERO allocations find zeroed frames ready. */
 START_TEST(zeroer_keeps_a_stock)
 {
@@ -333,6 +390,7 @@ static Suite *cache_suite(void)
 	tcase_add_test(tc, out_of_range_cache);
 	tcase_add_test(tc, zero_without_zeroer);
 	tcase_add_test(tc, zero_with_zeroer);
+	tcase_add_loop_test(tc, clean_free_of_a_dirty_frame_keeps_it_dirty, 0, 2);
 	tcase_add_test(tc, zeroer_keeps_a_stock);
 	tcase_add_loop_test(tc, concurrent_with_cross_frees, 0, 2);
 	suite_add_tcase(s, tc);

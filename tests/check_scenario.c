@@ -589,7 +589,12 @@ static const struct bad_option bad_options[] = {
 	  { "--sample-ms '-1': expected milliseconds from 0 to 3600000" } },
 	{ { "--sample-ms", "3600001" },
 	  { "--sample-ms '3600001': expected milliseconds from 0 to 3600000" } },
-	{ { "--inject", "foo" }, { "--inject 'foo': expected swap-write-error=N (N >= 1)" } },
+	{ { "--inject", "foo" },
+	  { "--inject 'foo': expected NAME=N, NAME one of swap-write-error, prefetch-nomem, "
+	    "install-delay-us, drain-at-stop, hide-uffd-features" } },
+	{ { "--inject", "swap-write-error=1", "--inject", "swap-write-error=2" },
+	  { "--inject swap-write-error given twice" } },
+	{ { "--quota", "0=1M", "--quota", "0=2M" }, { "--quota for vCPU 0 given twice" } },
 	{ { "--inject", "swap-write-error=0" },
 	  { "--inject 'swap-write-error=0': expected swap-write-error=N (N >= 1)" } },
 	{ { "--inject", "swap-write-error=" },
@@ -644,7 +649,7 @@ START_TEST(help_documents_the_pressure_options)
 	static const char *const options[] = {
 		"--reclaim POLICY", "--swap KIND", "--swap-dir DIR", "--quota VCPU=SIZE",
 		"--scenario FILE", "--control SOCKET", "--sample-ms N",
-		"--inject swap-write-error=N",
+		"--inject NAME=N", "swap-write-error",
 	};
 	struct vmm_result r;
 

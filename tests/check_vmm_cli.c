@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmmtest.h"
 
@@ -86,6 +87,16 @@ static const struct bad_args bad_args[] = {
 	  { "--paging kernel", "so --swap-dir does not apply" } },
 	{ { "run", IMAGE, "--paging", "prefault", "--mem", "32M", "--pool", "16M" },
 	  { "--paging prefault", "do not apply" } },
+	/* Options are spelled out, and given once. */
+	{ { "run", IMAGE, "--time", "3" }, { "unknown option '--time'", "never abbreviated",
+					     "--timeout?" } },
+	{ { "run", IMAGE, "--me=32M" }, { "unknown option '--me'", "--mem?" } },
+	{ { "run", IMAGE, "--mem", "32M", "--mem", "64M" }, { "--mem given twice" } },
+	{ { "run", IMAGE, "--mem=32M", "--mem=32M" }, { "--mem given twice" } },
+	{ { "run", IMAGE, "--pin", "--no-pin" }, { "--no-pin given twice", "--pin or --no-pin" } },
+	{ { "run", IMAGE, "--quiet", "--quiet" }, { "--quiet given twice" } },
+	{ { "run", IMAGE, "--console-limit", "lots" }, { "--console-limit 'lots'",
+							 "expected a size" } },
 	{ { "frobnicate" }, { "unknown command 'frobnicate'", "usage: labyrinth" } },
 	{ { NULL }, { "usage: labyrinth COMMAND" } },
 };
@@ -189,6 +200,38 @@ START_TEST(top_level_help_exits_0)
 }
 END_TEST
 
+/* `plot` reads its input before it makes its output directory: a typo in
+ * the input leaves no empty directory behind. */
+START_TEST(plot_checks_its_input_before_making_its_directory)
+{
+	static const char *const modes[][2] = { { "", "no-such-report.json" },
+						{ "--bench", "no-such-results.jsonl" } };
+	char dir[PATH_MAX], input[PATH_MAX + 32], out[PATH_MAX + 16];
+	struct vmm_result r;
+	struct stat st;
+
+	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	snprintf(input, sizeof(input), "%s/%s", dir, modes[_i][1]);
+	snprintf(out, sizeof(out), "%s/plots", dir);
+	if (modes[_i][0][0])
+		ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "plot", "--bench", input, "-o",
+					  out), 0);
+	else
+		ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "plot", input, "-o", out), 0);
+	bool made = stat(out, &st) == 0;
+
+	ck_assert(vmm_tmpdir_remove(dir) || !made);
+	if (made) {
+		rmdir(out);
+		vmm_tmpdir_remove(dir);
+	}
+	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_ERR_HAS(&r, modes[_i][1]);
+	ck_assert_msg(!made, "%s\n  -> made %s although its input is missing", r.cmdline, out);
+	vmm_result_free(&r);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("vmm command line");
@@ -200,6 +243,7 @@ static Suite *cli_suite(void)
 	tcase_add_loop_test(tc, input_that_is_no_regular_file_is_refused, 0, 4);
 	tcase_add_loop_test(tc, run_help_prints_usage_and_exits_0, 0, 2);
 	tcase_add_loop_test(tc, top_level_help_exits_0, 0, 3);
+	tcase_add_loop_test(tc, plot_checks_its_input_before_making_its_directory, 0, 2);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

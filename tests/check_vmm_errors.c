@@ -168,6 +168,34 @@ static void patch_no_load(struct elf_file *f)
 			phdr(f, i)->p_type = PT_NULL;
 }
 
+/* The read-only segment becomes a header a static guest never has; the
+ * interpreter's name is appended to the file, as a linker would place it. */
+static void patch_interp(struct elf_file *f)
+{
+	static const char interp[] = "/lib64/ld-linux-x86-64.so.2";
+	uint8_t *grown = realloc(f->data, f->len + sizeof(interp));
+	Elf64_Phdr *p;
+
+	ck_assert_ptr_nonnull(grown);
+	f->data = grown;
+	memcpy(f->data + f->len, interp, sizeof(interp));
+	p = phdr(f, nth_load(f, 1, PF_R));
+	p->p_type = PT_INTERP;
+	p->p_offset = f->len;
+	p->p_filesz = sizeof(interp);
+	f->len += sizeof(interp);
+}
+
+static void patch_dynamic(struct elf_file *f)
+{
+	phdr(f, nth_load(f, 1, PF_R))->p_type = PT_DYNAMIC;
+}
+
+static void patch_tls(struct elf_file *f)
+{
+	phdr(f, nth_load(f, 1, PF_R))->p_type = PT_TLS;
+}
+
 enum image_kind { IMG_PATCHED, IMG_MISSING, IMG_EMPTY, IMG_TEXT, IMG_DIRECTORY, IMG_HUGE };
 
 struct bad_image {
@@ -207,6 +235,10 @@ static const struct bad_image bad_images[] = {
 	  { "entry point 0x3000000 is in no executable segment" } },
 	{ "filesz>memsz", IMG_PATCHED, patch_filesz_over_memsz, { "exceeds memory size" } },
 	{ "no-load", IMG_PATCHED, patch_no_load, { "no loadable segment" } },
+	{ "interp", IMG_PATCHED, patch_interp,
+	  { "is PT_INTERP (interpreter '/lib64/ld-linux-x86-64.so.2')", "dynamically linked" } },
+	{ "dynamic", IMG_PATCHED, patch_dynamic, { "is PT_DYNAMIC", "relocating at load time" } },
+	{ "tls", IMG_PATCHED, patch_tls, { "is PT_TLS", "thread-local storage" } },
 };
 
 /* Makes the bad image in dir; returns its path (static) or NULL. */

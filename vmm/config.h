@@ -22,6 +22,25 @@ enum install_mode { INSTALL_COPY, INSTALL_ZEROPAGE, INSTALL_MOVE };
 enum swap_kind { SWAP_FILE, SWAP_MEMORY };
 
 #define CFG_DEFAULT_SAMPLE_MS 100u
+#define CFG_DEFAULT_CONSOLE_LIMIT (1ull << 20)   /* guest console bytes printed per vCPU */
+
+/*
+ * Fault injection (--inject NAME=N, repeatable): points where a test makes
+ * a rare failure or an unlucky interleaving happen on purpose, so that the
+ * code that handles it is exercised on every run of the tests. 0: off.
+ */
+enum inject_point {
+	INJECT_SWAP_WRITE_ERROR,   /* swap-write-error=N: the Nth swap write fails (EIO) */
+	INJECT_PREFETCH_NOMEM,     /* prefetch-nomem=N: the Nth page the prefetcher claims
+				    * gets no frame, once a vCPU has faulted on it */
+	INJECT_INSTALL_DELAY_US,   /* install-delay-us=N: a servicer pauses N µs after it
+				    * published a window, before it wakes the vCPU */
+	INJECT_DRAIN_AT_STOP,      /* drain-at-stop=1: while the servicers stop one by
+				    * one, each asks every servicer for a drain */
+	INJECT_HIDE_UFFD_FEATURES, /* hide-uffd-features=MASK: act as if userfaultfd
+				    * lacked these UFFD_FEATURE_* bits */
+	INJECT_POINTS,
+};
 
 struct vm_config {
 	const char *image;
@@ -48,7 +67,8 @@ struct vm_config {
 	const char *scenario_path;
 	const char *control_path;
 	uint64_t sample_ns;
-	uint64_t inject_swap_write_error;     /* fail the Nth swap write */
+	uint64_t inject[INJECT_POINTS];       /* --inject, by point; 0: off */
+	uint64_t console_limit;               /* bytes of console output per vCPU; 0: all */
 	const char *record_path;              /* --record FILE */
 	const char *prefetch_path;            /* --prefetch FILE */
 	const char *trace_path;               /* --trace FILE: every fault and touch */
@@ -58,6 +78,7 @@ const char *paging_mode_name(enum paging_mode m);
 const char *ownership_mode_name(enum ownership_mode m);
 const char *install_mode_name(enum install_mode m);
 const char *reclaim_policy_name(int policy);
+const char *inject_point_name(enum inject_point p);
 
 /*
  * Parses `run` arguments (argv[0] is "run"). Returns 0, 1 when --help was

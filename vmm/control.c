@@ -17,32 +17,74 @@
 #include "util.h"
 #include "vm.h"
 
-#define CONTROL_LINE_MAX 512u
-#define CONTROL_REPLY_MAX 8192u
-#define CONTROL_CLIENT_TIMEOUT_MS 10000
+#define CONTROL_CLIENT_TIMEOUT_MS 10000  /* `labyrinth ctl` waits this long for a reply */
 
-static void reply(int fd, const char *text)
+/* ---- the protocol, without a VM ---- */
+
+void control_conn_reply(struct control_conn *c, const char *text)
 {
-	size_t len = strlen(text), done = 0;
+	size_t len = strlen(text);
 
-	while (done < len) {
-		ssize_t w = send(fd, text + done, len - done, MSG_NOSIGNAL);
+	if (c->drop)
+		return;
+	if (len > sizeof(c->out) - c->out_len) {
+		/* It does not read what it asks for: no reply may wait on it. */
+		c->drop = true;
+		return;
+	}
+	memcpy(c->out + c->out_len, text, len);
+	c->out_len += len;
+}
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
+void control_conn_input(struct control_conn *c, const char *data, size_t n,
+			control_line_fn *line, void *arg)
+{
+	while (n && !c->drop) {
+		const char *nl = memchr(data, '\n', n);
+		size_t take = nl ? (size_t)(nl - data) : n;
+
+		if (take > sizeof(c->in) - 1 - c->in_len) {
+			control_conn_reply(c, "error: line too long\n");
+			c->eof = true;
+			c->in_len = 0;
 			return;
-		done += (size_t)w;
+		}
+		memcpy(c->in + c->in_len, data, take);
+		c->in_len += take;
+		data += take;
+		n -= take;
+		if (!nl)
+			return;
+		data++;
+		n--;
+		c->in[c->in_len] = '\0';
+		line(arg, c, c->in, c->in_len);
+		c->in_len = 0;
 	}
 }
 
-static void handle_line(struct vm *vm, int fd, char *line)
+void control_conn_eof(struct control_conn *c, control_line_fn *line, void *arg)
 {
-	char err[256], out[CONTROL_REPLY_MAX];
-	struct pressure_cmd cmd;
-	struct cursor c = { .line = line, .p = line, .err = err, .errlen = sizeof(err) };
+	/* The client is done sending: a last line needs no '\n'. */
+	if (c->in_len && !c->eof && !c->drop) {
+		c->in[c->in_len] = '\0';
+		line(arg, c, c->in, c->in_len);
+	}
+	c->in_len = 0;
+	c->eof = true;
+}
+
+int control_parse(char *line, size_t len, struct control_cmd *cmd, char *err, size_t errlen)
+{
+	struct cursor c = { .line = line, .p = line, .err = err, .errlen = errlen };
 	char w[16];
 
+	err[0] = '\0';
+	memset(cmd, 0, sizeof(*cmd));
+	if (strlen(line) != len) {
+		snprintf(err, errlen, "the command holds a NUL byte");
+		return -EINVAL;
+	}
 	line[strcspn(line, "\r\n")] = '\0';
 	/* Commands are printable ASCII: anything else (escape sequences,
 	 * bytes that are no UTF-8) would reach the terminal, the log and the
@@ -52,102 +94,142 @@ static void handle_line(struct vm *vm, int fd, char *line)
 			*p = '?';
 	if (cursor_word(&c, w, sizeof(w)) && !strcmp(w, "stats")) {
 		c.p += strlen(w);
-		if (!cursor_at_end(&c)) {
-			cursor_fail(&c, "unexpected '%s' after 'stats'", c.p);
-			snprintf(out, sizeof(out), "error: %s\n", err);
-		} else {
-			report_stats_line(vm, out, sizeof(out));
-		}
-		reply(fd, out);
-		return;
+		if (!cursor_at_end(&c))
+			return cursor_fail(&c, "unexpected '%s' after 'stats'", c.p);
+		cmd->stats = true;
+		return 0;
 	}
-	if (pressure_parse(&c, &cmd, NULL) ||
-	    (!cursor_at_end(&c) && cursor_fail(&c, "unexpected '%s' after the command", c.p))) {
+	if (pressure_parse(&c, &cmd->pressure, NULL))
+		return -EINVAL;
+	if (!cursor_at_end(&c))
+		return cursor_fail(&c, "unexpected '%s' after the command", c.p);
+	return 0;
+}
+
+/* ---- the control thread ---- */
+
+static void handle_line(void *arg, struct control_conn *conn, char *line, size_t len)
+{
+	struct vm *vm = arg;
+	char err[256], out[CONTROL_REPLY_MAX];
+	struct control_cmd cmd;
+
+	if (control_parse(line, len, &cmd, err, sizeof(err))) {
 		snprintf(out, sizeof(out), "error: %s\n", err);
-		reply(fd, out);
-		return;
-	}
-	if (pressure_apply(vm, &cmd, err, sizeof(err))) {
-		snprintf(out, sizeof(out), "error: %s\n", err);
-	} else if (err[0]) {
-		snprintf(out, sizeof(out), "ok: %s\n", err);
+	} else if (cmd.stats) {
+		report_stats_line(vm, out, sizeof(out));
 	} else {
-		snprintf(out, sizeof(out), "ok\n");
+		if (pressure_apply(vm, &cmd.pressure, err, sizeof(err)))
+			snprintf(out, sizeof(out), "error: %s\n", err);
+		else if (err[0])
+			snprintf(out, sizeof(out), "ok: %s\n", err);
+		else
+			snprintf(out, sizeof(out), "ok\n");
+		sampler_event(&vm->sampler, "control: %.60s", line);
+		pr_info("control: %s -> %s", line, out[0] == 'o' ? "ok" : out);
 	}
-	sampler_event(&vm->sampler, "control: %.60s", line);
-	pr_info("control: %s -> %s", line, out[0] == 'o' ? "ok" : out);
-	reply(fd, out);
+	control_conn_reply(conn, out);
 }
 
-/* One connection: lines until EOF; a line longer than the buffer is an
- * error for that client, not for the VM. */
-/* One line of len bytes as received (NUL-terminated after them). */
-static void serve_line(struct vm *vm, int fd, char *line, size_t len)
+/* Sends what the client will take now; false when it is gone. */
+static bool conn_flush(struct control_conn *c)
 {
-	if (strlen(line) != len) {
-		reply(fd, "error: the command holds a NUL byte\n");
+	while (c->out_len) {
+		ssize_t w = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (w <= 0)
+			return false;
+		c->out_len -= (size_t)w;
+		memmove(c->out, c->out + w, c->out_len);
+	}
+	return true;
+}
+
+/* Reads what the client sent; false when the connection is to close. */
+static bool conn_serve(struct control *ctl, struct control_conn *c, short revents)
+{
+	if (revents & POLLIN) {
+		char buf[CONTROL_LINE_MAX];
+		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0)
+			control_conn_input(c, buf, (size_t)n, handle_line, ctl->vm);
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			control_conn_eof(c, handle_line, ctl->vm);
+	} else if (revents & (POLLHUP | POLLERR)) {
+		control_conn_eof(c, handle_line, ctl->vm);
+	}
+	if (c->drop || !conn_flush(c))
+		return false;
+	return !(c->eof && !c->out_len);
+}
+
+static void conn_close(struct control *ctl, unsigned i)
+{
+	close(ctl->conns[i]->fd);
+	free(ctl->conns[i]);
+	ctl->conns[i] = NULL;
+}
+
+static void accept_client(struct control *ctl)
+{
+	int fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	static const char full[] = "error: too many control clients at once\n";
+
+	if (fd < 0)
+		return;
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		if (ctl->conns[i])
+			continue;
+		ctl->conns[i] = calloc(1, sizeof(*ctl->conns[i]));
+		if (!ctl->conns[i])
+			break;
+		ctl->conns[i]->fd = fd;
 		return;
 	}
-	handle_line(vm, fd, line);
-}
-
-static void serve_client(struct vm *vm, int fd)
-{
-	char buf[CONTROL_LINE_MAX];
-	size_t used = 0;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	for (;;) {
-		if (poll(&pfd, 1, CONTROL_CLIENT_TIMEOUT_MS) <= 0)
-			return;
-		ssize_t n = recv(fd, buf + used, sizeof(buf) - 1 - used, 0);
-		char *nl;
-
-		if (n <= 0) {
-			/* The client is done sending: a last line needs no '\n'. */
-			if (n == 0 && used) {
-				buf[used] = '\0';
-				serve_line(vm, fd, buf, used);
-			}
-			return;
-		}
-		used += (size_t)n;
-		buf[used] = '\0';
-		while ((nl = memchr(buf, '\n', used))) {
-			*nl = '\0';
-			serve_line(vm, fd, buf, (size_t)(nl - buf));
-			used -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, used + 1);
-		}
-		if (used == sizeof(buf) - 1) {
-			reply(fd, "error: line too long\n");
-			return;
-		}
-	}
+	if (send(fd, full, sizeof(full) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		pr_warn("control: a client was turned away: %s", strerror(errno));
+	close(fd);
 }
 
 static void *control_thread(void *arg)
 {
 	struct control *ctl = arg;
-	struct pollfd pfd[2] = {
-		{ .fd = ctl->listen_fd, .events = POLLIN },
-		{ .fd = ctl->worker.stop_fd, .events = POLLIN },
-	};
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		struct pollfd pfd[2 + CONTROL_MAX_CLIENTS];
+		unsigned slot[CONTROL_MAX_CLIENTS], n = 2;
+
+		pfd[0] = (struct pollfd){ .fd = ctl->worker.stop_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = ctl->listen_fd, .events = POLLIN };
+		for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+			struct control_conn *c = ctl->conns[i];
+
+			if (!c)
+				continue;
+			slot[n - 2] = i;
+			pfd[n++] = (struct pollfd){
+				.fd = c->fd,
+				.events = (short)((c->eof ? 0 : POLLIN) | (c->out_len ? POLLOUT : 0)),
+			};
+		}
+		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
+			pr_warn("control: poll: %s", strerror(errno));
 			break;
 		}
-		if (pfd[1].revents)
+		if (pfd[0].revents)
 			break;
-		int fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-
-		if (fd < 0)
-			continue;
-		serve_client(ctl->vm, fd);
-		close(fd);
+		for (unsigned k = 2; k < n; k++)
+			if (pfd[k].revents && !conn_serve(ctl, ctl->conns[slot[k - 2]], pfd[k].revents))
+				conn_close(ctl, slot[k - 2]);
+		if (pfd[1].revents & POLLIN)
+			accept_client(ctl);
 	}
 	return NULL;
 }
@@ -194,6 +276,7 @@ int control_start(struct vm *vm, struct control *ctl, const char *path)
 	ctl->vm = vm;
 	ctl->listen_fd = -1;
 	worker_init(&ctl->worker);
+	memset(ctl->conns, 0, sizeof(ctl->conns));
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	/* Never remove something that is not a stale socket. */
@@ -217,11 +300,31 @@ int control_start(struct vm *vm, struct control *ctl, const char *path)
 void control_stop(struct control *ctl)
 {
 	worker_stop(&ctl->worker, "control");
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl->conns[i])
+			conn_close(ctl, i);
 	if (ctl->listen_fd >= 0) {
 		close(ctl->listen_fd);
 		unlink(ctl->path);
 	}
 	ctl->listen_fd = -1;
+}
+
+/* The client's blocking send (bounded by SO_SNDTIMEO); 0 or -1 (errno). */
+static int send_all(int fd, const char *text)
+{
+	size_t len = strlen(text), done = 0;
+
+	while (done < len) {
+		ssize_t w = send(fd, text + done, len - done, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		done += (size_t)w;
+	}
+	return 0;
 }
 
 int control_client(int argc, char **argv)
@@ -266,7 +369,11 @@ int control_client(int argc, char **argv)
 			close(fd);
 		return EXIT_HOST_ERROR;
 	}
-	reply(fd, line);
+	if (send_all(fd, line)) {
+		pr_err("ctl: sending to %s: %s", argv[1], strerror(errno));
+		close(fd);
+		return EXIT_HOST_ERROR;
+	}
 	shutdown(fd, SHUT_WR);
 	for (;;) {
 		ssize_t n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);

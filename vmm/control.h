@@ -4,26 +4,82 @@
  * the scenario commands (pool, quota, reclaim, fragment, unfragment) plus
  * `stats`; each gets one reply line: "ok", "error: ..." or, for stats, a
  * JSON object. `labyrinth ctl SOCKET COMMAND...` is the client.
+ *
+ * The control thread serves up to CONTROL_MAX_CLIENTS connections at once
+ * from one poll loop that also watches the run's stop event, so no client
+ * can delay the end of a run: sockets are non-blocking, replies a client
+ * does not read pile up to CONTROL_OUT_MAX bytes and then the client is
+ * dropped, an idle client is simply left open until the run ends.
  */
 #ifndef LABYRINTH_VMM_CONTROL_H
 #define LABYRINTH_VMM_CONTROL_H
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 
+#include "pressure.h"
 #include "util.h"
 
+#define CONTROL_LINE_MAX    512u          /* a command line, with its '\n' */
+#define CONTROL_REPLY_MAX   8192u         /* one reply */
+#define CONTROL_OUT_MAX     (4 * CONTROL_REPLY_MAX)  /* unread replies a client may have */
+#define CONTROL_MAX_CLIENTS 8u
+
 struct vm;
+
+/* One client connection: its partial input line and its unsent replies. */
+struct control_conn {
+	int fd;
+	size_t in_len;
+	size_t out_len;
+	bool eof;                     /* the client is done sending: flush, then close */
+	bool drop;                    /* close now: it broke the protocol or reads nothing */
+	char in[CONTROL_LINE_MAX];
+	char out[CONTROL_OUT_MAX];
+};
 
 struct control {
 	struct vm *vm;
 	int listen_fd;
 	char path[108];
 	struct worker worker;
+	struct control_conn *conns[CONTROL_MAX_CLIENTS];
 };
+
+/* A parsed command line. */
+struct control_cmd {
+	bool stats;                   /* `stats`; otherwise `pressure` */
+	struct pressure_cmd pressure;
+};
+
+/*
+ * The protocol without a VM, for the thread and the fuzz target alike.
+ *
+ * control_conn_input() appends n received bytes to the connection and
+ * calls line(arg, conn, text, len) for each complete line (NUL-terminated
+ * in place; len counts the bytes received, so a NUL inside shows as
+ * strlen(text) != len). A line longer than CONTROL_LINE_MAX gets an error
+ * reply and ends the connection. At EOF, control_conn_eof() hands over a
+ * last line that lacks its '\n'.
+ */
+typedef void control_line_fn(void *arg, struct control_conn *c, char *line, size_t len);
+void control_conn_input(struct control_conn *c, const char *data, size_t n,
+			control_line_fn *line, void *arg);
+void control_conn_eof(struct control_conn *c, control_line_fn *line, void *arg);
+/* Queues a reply; a client with more than CONTROL_OUT_MAX unread bytes is
+ * marked to be dropped. */
+void control_conn_reply(struct control_conn *c, const char *text);
+/*
+ * Parses one command line (non-printable bytes are replaced by '?' in
+ * place first, so that they never reach a terminal or a report). 0, or
+ * -EINVAL with the reason in err.
+ */
+int control_parse(char *line, size_t len, struct control_cmd *cmd, char *err, size_t errlen);
 
 /* -EEXIST (and a message) when path exists and is no socket. */
 int control_check_path(const char *path);
+/* Context: the main thread, before the run; control_stop() after it. */
 int control_start(struct vm *vm, struct control *ctl, const char *path);
 void control_stop(struct control *ctl);
 /* The client: returns the process exit status. */

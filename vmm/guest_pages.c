@@ -65,6 +65,33 @@ bool guest_pages_claim_empty(struct vm *vm, uint64_t gfn)
 						       memory_order_acquire);
 }
 
+void guest_pages_unclaim(struct vm *vm, uint64_t gfn, uint32_t value)
+{
+	atomic_store_explicit(&vm->gfn_frame[gfn], value, memory_order_release);
+	uffd_wake(uffd_range_of(vm, gfn)->fd, gfn_to_hva(vm, gfn), PAGE_SIZE);
+}
+
+void guest_pages_publish(struct vm *vm, uint64_t gfn, uint64_t n, const lab_frame_t *frames,
+			 lab_owner_t owner)
+{
+	if (!n)
+		return;
+	if (owner < vm->nr_vcpus)
+		atomic_fetch_add_explicit(&vm->vcpus[owner].stats.frames, n, memory_order_relaxed);
+	for (uint64_t i = 0; i < n; i++)
+		atomic_store_explicit(&vm->gfn_frame[gfn + i], gp_of_frame(frames[i]),
+				      memory_order_release);
+}
+
+void guest_pages_uncount(struct vm *vm, lab_owner_t owner)
+{
+	if (owner >= vm->nr_vcpus)
+		return;
+	if (!atomic_fetch_sub_explicit(&vm->vcpus[owner].stats.frames, 1, memory_order_relaxed))
+		vm_bug(vm, "vCPU %u's count of its frames went below zero: a page was reclaimed "
+		       "before it was counted", owner);
+}
+
 void guest_pages_set(struct vm *vm, uint64_t gfn, uint32_t value)
 {
 	atomic_store_explicit(&vm->gfn_frame[gfn], value, memory_order_release);

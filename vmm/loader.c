@@ -5,8 +5,10 @@
  * system region. Anything else is rejected with the file and the fault
  * named: bad magic, wrong class, data encoding, type or machine, a
  * truncated file, segments outside the area or overlapping, an entry point
- * outside every executable segment.
+ * outside every executable segment, and the headers of programs that need a
+ * loader's services (PT_INTERP, PT_DYNAMIC, PT_TLS).
  */
+#include <ctype.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -108,25 +110,62 @@ static int check_header(const char *path, const Elf64_Ehdr *eh, size_t len)
 	return 0;
 }
 
-int loader_load_elf(struct vm *vm, const char *path)
+/* Program headers a static, position-dependent guest never has: each
+ * needs a loader service labyrinth does not provide. */
+static int check_unsupported(const char *path, unsigned i, const Elf64_Phdr *p,
+			     const uint8_t *file, size_t len)
 {
-	struct loaded_image *img = &vm->image;
-	const Elf64_Ehdr *eh;
+	char interp[64] = "";
+
+	switch (p->p_type) {
+	case PT_INTERP:
+		/* Name the interpreter it asks for, if the file holds it. */
+		if (p->p_offset < len && p->p_filesz) {
+			size_t n = len - p->p_offset < p->p_filesz ? len - p->p_offset
+								   : p->p_filesz;
+
+			if (n >= sizeof(interp))
+				n = sizeof(interp) - 1;
+			for (size_t k = 0; k < n && file[p->p_offset + k]; k++)
+				interp[k] = isprint(file[p->p_offset + k]) ? (char)file[p->p_offset + k]
+									   : '?';
+		}
+		pr_err("guest image %s: program header %u is PT_INTERP (interpreter '%s'): a "
+		       "dynamically linked program, but a guest has no ELF interpreter (link it "
+		       "with -static -nostdlib)", path, i, interp);
+		return -ENOEXEC;
+	case PT_DYNAMIC:
+		pr_err("guest image %s: program header %u is PT_DYNAMIC: the image needs "
+		       "relocating at load time, which labyrinth does not do (link it static, "
+		       "without -pie)", path, i);
+		return -ENOEXEC;
+	case PT_TLS:
+		pr_err("guest image %s: program header %u is PT_TLS: thread-local storage, "
+		       "which the guest runtime does not set up", path, i);
+		return -ENOEXEC;
+	default:
+		return 0;
+	}
+}
+
+int loader_parse(const char *path, const uint8_t *file, size_t len, uint8_t *sys,
+		 struct loaded_image *img)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)file;
 	const Elf64_Phdr *ph;
-	uint8_t *file = NULL;
-	size_t len = 0;
 	bool entry_ok = false;
 	int err;
 
-	err = read_file(path, &file, &len);
-	if (err)
-		return err;
-	eh = (const Elf64_Ehdr *)file;
+	memset(img, 0, sizeof(*img));
 	err = check_header(path, eh, len);
 	if (err)
-		goto out;
+		return err;
 	ph = (const Elf64_Phdr *)(file + eh->e_phoff);
-	memset(img, 0, sizeof(*img));
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		err = check_unsupported(path, i, &ph[i], file, len);
+		if (err)
+			return err;
+	}
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *p = &ph[i];
 		uint64_t start = p->p_paddr, end;
@@ -139,22 +178,19 @@ int loader_load_elf(struct vm *vm, const char *path)
 			pr_err("guest image %s: segment %u: file size %#llx exceeds memory size %#llx",
 			       path, i, (unsigned long long)p->p_filesz,
 			       (unsigned long long)p->p_memsz);
-			err = -ENOEXEC;
-			goto out;
+			return -ENOEXEC;
 		}
 		if (p->p_offset > len || p->p_filesz > len - p->p_offset) {
 			pr_err("guest image %s: truncated: segment %u needs bytes [%#llx, %#llx) "
 			       "of a %zu-byte file", path, i, (unsigned long long)p->p_offset,
 			       (unsigned long long)(p->p_offset + p->p_filesz), len);
-			err = -ENOEXEC;
-			goto out;
+			return -ENOEXEC;
 		}
 		if (p->p_vaddr != p->p_paddr) {
 			pr_err("guest image %s: segment %u: virtual %#llx != physical %#llx "
 			       "(the guest runs identity-mapped)", path, i,
 			       (unsigned long long)p->p_vaddr, (unsigned long long)p->p_paddr);
-			err = -ENOEXEC;
-			goto out;
+			return -ENOEXEC;
 		}
 		if (start < LAB_GPA_IMAGE || start >= LAB_GPA_IMAGE_END ||
 		    p->p_memsz > LAB_GPA_IMAGE_END - start) {
@@ -163,8 +199,7 @@ int loader_load_elf(struct vm *vm, const char *path)
 			       (unsigned long long)(start + p->p_memsz),
 			       (unsigned long long)LAB_GPA_IMAGE,
 			       (unsigned long long)LAB_GPA_IMAGE_END);
-			err = -ENOEXEC;
-			goto out;
+			return -ENOEXEC;
 		}
 		end = start + p->p_memsz;
 		/* Segments are mapped page by page: no two may share a page. */
@@ -179,17 +214,15 @@ int loader_load_elf(struct vm *vm, const char *path)
 				       (unsigned long long)start, (unsigned long long)end,
 				       (unsigned long long)o->gpa,
 				       (unsigned long long)(o->gpa + o->memsz));
-				err = -ENOEXEC;
-				goto out;
+				return -ENOEXEC;
 			}
 		}
 		if (img->nr_segments == MAX_SEGMENTS) {
 			pr_err("guest image %s: more than %d loadable segments", path, MAX_SEGMENTS);
-			err = -ENOEXEC;
-			goto out;
+			return -ENOEXEC;
 		}
-		memcpy(gpa_to_sys(vm, start), file + p->p_offset, p->p_filesz);
-		memset(gpa_to_sys(vm, start + p->p_filesz), 0, p->p_memsz - p->p_filesz);
+		memcpy(sys + start, file + p->p_offset, p->p_filesz);
+		memset(sys + start + p->p_filesz, 0, p->p_memsz - p->p_filesz);
 		img->seg[img->nr_segments++] = (struct loaded_segment){
 			.gpa = start, .memsz = p->p_memsz, .writable = p->p_flags & PF_W,
 		};
@@ -198,17 +231,26 @@ int loader_load_elf(struct vm *vm, const char *path)
 	}
 	if (!img->nr_segments) {
 		pr_err("guest image %s: no loadable segment", path);
-		err = -ENOEXEC;
-		goto out;
+		return -ENOEXEC;
 	}
 	if (!entry_ok) {
 		pr_err("guest image %s: entry point %#llx is in no executable segment", path,
 		       (unsigned long long)eh->e_entry);
-		err = -ENOEXEC;
-		goto out;
+		return -ENOEXEC;
 	}
 	img->entry = eh->e_entry;
-out:
+	return 0;
+}
+
+int loader_load_elf(struct vm *vm, const char *path)
+{
+	uint8_t *file = NULL;
+	size_t len = 0;
+	int err = read_file(path, &file, &len);
+
+	if (err)
+		return err;
+	err = loader_parse(path, file, len, vm->sys, &vm->image);
 	free(file);
 	return err;
 }

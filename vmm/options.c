@@ -72,7 +72,11 @@ void config_usage_run(FILE *out)
 "  --scenario FILE        pressure over time (see guests/scenarios/*.scn)\n"
 "  --control SOCKET       accept `labyrinth ctl SOCKET ...` commands\n"
 "  --sample-ms N          time series sample period (default 100; 0: off)\n"
-"  --inject swap-write-error=N   fail the Nth swap write (tests the error path)\n"
+"  --console-limit SIZE   console output printed per vCPU (default 1M; 0: all); the\n"
+"                         rest is counted and dropped\n"
+"  --inject NAME=N        fault injection for the tests (repeatable): swap-write-error,\n"
+"                         prefetch-nomem, install-delay-us, drain-at-stop,\n"
+"                         hide-uffd-features\n"
 "\n"
 "Working sets:\n"
 "  --record FILE          save the order of first touches (and their vCPUs)\n"
@@ -149,8 +153,10 @@ enum {
 	OPT_MEM = 0x100, OPT_VCPUS, OPT_POOL, OPT_PAGING, OPT_OWNERSHIP, OPT_FAULT_AROUND,
 	OPT_INSTALL, OPT_PIN, OPT_NO_PIN, OPT_NO_RECORD, OPT_REPORT, OPT_TIMEOUT, OPT_QUIET,
 	OPT_RECLAIM, OPT_SWAP, OPT_SWAP_DIR, OPT_QUOTA, OPT_SCENARIO, OPT_CONTROL, OPT_SAMPLE_MS,
-	OPT_INJECT, OPT_RECORD, OPT_PREFETCH, OPT_TRACE, OPT_NO_RAMP,
+	OPT_INJECT, OPT_RECORD, OPT_PREFETCH, OPT_TRACE, OPT_NO_RAMP, OPT_CONSOLE_LIMIT,
+	OPT_END,
 };
+_Static_assert(OPT_END - OPT_MEM <= 64, "options are tracked in a 64-bit set");
 
 static const struct option run_options[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -178,6 +184,7 @@ static const struct option run_options[] = {
 	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "no-ramp", no_argument, NULL, OPT_NO_RAMP },
+	{ "console-limit", required_argument, NULL, OPT_CONSOLE_LIMIT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -195,6 +202,63 @@ static void config_defaults(struct vm_config *cfg)
 	cfg->pin = true;
 	cfg->record_touches = true;
 	cfg->sample_ns = CFG_DEFAULT_SAMPLE_MS * 1000000ull;
+	cfg->console_limit = CFG_DEFAULT_CONSOLE_LIMIT;
+}
+
+/*
+ * getopt_long takes any unambiguous prefix (--time for --timeout), so a
+ * typo could silently mean another option: every option must be spelled
+ * out. Checked before getopt runs, over the options part of argv.
+ */
+static int check_spelling(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *guess = NULL;
+		const struct option *o;
+		size_t n;
+
+		if (strncmp(a, "--", 2) || !a[2])
+			continue;
+		n = strcspn(a + 2, "=");
+		for (o = run_options; o->name; o++) {
+			if (strlen(o->name) == n && !strncmp(o->name, a + 2, n))
+				break;
+			if (!guess && n < strlen(o->name) && !strncmp(o->name, a + 2, n))
+				guess = o->name;
+		}
+		if (!o->name) {
+			if (guess)
+				pr_err("unknown option '%.*s' (options are never abbreviated: "
+				       "--%s?)", (int)n + 2, a, guess);
+			else
+				pr_err("unknown option '%.*s' (see: labyrinth run --help)",
+				       (int)n + 2, a);
+			return -EINVAL;
+		}
+		/* Its value is the next argument: whatever it looks like. */
+		if (o->has_arg == required_argument && !a[2 + n])
+			i++;
+	}
+	return 0;
+}
+
+/* An option given twice is an error (--quota and --inject are checked per
+ * vCPU and per point); --pin and --no-pin are one option. */
+static int check_once(int opt, const char *name, uint64_t *seen)
+{
+	int key = opt == OPT_NO_PIN ? OPT_PIN : opt;
+	uint64_t bit;
+
+	if (opt < OPT_MEM || opt >= OPT_END || opt == OPT_QUOTA || opt == OPT_INJECT)
+		return 0;
+	bit = 1ull << (key - OPT_MEM);
+	if (*seen & bit) {
+		pr_err("%s given twice%s: give it once", name,
+		       key == OPT_PIN ? " (--pin or --no-pin)" : "");
+		return -EINVAL;
+	}
+	*seen |= bit;
+	return 0;
 }
 
 /* A path option's value: anything but empty. */
@@ -225,6 +289,10 @@ static int quota_arg(struct vm_config *cfg, const char *value)
 		       LAB_MAX_VCPUS - 1);
 		return -EINVAL;
 	}
+	if (cfg->quota_bytes[id]) {
+		pr_err("--quota for vCPU %llu given twice", (unsigned long long)id);
+		return -EINVAL;
+	}
 	if (parse_size(eq + 1, &bytes) || bytes < 16 * 4096ull || bytes % 4096) {
 		pr_err("--quota '%s': expected a size of at least 64K, a multiple of 4K", value);
 		return -EINVAL;
@@ -233,16 +301,45 @@ static int quota_arg(struct vm_config *cfg, const char *value)
 	return 0;
 }
 
+static const char *const inject_names[INJECT_POINTS] = {
+	[INJECT_SWAP_WRITE_ERROR] = "swap-write-error",
+	[INJECT_PREFETCH_NOMEM] = "prefetch-nomem",
+	[INJECT_INSTALL_DELAY_US] = "install-delay-us",
+	[INJECT_DRAIN_AT_STOP] = "drain-at-stop",
+	[INJECT_HIDE_UFFD_FEATURES] = "hide-uffd-features",
+};
+
+const char *inject_point_name(enum inject_point p)
+{
+	return inject_names[p];
+}
+
 static int inject_arg(struct vm_config *cfg, const char *value)
 {
-	static const char key[] = "swap-write-error=";
+	const char *eq = strchr(value, '=');
+	char names[160] = "";
+	uint64_t n;
 
-	if (strncmp(value, key, sizeof(key) - 1) ||
-	    parse_uint(value + sizeof(key) - 1, 1, UINT64_MAX, &cfg->inject_swap_write_error)) {
-		pr_err("--inject '%s': expected swap-write-error=N (N >= 1)", value);
-		return -EINVAL;
+	for (int p = 0; eq && p < INJECT_POINTS; p++) {
+		if (strlen(inject_names[p]) != (size_t)(eq - value) ||
+		    strncmp(value, inject_names[p], (size_t)(eq - value)))
+			continue;
+		if (parse_uint(eq + 1, 1, UINT64_MAX, &n)) {
+			pr_err("--inject '%s': expected %s=N (N >= 1)", value, inject_names[p]);
+			return -EINVAL;
+		}
+		if (cfg->inject[p]) {
+			pr_err("--inject %s given twice", inject_names[p]);
+			return -EINVAL;
+		}
+		cfg->inject[p] = n;
+		return 0;
 	}
-	return 0;
+	for (int p = 0; p < INJECT_POINTS; p++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 p ? ", " : "", inject_names[p]);
+	pr_err("--inject '%s': expected NAME=N, NAME one of %s", value, names);
+	return -EINVAL;
 }
 
 /* Options that shape how labyrinth serves faults: meaningless when the
@@ -324,6 +421,7 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
 	bool pool_given = false;
 	const char *uffd_only = NULL;
+	uint64_t seen = 0;
 	int opt_argc = argc, choice, opt, index = 0;
 	uint64_t v;
 
@@ -334,11 +432,20 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 			opt_argc = i;
 			break;
 		}
+	if (check_spelling(opt_argc, argv))
+		return -EINVAL;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(opt_argc, argv, ":h", run_options, &index)) != -1) {
 		const char *name = argv[optind - 1];
 
+		if (opt >= OPT_MEM && opt < OPT_END) {
+			char long_name[40];
+
+			snprintf(long_name, sizeof(long_name), "--%s", run_options[index].name);
+			if (check_once(opt, long_name, &seen))
+				return -EINVAL;
+		}
 		if (uffd_only_option(opt))
 			uffd_only = run_options[index].name;
 		switch (opt) {
@@ -462,6 +569,10 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_TRACE:
 			if (path_arg("--trace", optarg, "a file name", &cfg->trace_path))
+				return -EINVAL;
+			break;
+		case OPT_CONSOLE_LIMIT:
+			if (size_arg("--console-limit", optarg, &cfg->console_limit))
 				return -EINVAL;
 			break;
 		case 'h':

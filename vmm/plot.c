@@ -217,6 +217,19 @@ static int plot_timeseries(json_t *report, const char *dir)
 	return run_gnuplot(path);
 }
 
+/* The output directory, made once the input has been read: a mistyped
+ * input must not leave an empty directory behind. */
+static int make_output_dir(const char *dir)
+{
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		int err = -errno;
+
+		pr_err("plot: cannot create %s: %s", dir, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
 static int plot_report(const char *file, const char *dir)
 {
 	json_error_t jerr;
@@ -227,7 +240,9 @@ static int plot_report(const char *file, const char *dir)
 		pr_err("plot: %s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
 		return -EINVAL;
 	}
-	err = plot_cdfs(report, dir);
+	err = make_output_dir(dir);
+	if (!err)
+		err = plot_cdfs(report, dir);
 	if (!err)
 		err = plot_timeseries(report, dir);
 	json_decref(report);
@@ -277,7 +292,12 @@ static int plot_bench(const char *file, const char *dir)
 		json_decref(o);
 	}
 	fclose(in);
-	if ((err = open_out(dir, "bench-ratios.dat", &dat, path))) {
+	if (!json_object_size(latest)) {
+		pr_err("plot --bench %s: no figures with a ratio", file);
+		json_decref(latest);
+		return -EINVAL;
+	}
+	if ((err = make_output_dir(dir)) || (err = open_out(dir, "bench-ratios.dat", &dat, path))) {
 		json_decref(latest);
 		return err;
 	}
@@ -358,10 +378,6 @@ int plot_main(int argc, char **argv)
 	if (!input || !dir) {
 		pr_err("plot: usage: labyrinth plot [--bench] FILE -o DIR");
 		return EXIT_BAD_INPUT;
-	}
-	if (mkdir(dir, 0755) && errno != EEXIST) {
-		pr_err("plot: cannot create %s: %s", dir, strerror(errno));
-		return EXIT_HOST_ERROR;
 	}
 	int err = bench ? plot_bench(input, dir) : plot_report(input, dir);
 

@@ -169,6 +169,31 @@ out:
 	return err;
 }
 
+static lab_owner_t owner_of(const struct vm *vm, const struct prefetcher *p, uint64_t i)
+{
+	return p->entries[i].vcpu < vm->nr_vcpus ? p->entries[i].vcpu : LAB_OWNER_VMM;
+}
+
+/* --inject prefetch-nomem=N: the Nth claimed page gets no frame, once a
+ * vCPU has faulted on it (on some claimed page: the one the prefetcher
+ * holds, as the test arranges), so that the give-back races a waiting
+ * vCPU every time. Bounded: after 10 s it gives up waiting. */
+#define INJECT_WAIT_NS (10 * NSEC_PER_SEC)
+
+static bool inject_nomem(struct vm *vm)
+{
+	struct prefetcher *p = &vm->prefetch;
+	uint64_t deadline;
+
+	if (likely(!vm->cfg.inject[INJECT_PREFETCH_NOMEM]) ||
+	    ++p->claims != vm->cfg.inject[INJECT_PREFETCH_NOMEM])
+		return false;
+	deadline = now_ns() + INJECT_WAIT_NS;
+	while (!atomic_load(&vm->busy_faults) && !vm_stopping(vm) && now_ns() < deadline)
+		usleep(1000);
+	return true;
+}
+
 /* Installs entries [i, i + n), consecutive pages of one range. */
 static void prefetch_run(struct vm *vm, struct lab_cache *cache, uint64_t i, uint64_t n)
 {
@@ -183,15 +208,16 @@ static void prefetch_run(struct vm *vm, struct lab_cache *cache, uint64_t i, uin
 		/* A run of pages that are still empty and got a frame. */
 		while (k < n) {
 			uint64_t g = first + k;
-			lab_owner_t owner = p->entries[i + k].vcpu < vm->nr_vcpus
-					    ? p->entries[i + k].vcpu : LAB_OWNER_VMM;
+			lab_owner_t owner = owner_of(vm, p, i + k);
 
 			if (!guest_pages_claim_empty(vm, g))
 				break;
-			frames[k] = lab_alloc_page(cache, LAB_GFP_NOWAIT | __LAB_GFP_EXCLUSIVE |
-						   __LAB_GFP_ZERO, owner, (uint32_t)g);
+			frames[k] = inject_nomem(vm) ? LAB_FRAME_NONE
+				    : lab_alloc_page(cache, LAB_GFP_NOWAIT | __LAB_GFP_EXCLUSIVE |
+						     __LAB_GFP_ZERO, owner, (uint32_t)g);
 			if (frames[k] == LAB_FRAME_NONE) {
-				guest_pages_set(vm, g, GP_EMPTY);
+				/* A vCPU may have faulted on it meanwhile. */
+				guest_pages_unclaim(vm, g, GP_EMPTY);
 				break;
 			}
 			k++;
@@ -205,19 +231,15 @@ static void prefetch_run(struct vm *vm, struct lab_cache *cache, uint64_t i, uin
 				uint64_t g = first + j;
 
 				if (j - start < done) {
-					guest_pages_set(vm, g, gp_of_frame(frames[j]));
+					guest_pages_publish(vm, g, 1, &frames[j], owner_of(vm, p, i + j));
 					reclaim_note_installed(vm, g, 1);
-					if (p->entries[i + j].vcpu < vm->nr_vcpus)
-						atomic_fetch_add(&vm->vcpus[p->entries[i + j].vcpu]
-								 .stats.frames, 1);
 				} else {
-					lab_owner_t owner = p->entries[i + j].vcpu < vm->nr_vcpus
-							    ? p->entries[i + j].vcpu : LAB_OWNER_VMM;
 					/* Only the page the install stopped at is
 					 * someone else's; the rest stay empty. */
 					bool foreign = err == -EEXIST && j - start == done;
 
-					lab_free_page(cache, frames[j], owner, LAB_FREE_CLEAN);
+					lab_free_page(cache, frames[j], owner_of(vm, p, i + j),
+						      LAB_FREE_CLEAN);
 					guest_pages_set(vm, g, foreign ? GP_FOREIGN : GP_EMPTY);
 				}
 			}

@@ -52,6 +52,7 @@ struct prefetcher {
 	bool started;
 	_Atomic bool stop;
 	int cpu;
+	uint64_t claims;              /* pages claimed (the prefetch thread's own) */
 	_Atomic uint64_t pages, runs, skipped, busy_ns;
 };
 

@@ -219,32 +219,48 @@ int pressure_check(struct vm *vm, const struct pressure_cmd *cmd, char *err, siz
 	}
 }
 
-/* Frames held by `fragment`, every other one of what was taken. */
-struct fragment_hold {
-	lab_frame_t *frames;
-	size_t nr;
-};
+void pressure_init(struct vm *vm)
+{
+	struct pressure_state *ps = &vm->pressure_state;
 
-static struct fragment_hold fragments;
-/* What each scenario spike took, for its end to give back. */
-static size_t spike_taken[PRESSURE_MAX_SPIKES];
-static pthread_mutex_t fragments_lock = PTHREAD_MUTEX_INITIALIZER;
+	memset(ps, 0, sizeof(*ps));
+	pthread_mutex_init(&ps->lock, NULL);
+	ps->base_frames = lab_pool_budget(vm->pool);
+	ps->initialized = true;
+}
+
+/* The budget in force, from its parts. Lock held. */
+static int apply_budget(struct vm *vm)
+{
+	struct pressure_state *ps = &vm->pressure_state;
+	size_t floor = lab_pool_frames(vm->pool) / 16;
+	size_t budget = ps->base_frames > floor + ps->spiked_frames
+			? ps->base_frames - ps->spiked_frames : floor;
+	int r = lab_pool_set_budget(vm->pool, budget);
+
+	reclaim_wake(vm);
+	return r;
+}
 
 static void unfragment(struct vm *vm)
 {
-	pthread_mutex_lock(&fragments_lock);
-	for (size_t i = 0; i < fragments.nr; i++)
-		lab_free_pages(vm->pool, fragments.frames[i], 0, LAB_OWNER_VMM, LAB_FREE_CLEAN);
-	free(fragments.frames);
-	fragments.frames = NULL;
-	fragments.nr = 0;
-	pthread_mutex_unlock(&fragments_lock);
+	struct pressure_state *ps = &vm->pressure_state;
+
+	pthread_mutex_lock(&ps->lock);
+	for (size_t i = 0; i < ps->nr_fragments; i++)
+		lab_free_pages(vm->pool, ps->fragments[i], 0, LAB_OWNER_VMM, LAB_FREE_CLEAN);
+	free(ps->fragments);
+	ps->fragments = NULL;
+	ps->nr_fragments = 0;
+	pthread_mutex_unlock(&ps->lock);
 }
 
 /* Takes 2n free frames, keeps every other one: the free pool is left in
- * pieces no larger than a frame where those were. */
+ * pieces no larger than a frame where those were. The frames are taken as
+ * they are and given back untouched (CLEAN keeps a dirty one dirty). */
 static int fragment(struct vm *vm, uint64_t n, char *err, size_t len)
 {
+	struct pressure_state *ps = &vm->pressure_state;
 	lab_frame_t *taken = malloc(2 * n * sizeof(*taken));
 	size_t got = 0;
 
@@ -257,24 +273,24 @@ static int fragment(struct vm *vm, uint64_t n, char *err, size_t len)
 			break;
 		taken[got++] = f;
 	}
-	pthread_mutex_lock(&fragments_lock);
-	lab_frame_t *grown = realloc(fragments.frames, (fragments.nr + got) * sizeof(*grown));
+	pthread_mutex_lock(&ps->lock);
+	lab_frame_t *grown = realloc(ps->fragments, (ps->nr_fragments + got) * sizeof(*grown));
 
 	if (!grown && got) {
-		pthread_mutex_unlock(&fragments_lock);
+		pthread_mutex_unlock(&ps->lock);
 		for (size_t i = 0; i < got; i++)
 			lab_free_pages(vm->pool, taken[i], 0, LAB_OWNER_VMM, LAB_FREE_CLEAN);
 		free(taken);
 		return -ENOMEM;
 	}
-	fragments.frames = grown;
+	ps->fragments = grown;
 	for (size_t i = 0; i < got; i++) {
 		if (taken[i] & 1)
-			fragments.frames[fragments.nr++] = taken[i];
+			ps->fragments[ps->nr_fragments++] = taken[i];
 		else
 			lab_free_pages(vm->pool, taken[i], 0, LAB_OWNER_VMM, LAB_FREE_CLEAN);
 	}
-	pthread_mutex_unlock(&fragments_lock);
+	pthread_mutex_unlock(&ps->lock);
 	free(taken);
 	if (got < 2 * n)
 		snprintf(err, len, "fragment: only %zu free frames to take", got);
@@ -283,6 +299,7 @@ static int fragment(struct vm *vm, uint64_t n, char *err, size_t len)
 
 int pressure_apply(struct vm *vm, const struct pressure_cmd *cmd, char *err, size_t len)
 {
+	struct pressure_state *ps = &vm->pressure_state;
 	int r;
 
 	err[0] = '\0';
@@ -296,30 +313,25 @@ int pressure_apply(struct vm *vm, const struct pressure_cmd *cmd, char *err, siz
 		return r;
 	switch (cmd->op) {
 	case PRESSURE_POOL:
-		r = lab_pool_set_budget(vm->pool, cmd->bytes / PAGE_SIZE);
-		reclaim_wake(vm);
+		pthread_mutex_lock(&ps->lock);
+		ps->base_frames = cmd->bytes / PAGE_SIZE;
+		r = apply_budget(vm);
+		pthread_mutex_unlock(&ps->lock);
 		break;
-	case PRESSURE_SPIKE: {
-		/* Down by the spike, not below the floor; remember what it took,
-		 * so that its end gives back exactly that. */
-		size_t budget = lab_pool_budget(vm->pool), floor = lab_pool_frames(vm->pool) / 16;
-		size_t drop = cmd->bytes / PAGE_SIZE;
-		size_t lowered = budget > floor + drop ? budget - drop : floor;
-
-		spike_taken[cmd->vcpu] = budget > lowered ? budget - lowered : 0;
-		r = lab_pool_set_budget(vm->pool, lowered < budget ? lowered : budget);
-		reclaim_wake(vm);
+	case PRESSURE_SPIKE:
+		pthread_mutex_lock(&ps->lock);
+		ps->spiked_frames += cmd->bytes / PAGE_SIZE - ps->spike_frames[cmd->vcpu];
+		ps->spike_frames[cmd->vcpu] = cmd->bytes / PAGE_SIZE;
+		r = apply_budget(vm);
+		pthread_mutex_unlock(&ps->lock);
 		break;
-	}
-	case PRESSURE_SPIKE_END: {
-		size_t budget = lab_pool_budget(vm->pool) + spike_taken[cmd->vcpu];
-
-		if (budget > lab_pool_frames(vm->pool))
-			budget = lab_pool_frames(vm->pool);
-		spike_taken[cmd->vcpu] = 0;
-		r = lab_pool_set_budget(vm->pool, budget);
+	case PRESSURE_SPIKE_END:
+		pthread_mutex_lock(&ps->lock);
+		ps->spiked_frames -= ps->spike_frames[cmd->vcpu];
+		ps->spike_frames[cmd->vcpu] = 0;
+		r = apply_budget(vm);
+		pthread_mutex_unlock(&ps->lock);
 		break;
-	}
 	case PRESSURE_QUOTA:
 		atomic_store(&vm->quota_frames[cmd->vcpu], cmd->bytes / PAGE_SIZE);
 		r = 0;
@@ -345,6 +357,9 @@ int pressure_apply(struct vm *vm, const struct pressure_cmd *cmd, char *err, siz
 
 void pressure_exit(struct vm *vm)
 {
-	if (vm->pool)
-		unfragment(vm);
+	if (!vm->pressure_state.initialized)
+		return;
+	unfragment(vm);
+	pthread_mutex_destroy(&vm->pressure_state.lock);
+	vm->pressure_state.initialized = false;
 }

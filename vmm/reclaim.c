@@ -268,8 +268,7 @@ static unsigned evict(struct vm *vm, struct evict_ctx *ctx, uint64_t *gfns, uint
 		guest_pages_set(vm, gfns[i], GP_SWAP_BIT | (zero ? SWAP_ZERO_SLOT : slots[s++]));
 		(void)lab_frame_info(vm->pool, frames[i], &info);
 		owners[i] = info.owner;
-		if (info.owner < vm->nr_vcpus)
-			atomic_fetch_sub(&vm->vcpus[info.owner].stats.frames, 1);
+		guest_pages_uncount(vm, info.owner);
 		if (zero)
 			atomic_fetch_add_explicit(&r->stats.zero_pages, 1, memory_order_relaxed);
 	}

@@ -110,7 +110,7 @@ static void release_window(struct servicer *s, struct window *w, uint64_t from)
 		if (w->frame[g - w->first] == LAB_FRAME_NONE)
 			continue;
 		drop_frame(s, w, g);
-		guest_pages_set(s->vm, g, w->old[g - w->first]);
+		guest_pages_unclaim(s->vm, g, w->old[g - w->first]);
 	}
 }
 
@@ -145,11 +145,10 @@ static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_
 		err = uffd_copy(fd, dst, zero_source, n * PAGE_SIZE, &done);
 	}
 	done /= PAGE_SIZE;
-	for (uint64_t i = 0; i < done; i++) {
-		guest_pages_set(vm, g + i, gp_of_frame(w->frame[g + i - w->first]));
+	guest_pages_publish(vm, g, done, &w->frame[g - w->first], w->owner);
+	for (uint64_t i = 0; i < done; i++)
 		if (w->old[g + i - w->first] == GP_EMPTY)
 			record_note(vm, s, g + i, 1, w->owner);
-	}
 	reclaim_note_installed(vm, g, done);
 	*installed += done;
 	if (!err)
@@ -170,7 +169,7 @@ static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_
 	drop_frame(s, w, at);
 	if (gp_is_swapped(old) && (old & ~GP_SWAP_BIT) != SWAP_ZERO_SLOT)
 		swap_free(&vm->swap, old & ~GP_SWAP_BIT);
-	guest_pages_set(vm, at, GP_FOREIGN);
+	guest_pages_unclaim(vm, at, GP_FOREIGN);
 	if (at + 1 < g + n)
 		return install_run(s, w, at + 1, g + n - at - 1, content, installed);
 	return 0;
@@ -301,6 +300,8 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 		 * again). A page that is there only needs the wake-up. */
 		if (old != GP_BUSY)
 			uffd_wake(r->fd, gfn_to_hva(vm, gfn), PAGE_SIZE);
+		else
+			atomic_fetch_add_explicit(&vm->busy_faults, 1, memory_order_relaxed);
 		return;
 	}
 	enum fault_kind kind = gp_is_swapped(old) ? FAULT_REFAULT : FAULT_FIRST_TOUCH;
@@ -318,7 +319,7 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 	lab_frame_t f = fault_frame(s, owner, gfn, &stall_ns);
 
 	if (f == LAB_FRAME_NONE) {
-		guest_pages_set(vm, gfn, old);
+		guest_pages_unclaim(vm, gfn, old);
 		return;
 	}
 	bool in_reserve = lab_pool_in_reserve(vm->pool);
@@ -341,7 +342,7 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 						      __LAB_GFP_EXCLUSIVE | __LAB_GFP_ZERO,
 						      owner, (uint32_t)g);
 		if (w.frame[g - w.first] == LAB_FRAME_NONE) {
-			guest_pages_set(vm, g, o);
+			guest_pages_unclaim(vm, g, o);
 			break;
 		}
 	}
@@ -361,13 +362,8 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 		while (g + n < w.end && w.frame[g + n - w.first] != LAB_FRAME_NONE &&
 		       w.content[g + n - w.first] == content)
 			n++;
-		if (install_run(s, &w, g, n, content, &installed)) {
-			/* The VM is stopping; what went in is still counted. */
-			if (v)
-				atomic_fetch_add_explicit(&v->stats.frames, installed,
-							  memory_order_relaxed);
-			return;
-		}
+		if (install_run(s, &w, g, n, content, &installed))
+			return;     /* the VM is stopping; what went in is counted */
 		g += n;
 	}
 	/* Restored pages are in the guest now: their slots are free. Pages
@@ -383,10 +379,8 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 	}
 	uint64_t latency = now_ns() - t_read;
 
-	/* Count the frames before the vCPU runs on: its next fault, served by
-	 * another servicer, checks them against its quota. */
-	if (v)
-		atomic_fetch_add_explicit(&v->stats.frames, installed, memory_order_relaxed);
+	if (unlikely(vm->cfg.inject[INJECT_INSTALL_DELAY_US]))
+		usleep((useconds_t)vm->cfg.inject[INJECT_INSTALL_DELAY_US]);
 	/* Installed without waking (see uffd.c): now let the vCPU go. */
 	uffd_wake(r->fd, gfn_to_hva(vm, w.first), (w.end - w.first) << PAGE_SHIFT);
 	if (restored && vm->reclaim)

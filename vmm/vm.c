@@ -42,6 +42,19 @@ void vm_stop(struct vm *vm, enum stop_reason reason, int status, const char *fmt
 		pr_warn("cannot signal the end of the run");
 }
 
+void vm_bug(struct vm *vm, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	/* Said each time, up to a few: a bug that repeats says it once more. */
+	if (atomic_fetch_add(&vm->bugs, 1) < 4)
+		pr_err("internal error: %s", what);
+}
+
 static unsigned online_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -125,6 +138,7 @@ static int setup_pool(struct vm *vm)
 		pr_err("creating a pool of %zu frames: %s", pc.frames, strerror(-err));
 		return err;
 	}
+	pressure_init(vm);
 	/* A pool as large as guest RAM never needs reclaim, so it keeps no
 	 * reserve: every guest page must get its frame. */
 	if (!vm->pressure)
@@ -160,7 +174,7 @@ static int setup_pressure(struct vm *vm)
 	if (err)
 		return err;
 	vm->swap_ready = true;
-	vm->swap.fail_write_at = vm->cfg.inject_swap_write_error;
+	vm->swap.fail_write_at = vm->cfg.inject[INJECT_SWAP_WRITE_ERROR];
 	err = reclaim_init(vm);
 	if (err)
 		return err;
@@ -288,6 +302,7 @@ static void teardown(struct vm *vm)
 	record_free(vm);
 	prefetch_free(vm);
 	reclaim_exit(vm);
+	pressure_exit(vm);
 	if (vm->swap_ready)
 		swap_exit(&vm->swap);
 	guest_pages_exit(vm);
@@ -360,25 +375,31 @@ static void stop_threads(struct vm *vm)
 	vm->end_ns = now_ns();
 	if (vm->start_ns)
 		sampler_take(&vm->sampler);
-	pressure_exit(vm);
 }
 
-/* The allocator's and the ownership table's invariants after the run. */
+/* The VMM's, the allocator's and the ownership table's invariants after
+ * the run. */
 static int audit(struct vm *vm)
 {
 	char report[AUDIT_REPORT_LEN];
+	int err = 0;
 
+	if (atomic_load(&vm->bugs)) {
+		pr_err("the run found %llu internal error(s) (above)",
+		       (unsigned long long)atomic_load(&vm->bugs));
+		err = -EUCLEAN;
+	}
 	if (!vm->pool)
-		return 0;
+		return err;
 	if (lab_pool_audit(vm->pool, report, sizeof(report))) {
 		pr_err("allocator audit failed after the run:\n%s", report);
-		return -EUCLEAN;
+		err = -EUCLEAN;
 	}
 	if (guest_pages_audit(vm, report, sizeof(report))) {
 		pr_err("ownership table audit failed after the run:\n%s", report);
-		return -EUCLEAN;
+		err = -EUCLEAN;
 	}
-	return 0;
+	return err;
 }
 
 static int exit_status(struct vm *vm)

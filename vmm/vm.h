@@ -181,6 +181,7 @@ struct vm {
 	bool swap_ready;
 	_Atomic uint64_t quota_frames[LAB_MAX_VCPUS];   /* 0: none */
 	struct scenario scenario;
+	struct pressure_state pressure_state;
 	struct prefetcher prefetch;
 	struct control control;
 	struct sampler sampler;
@@ -203,6 +204,8 @@ struct vm {
 	int done_fd;
 
 	bool bad_input;               /* setup failed on the user's input */
+	_Atomic uint64_t bugs;        /* vm_bug() reports */
+	_Atomic uint64_t busy_faults; /* faults on a page another context had claimed */
 	uint64_t start_ns, end_ns;
 	struct {
 		uint64_t gpa;
@@ -234,6 +237,11 @@ uint64_t memory_resident_bytes(const void *addr, uint64_t len);
 
 /* loader.c */
 int loader_load_elf(struct vm *vm, const char *path);
+/* Checks an image of len bytes and copies its segments into sys (the
+ * system region, LAB_GPA_SYS_END bytes); 0 or -ENOEXEC after a message
+ * naming path and the fault. */
+int loader_parse(const char *path, const uint8_t *file, size_t len, uint8_t *sys,
+		 struct loaded_image *img);
 
 /* x86/boot.c */
 int boot_setup_memory(struct vm *vm);
@@ -296,6 +304,22 @@ void guest_pages_exit(struct vm *vm);
 bool guest_pages_claim(struct vm *vm, uint64_t gfn, uint32_t *old);
 /* Claims an EMPTY page only. */
 bool guest_pages_claim_empty(struct vm *vm, uint64_t gfn);
+/*
+ * Gives up a claim without installing: the entry goes back to `value`
+ * (what it was, or GP_FOREIGN), and whoever faulted on the page while it
+ * was BUSY is woken to fault again: a servicer leaves a fault on a BUSY
+ * page to the claimer, so every way out of BUSY must wake.
+ */
+void guest_pages_unclaim(struct vm *vm, uint64_t gfn, uint32_t value);
+/*
+ * Publishes n claimed pages from gfn on as installed with frames[0..n):
+ * they are counted as `owner`'s first, since from the store on reclaim may
+ * take them (and uncount them) at once. The caller wakes the pages.
+ */
+void guest_pages_publish(struct vm *vm, uint64_t gfn, uint64_t n, const lab_frame_t *frames,
+			 lab_owner_t owner);
+/* A page `owner` held left the guest (reclaim): uncounted, checked. */
+void guest_pages_uncount(struct vm *vm, lab_owner_t owner);
 void guest_pages_set(struct vm *vm, uint64_t gfn, uint32_t value);
 uint32_t guest_pages_get(struct vm *vm, uint64_t gfn);
 int guest_pages_audit(struct vm *vm, char *buf, size_t len);
@@ -331,6 +355,9 @@ int report_write_json(struct vm *vm, const char *path);
 
 /* vm.c */
 int vm_run(const struct vm_config *cfg);
+/* A broken invariant of the VMM itself (never the guest's doing): said at
+ * once, counted, and the run's audit fails. Any context. */
+void vm_bug(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vm_stop(struct vm *vm, enum stop_reason reason, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static inline bool vm_stopping(struct vm *vm)

@@ -44,7 +44,9 @@ struct lab_cache;
 /* Free flags: what the caller knows about a frame's contents. */
 enum lab_free_flags {
 	LAB_FREE_DIRTY = 0,   /* contents unknown: zeroed before reuse */
-	LAB_FREE_CLEAN = 1,   /* still all zero (never written since handed out) */
+	LAB_FREE_CLEAN = 1,   /* never written since handed out: a frame that was
+			       * handed out zeroed goes back zeroed, one that
+			       * was handed out dirty stays dirty */
 };
 
 struct lab_pool_config {
