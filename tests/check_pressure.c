@@ -41,11 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "labyrinth/exit_status.h"
 #include "vmmtest.h"
 
-#define EXIT_OK 0
-#define EXIT_BAD_INPUT 2
-#define EXIT_HOST_ERROR 3
 #define KIB_PER_PAGE 4ll
 #define PAGES_PER_MIB 256ll
 /* The base fault-around window of a report's run (refaults use it). */
@@ -172,7 +170,7 @@ static bool has_event(const struct vmm_result *r, const char *what)
 /* The guest exited 0 on its own: every word it verified matched. */
 static void assert_verified(const struct vmm_result *r)
 {
-	VMM_ASSERT_EXIT(r, EXIT_OK);
+	VMM_ASSERT_EXIT(r, LAB_EXIT_OK);
 	ck_assert_str_eq(vmm_report_str(r, "guest.stop"), "guest-exit");
 	ck_assert_int_eq(vmm_report_int(r, "guest.exit_status"), 0);
 	ck_assert_msg(!strstr(r->err, "mismatch"), "%s\n  -> %s", r->cmdline, r->err);
@@ -522,11 +520,11 @@ START_TEST(pattern_verifies_under_random_scenario)
 		 "--scenario", scn, "--", "passes=3");
 	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
 	unlink(scn);
-	if (r.killed_at_deadline || r.status != EXIT_OK || strstr(r.err, "mismatch"))
+	if (r.killed_at_deadline || r.status != LAB_EXIT_OK || strstr(r.err, "mismatch"))
 		fprintf(stderr, "\n*** random scenario failed: seed %llu (LAB_PRESSURE_SEED=%llu "
 			"runs it first)\n%s\n--- scenario:\n%s--- stderr:\n%s\n",
 			(unsigned long long)seed, (unsigned long long)seed, r.cmdline, text, r.err);
-	ck_assert_msg(!r.killed_at_deadline && r.status == EXIT_OK && !strstr(r.err, "mismatch"),
+	ck_assert_msg(!r.killed_at_deadline && r.status == LAB_EXIT_OK && !strstr(r.err, "mismatch"),
 		      "seed %llu: exit status %d, signal %d%s (stderr above)\n%s\n"
 		      "--- scenario:\n%s",
 		      (unsigned long long)seed, r.status, r.term_signal,
@@ -544,14 +542,14 @@ END_TEST
  * nothing that looks like lost or corrupted data. */
 static void assert_stopped_by_swap_error(const struct vmm_result *r)
 {
-	VMM_ASSERT_EXIT(r, EXIT_HOST_ERROR);
+	VMM_ASSERT_EXIT(r, LAB_EXIT_HOST_ERROR);
 	VMM_ASSERT_ERR_HAS(r, "swap: cannot write ");
 	VMM_ASSERT_ERR_HAS(r, "(the pages stayed in the guest)");
 	ck_assert_msg(!strstr(r->err, "mismatch") && !strstr(r->err, "corrupt") &&
 		      !strstr(r->err, "lost"), "%s\n  -> %s", r->cmdline, r->err);
 	ck_assert_msg(!strstr(r->err, "audit failed"), "%s\n  -> %s", r->cmdline, r->err);
 	ck_assert_str_eq(vmm_report_str(r, "guest.stop"), "host-error");
-	ck_assert_int_eq(vmm_report_int(r, "guest.exit_status"), EXIT_HOST_ERROR);
+	ck_assert_int_eq(vmm_report_int(r, "guest.exit_status"), LAB_EXIT_HOST_ERROR);
 	VMM_ASSERT_CLEAN(r);
 }
 
@@ -713,7 +711,7 @@ START_TEST(refused_scenario_exits_2_before_running)
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "64M", "--pool", "16M", "--vcpus", c->vcpus, "--scenario", scn);
 	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	size_t len = strlen(c->says);
 	bool start_only = len > 3 && !strcmp(c->says + len - 3, "...");
 
@@ -743,7 +741,7 @@ START_TEST(unreadable_scenario_exits_2)
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "32M", "--scenario", scn);
 	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	snprintf(want, sizeof(want), "--scenario %s: not a text file (NUL byte at offset 13)",
 		 scn);
 	VMM_ASSERT_ERR_HAS(&r, want);
@@ -753,7 +751,7 @@ START_TEST(unreadable_scenario_exits_2)
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "32M", "--scenario", missing);
 	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	snprintf(want, sizeof(want), "--scenario %s: cannot open: No such file or directory",
 		 missing);
 	VMM_ASSERT_ERR_HAS(&r, want);
@@ -900,7 +898,7 @@ static json_t *ctl_stats(const char *sock)
 	json_t *stats;
 
 	CTL(&c, sock, "stats");
-	ck_assert_msg(c.status == EXIT_OK, "%s -> exit status %d\n%s", c.cmdline, c.status, c.err);
+	ck_assert_msg(c.status == LAB_EXIT_OK, "%s -> exit status %d\n%s", c.cmdline, c.status, c.err);
 	ck_assert_msg(c.out[0] && strchr(c.out, '\n') == c.out + strlen(c.out) - 1,
 		      "%s -> not one line:\n%s", c.cmdline, c.out);
 	stats = json_loads(c.out, 0, &jerr);
@@ -1023,7 +1021,7 @@ START_TEST(control_socket_squeezes_a_running_guest)
 	json_decref(stats);
 
 	CTL(&c, g.sock, "pool", "16M");
-	ck_assert_msg(c.status == EXIT_OK && !strcmp(c.out, "ok\n") && !c.err[0],
+	ck_assert_msg(c.status == LAB_EXIT_OK && !strcmp(c.out, "ok\n") && !c.err[0],
 		      "%s -> exit status %d\nstdout: %s\nstderr: %s", c.cmdline, c.status, c.out,
 		      c.err);
 	ctl_free(&c);
@@ -1048,7 +1046,7 @@ START_TEST(control_socket_squeezes_a_running_guest)
 
 		ctl(&c, g.sock, b->words);
 		snprintf(want, sizeof(want), "error: %s\n", b->reply);
-		ck_assert_msg(c.status == EXIT_BAD_INPUT && !strcmp(c.err, want) && !c.out[0],
+		ck_assert_msg(c.status == LAB_EXIT_BAD_INPUT && !strcmp(c.err, want) && !c.out[0],
 			      "%s -> exit status %d\nstdout: %s\nstderr: %s\nexpected exit "
 			      "status 2 and on stderr: %s", c.cmdline, c.status, c.out, c.err,
 			      want);
@@ -1069,7 +1067,7 @@ START_TEST(control_socket_squeezes_a_running_guest)
 	/* A budget out of range is refused, naming the size (the exact bounds
 	 * are in refused_scenario_exits_2_before_running). */
 	CTL(&c, g.sock, "pool", "128M");
-	ck_assert_int_eq(c.status, EXIT_BAD_INPUT);
+	ck_assert_int_eq(c.status, LAB_EXIT_BAD_INPUT);
 	ck_assert_msg(!strncmp(c.err, "error: pool 128 MiB: the budget must lie between ", 49),
 		      "%s -> %s", c.cmdline, c.err);
 	ctl_free(&c);
@@ -1093,7 +1091,7 @@ START_TEST(control_socket_squeezes_a_running_guest)
 	/* It took its socket with it. */
 	ck_assert_msg(access(g.sock, F_OK) && errno == ENOENT, "the socket is still there");
 	CTL(&c, g.sock, "stats");
-	ck_assert_int_eq(c.status, EXIT_HOST_ERROR);
+	ck_assert_int_eq(c.status, LAB_EXIT_HOST_ERROR);
 	ck_assert_msg(strstr(c.err, "cannot connect to ") && strstr(c.err, "(is a guest running "
 		      "with --control "), "%s -> %s", c.cmdline, c.err);
 	ctl_free(&c);
@@ -1137,7 +1135,7 @@ START_TEST(stale_control_socket_is_taken_over)
 	ck_assert_msg(in_time, "SIGKILL did not end the guest within 20 s");
 	ck_assert_msg(!access(g.sock, F_OK), "no stale socket: this test tests nothing");
 	CTL(&c, g.sock, "stats");
-	ck_assert_int_eq(c.status, EXIT_HOST_ERROR);
+	ck_assert_int_eq(c.status, LAB_EXIT_HOST_ERROR);
 	ck_assert_msg(strstr(c.err, "Connection refused"), "%s -> %s", c.cmdline, c.err);
 	ctl_free(&c);
 
@@ -1147,7 +1145,7 @@ START_TEST(stale_control_socket_is_taken_over)
 		ck_assert_msg(waitpid(g.pid, NULL, WNOHANG) == 0, "the second guest ended");
 		CTL(&c, g.sock, "stats");
 		ctl_free(&c);
-		if (c.status == EXIT_OK)
+		if (c.status == LAB_EXIT_OK)
 			break;
 	}
 	stats = ctl_stats(g.sock);
@@ -1177,20 +1175,20 @@ START_TEST(live_control_socket_is_left_alone)
 		ck_assert_msg(waitpid(g.pid, NULL, WNOHANG) == 0, "the guest ended");
 		CTL(&c, g.sock, "stats");
 		ctl_free(&c);
-		if (c.status == EXIT_OK)
+		if (c.status == LAB_EXIT_OK)
 			break;
 	}
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "32M", "--control", g.sock);
 	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, g.sock);
 	VMM_ASSERT_ERR_HAS(&r, "in use");
 	/* (The first guest is a child too: assert_no_children() below.) */
 	ck_assert_msg(!r.tmpdir_left, "the second run left its temporary directory");
 	vmm_result_free(&r);
 	CTL(&c, g.sock, "stats");
-	ck_assert_msg(c.status == EXIT_OK, "the first guest lost its socket: %s", c.err);
+	ck_assert_msg(c.status == LAB_EXIT_OK, "the first guest lost its socket: %s", c.err);
 	ctl_free(&c);
 	kill(g.pid, SIGTERM);
 	(void)wait_child(g.pid, 20, &in_time);
@@ -1214,7 +1212,7 @@ START_TEST(control_path_that_is_a_file_exits_2)
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "32M", "--control", path);
 	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, path);
 	VMM_ASSERT_ERR_HAS(&r, "not a socket");
 	kept = vmm_read_file(path, &len);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "labyrinth/exit_status.h"
 #include "vmmtest.h"
 #include "../vmm/scenario.h"
 
@@ -26,8 +27,6 @@
 #define SEC 1000000000ull
 #define SCENARIO_DIR "guests/scenarios/"
 #define NAME "t.scn"
-#define EXIT_BAD_INPUT 2
-#define EXIT_HOST_ERROR 3
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -626,7 +625,7 @@ START_TEST(bad_pressure_option_exits_2_naming_it)
 	for (size_t i = 0; c->argv[i]; i++)
 		argv[n++] = c->argv[i];
 	ck_assert_int_eq(vmm_runv(&r, NULL, argv), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	const char *also = c->says[1];
 
 	snprintf(want, sizeof(want), "labyrinth: error: %s%s", c->says[0], also ? "" : "\n");
@@ -669,7 +668,7 @@ START_TEST(ctl_to_missing_socket_exits_3)
 
 	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "ctl", "/nonexistent/labyrinth.sock",
 				  "stats"), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_HOST_ERROR);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_HOST_ERROR);
 	ck_assert_str_eq(r.err, "labyrinth: error: ctl: cannot connect to "
 			 "/nonexistent/labyrinth.sock: No such file or directory (is a guest "
 			 "running with --control /nonexistent/labyrinth.sock?)\n");
@@ -691,7 +690,7 @@ START_TEST(ctl_to_regular_file_exits_3)
 	ck_assert(vmm_write_file(path, "x\n", 2));
 	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "ctl", path, "stats"), 0);
 	removed = vmm_tmpdir_remove(dir);
-	VMM_ASSERT_EXIT(&r, EXIT_HOST_ERROR);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_HOST_ERROR);
 	VMM_ASSERT_ERR_HAS(&r, "ctl: cannot connect to ");
 	VMM_ASSERT_ERR_HAS(&r, "Connection refused");
 	ck_assert(removed);
@@ -722,7 +721,7 @@ START_TEST(bad_ctl_arguments_exit_2)
 	for (size_t i = 0; c->argv[i]; i++)
 		argv[i + 2] = c->argv[i];
 	ck_assert_int_eq(vmm_runv(&r, NULL, argv), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, c->says);
 	VMM_ASSERT_CLEAN(&r);
 	vmm_result_free(&r);
@@ -738,7 +737,7 @@ START_TEST(ctl_command_too_long_exits_2)
 	memset(word, 'a', sizeof(word) - 1);
 	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "ctl", "/nonexistent/labyrinth.sock",
 				  "pool", word), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, "ctl: command too long");
 	vmm_result_free(&r);
 }

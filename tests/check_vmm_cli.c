@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "labyrinth/exit_status.h"
 #include "vmmtest.h"
 
 #define IMAGE VMM_GUEST("seqtouch")
-#define EXIT_BAD_INPUT 2
 
 struct bad_args {
 	const char *argv[12];      /* after `labyrinth`; NULL-terminated */
@@ -110,7 +110,7 @@ START_TEST(bad_argument_is_named_with_exit_status_2)
 	for (size_t i = 0; c->argv[i]; i++)
 		argv[i + 1] = c->argv[i];
 	ck_assert_int_eq(vmm_runv(&r, NULL, argv), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	for (size_t i = 0; i < 3 && c->says[i]; i++)
 		VMM_ASSERT_ERR_HAS(&r, c->says[i]);
 	/* An error, not a run: no summary table. */
@@ -128,7 +128,7 @@ START_TEST(first_bad_argument_is_the_only_error)
 
 	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", IMAGE, "--vcpus", "0",
 				  "--mem", "3M", "--install", "foo"), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, "--vcpus '0'");
 	second = strstr(strstr(r.err, "error:") + 1, "error:");
 	ck_assert_msg(!second, "more than one error:\n%s", r.err);
@@ -157,7 +157,7 @@ START_TEST(input_that_is_no_regular_file_is_refused)
 					  path), 0);
 	else
 		ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", path, "--mem", "8M"), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, path);
 	VMM_ASSERT_ERR_HAS(&r, use_dir ? "a directory, not a file" : "not a regular file");
 	ck_assert_msg(r.out[0] == '\0', "%s\n  -> printed on stdout:\n%s", r.cmdline, r.out);
@@ -225,7 +225,7 @@ START_TEST(plot_checks_its_input_before_making_its_directory)
 		rmdir(out);
 		vmm_tmpdir_remove(dir);
 	}
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, modes[_i][1]);
 	ck_assert_msg(!made, "%s\n  -> made %s although its input is missing", r.cmdline, out);
 	vmm_result_free(&r);

@@ -20,14 +20,9 @@
 #include <unistd.h>
 
 #include "labyrinth/guest_abi.h"
+#include "labyrinth/exit_status.h"
 #include "vmmtest.h"
 
-enum {
-	EXIT_GUEST_FAILED = 1,
-	EXIT_BAD_INPUT = 2,
-	EXIT_GUEST_CRASHED = 4,
-	EXIT_TIMEOUT = 6,
-};
 
 /* ---- 7. bad guest images ---------------------------------------------------- */
 
@@ -297,7 +292,7 @@ START_TEST(bad_image_is_refused_with_exit_status_2)
 	ck_assert_msg(image, "%s: cannot make the bad image in %s", c->name, dir);
 	ck_assert_msg(removed, "cannot remove %s", dir);
 	ck_assert_int_eq(ran, 0);
-	VMM_ASSERT_EXIT(&r, EXIT_BAD_INPUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, where);
 	for (int i = 0; i < 2 && c->says[i]; i++)
 		VMM_ASSERT_ERR_HAS(&r, c->says[i]);
@@ -333,7 +328,7 @@ START_TEST(guest_usage_error_is_shown_under_quiet)
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("pattern"), "--mem", "8M", "--",
 				 "passes=0"), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_GUEST_FAILED);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_GUEST_FAILED);
 	VMM_ASSERT_ERR_HAS(&r, "guest exited with status 2");
 	VMM_ASSERT_ERR_HAS(&r, "guest[0] last said: pattern: passes=0: at least one pass");
 	VMM_ASSERT_CLEAN(&r);
@@ -361,16 +356,16 @@ struct bad_guest {
 static const struct bad_guest bad_guests[] = {
 	/* Page 0 is mapped supervisor-only: a ring-3 write is a page fault,
 	 * which a guest cannot take here (KVM_EXIT_SHUTDOWN). */
-	{ "null-write", "\tmovq $1, 0\n", "1", EXIT_GUEST_CRASHED, "guest-crash",
+	{ "null-write", "\tmovq $1, 0\n", "1", LAB_EXIT_GUEST_CRASHED, "guest-crash",
 	  { "guest vCPU 0 crashed", "shutdown", "code at rip: 48 c7 04 25 00 00 00 00" } },
-	{ "unknown-port", HC(0x1234, 1), "1", EXIT_GUEST_CRASHED, "guest-crash",
+	{ "unknown-port", HC(0x1234, 1), "1", LAB_EXIT_GUEST_CRASHED, "guest-crash",
 	  { "crashed", "out to port 0x1234", "not a labyrinth hypercall" } },
-	{ "byte-out", "\tmov $0x503, %edx\n\tout %al, %dx\n", "1", EXIT_GUEST_CRASHED,
+	{ "byte-out", "\tmov $0x503, %edx\n\tout %al, %dx\n", "1", LAB_EXIT_GUEST_CRASHED,
 	  "guest-crash", { "crashed", "port I/O out of 1 x 1 bytes at port 0x503" } },
-	{ "in", "\tmov $0x503, %edx\n\tin %dx, %eax\n", "1", EXIT_GUEST_CRASHED, "guest-crash",
+	{ "in", "\tmov $0x503, %edx\n\tin %dx, %eax\n", "1", LAB_EXIT_GUEST_CRASHED, "guest-crash",
 	  { "crashed", "port I/O in of 1 x 4 bytes at port 0x503" } },
 	/* HLT at CPL 3 is a #GP: a shutdown, with rip at the hlt. */
-	{ "hlt", "\thlt\n", "1", EXIT_GUEST_CRASHED, "guest-crash",
+	{ "hlt", "\thlt\n", "1", LAB_EXIT_GUEST_CRASHED, "guest-crash",
 	  { "crashed", "shutdown", "code at rip: f4" } },
 	/*
 	 * Beyond --mem: the VMM's page tables map guest RAM only up to its
@@ -379,24 +374,24 @@ static const struct bad_guest bad_guests[] = {
 	 * MMIO exit cannot be reached from a guest this way.
 	 */
 	{ "beyond-ram", "\tmovabs $0x102000000, %rax\n\tmov (%rax), %rax\n", "1",
-	  EXIT_GUEST_CRASHED, "guest-crash", { "crashed", "cr2 0x102000000", "rip" } },
-	{ "console-too-long", HC(0x500, 5000), "1", EXIT_GUEST_CRASHED, "guest-crash",
+	  LAB_EXIT_GUEST_CRASHED, "guest-crash", { "crashed", "cr2 0x102000000", "rip" } },
+	{ "console-too-long", HC(0x500, 5000), "1", LAB_EXIT_GUEST_CRASHED, "guest-crash",
 	  { "crashed", "hypercall protocol error", "LAB_HC_CONSOLE" } },
-	{ "records-too-many", NULL, "1", EXIT_GUEST_CRASHED, "guest-crash",
+	{ "records-too-many", NULL, "1", LAB_EXIT_GUEST_CRASHED, "guest-crash",
 	  { "hypercall protocol error", "more records than the mailbox holds" } },
 	/* The mailbox starts zeroed: record 0 is for gpa 0. */
-	{ "record-outside-ram", HC(0x501, 1), "1", EXIT_GUEST_CRASHED, "guest-crash",
+	{ "record-outside-ram", HC(0x501, 1), "1", LAB_EXIT_GUEST_CRASHED, "guest-crash",
 	  { "hypercall protocol error", "a record for a page outside guest RAM" } },
-	{ "panic", HC(0x506, 42), "1", EXIT_GUEST_CRASHED, "guest-crash",
+	{ "panic", HC(0x506, 42), "1", LAB_EXIT_GUEST_CRASHED, "guest-crash",
 	  { "crashed", "guest panic (assertion at line 42)" } },
-	{ "exit-7", HC(0x503, 7), "1", EXIT_GUEST_FAILED, "guest-exit",
+	{ "exit-7", HC(0x503, 7), "1", LAB_EXIT_GUEST_FAILED, "guest-exit",
 	  { "guest exited with status 7" } },
 	/* The largest console write allowed. */
 	{ "console-4096", HC(0x500, 4096) HC(0x503, 0), "1", 0, "guest-exit", { NULL } },
 	{ "vcpus-done", HC(0x504, 0), "2", 0, "guest-exit", { NULL } },
 	/* vCPU 1 crashes while vCPU 0 spins: the crash stops the whole VM. */
 	{ "crash-on-vcpu-1", "\ttest %edi, %edi\n\tjz 1f\n\tmovq $1, 0\n", "2",
-	  EXIT_GUEST_CRASHED, "guest-crash", { "guest vCPU 1 crashed", "shutdown" } },
+	  LAB_EXIT_GUEST_CRASHED, "guest-crash", { "guest vCPU 1 crashed", "shutdown" } },
 };
 
 static bool have_toolchain;
@@ -456,13 +451,13 @@ START_TEST(misbehaving_guest_is_stopped_and_named)
 	ck_assert_int_eq(ran, 0);
 	VMM_ASSERT_EXIT(&r, c->exit_status);
 	ck_assert_str_eq(vmm_report_str(&r, "guest.stop"), c->stop);
-	if (c->exit_status == EXIT_GUEST_FAILED)
+	if (c->exit_status == LAB_EXIT_GUEST_FAILED)
 		ck_assert_int_eq(vmm_report_int(&r, "guest.exit_status"), 7);
 	else
 		ck_assert_int_eq(vmm_report_int(&r, "guest.exit_status"), c->exit_status);
 	for (int i = 0; i < 3 && c->says[i]; i++)
 		VMM_ASSERT_ERR_HAS(&r, c->says[i]);
-	if (c->exit_status == EXIT_GUEST_CRASHED) {
+	if (c->exit_status == LAB_EXIT_GUEST_CRASHED) {
 		/* The crash dump: registers, segments, the page walk of rip. */
 		VMM_ASSERT_ERR_HAS(&r, "rip 0x");
 		VMM_ASSERT_ERR_HAS(&r, "cs  sel 0x001b");
@@ -522,10 +517,10 @@ START_TEST(timeout_stops_the_guest)
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("hog"), "--mem", "32M", "--vcpus", vcpus,
 				 "--timeout", "1", "--", HOG_FOREVER), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_TIMEOUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_TIMEOUT);
 	ck_assert_msg(r.seconds >= 1.0 && r.seconds < 10.0, "stopped after %.2f s", r.seconds);
 	ck_assert_str_eq(vmm_report_str(&r, "guest.stop"), "timeout");
-	ck_assert_int_eq(vmm_report_int(&r, "guest.exit_status"), EXIT_TIMEOUT);
+	ck_assert_int_eq(vmm_report_int(&r, "guest.exit_status"), LAB_EXIT_TIMEOUT);
 	VMM_ASSERT_ERR_HAS(&r, "timed out after 1.000 s");
 	/* It was stopped in the hold phase, after the whole grow phase. */
 	ck_assert_int_eq(vmm_report_vcpu_sum(&r, "pages_installed"), 8192);
@@ -540,7 +535,7 @@ START_TEST(timeout_in_milliseconds)
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("hog"), "--mem", "32M", "--timeout",
 				 "300ms", "--", HOG_FOREVER), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_TIMEOUT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_TIMEOUT);
 	ck_assert_msg(r.seconds >= 0.3 && r.seconds < 10.0, "stopped after %.2f s", r.seconds);
 	VMM_ASSERT_ERR_HAS(&r, "timed out after 0.300 s");
 	vmm_result_free(&r);

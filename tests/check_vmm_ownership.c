@@ -20,9 +20,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "labyrinth/exit_status.h"
 #include "vmmtest.h"
 
-#define EXIT_VIOLATION 5
 #define RAM_BASE 0x100000000ull
 #define HOME_RANGE (16ull << 20)
 #define SHARED_PAGES 4096ll          /* 16 MiB */
@@ -44,9 +44,9 @@ START_TEST(strict_stops_at_the_first_touch_of_another_home_range)
 	char gpa_text[32];
 
 	ck_assert_int_eq(run_shared(&r, "strict"), 0);
-	VMM_ASSERT_EXIT(&r, EXIT_VIOLATION);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_VIOLATION);
 	ck_assert_str_eq(vmm_report_str(&r, "guest.stop"), "ownership-violation");
-	ck_assert_int_eq(vmm_report_int(&r, "guest.exit_status"), EXIT_VIOLATION);
+	ck_assert_int_eq(vmm_report_int(&r, "guest.exit_status"), LAB_EXIT_VIOLATION);
 	ck_assert_int_ge(vmm_report_int(&r, "ownership.violations"), 1);
 	ck_assert_int_eq(vmm_report_int(&r, "ownership.violations"),
 			 vmm_report_vcpu_sum(&r, "violations"));
@@ -126,7 +126,7 @@ START_TEST(strict_default_layout_is_clean_or_a_violation)
 		ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), 8192);
 		ck_assert_int_eq(vmm_report_vcpu_sum(&r, "remote_faults"), 0);
 	} else {
-		VMM_ASSERT_EXIT(&r, EXIT_VIOLATION);
+		VMM_ASSERT_EXIT(&r, LAB_EXIT_VIOLATION);
 		ck_assert_int_ge(vmm_report_int(&r, "ownership.violations"), 1);
 		ck_assert_int_ne(vmm_report_int(&r, "ownership.first_violation.vcpu"),
 				 vmm_report_int(&r, "ownership.first_violation.owner"));

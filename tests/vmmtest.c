@@ -172,10 +172,11 @@ static bool signal_blocked(pid_t pid, int sig)
 	return found && (mask >> (sig - 1) & 1);
 }
 
-static _Noreturn void child_exec(char *const argv[], int out_fd, int err_fd, pid_t parent)
+static _Noreturn void child_exec(char *const argv[], int out_fd, int err_fd, pid_t parent,
+				 const struct vmm_opts *o)
 {
 	sigset_t none;
-	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC), err;
 
 	/* Die with the test: a test killed at its Check timeout must not
 	 * leave a guest running. */
@@ -187,20 +188,25 @@ static _Noreturn void child_exec(char *const argv[], int out_fd, int err_fd, pid
 	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(err_fd, STDERR_FILENO) < 0)
 		_exit(127);
+	if (o->pre_exec && (err = o->pre_exec(o->pre_exec_arg))) {
+		dprintf(STDERR_FILENO, "vmmtest: preparing the child: %s\n", strerror(err));
+		_exit(126);
+	}
 	execvp(argv[0], argv);
 	dprintf(STDERR_FILENO, "vmmtest: cannot exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
 /* Waits for the child: deadline, optional signal. */
-static void wait_child(struct vmm_result *r, const struct vmm_opts *o, double start)
+static void wait_child(struct vmm_result *r)
 {
-	double timeout = o && o->timeout_s > 0 ? o->timeout_s : VMM_DEFAULT_TIMEOUT_S;
-	double ready = -1, sent = -1;
-	int st = 0;
+	const struct vmm_opts *o = &r->opts;
+	double timeout = o->timeout_s > 0 ? o->timeout_s : VMM_DEFAULT_TIMEOUT_S;
+	double ready = -1, sent = -1, start = r->started;
+	int st = r->wait_status;
 
 	for (;;) {
-		pid_t got = waitpid(r->pid, &st, WNOHANG);
+		pid_t got = r->reaped ? r->pid : waitpid(r->pid, &st, WNOHANG);
 		double now = now_s();
 
 		if (got == r->pid)
@@ -215,7 +221,7 @@ static void wait_child(struct vmm_result *r, const struct vmm_opts *o, double st
 			r->killed_at_deadline = true;
 			break;
 		}
-		if (o && o->signal && sent < 0) {
+		if (o->signal && sent < 0) {
 			if (ready < 0 && signal_blocked(r->pid, o->signal))
 				ready = now;
 			if (ready >= 0 && now - ready >= o->signal_delay_s) {
@@ -258,17 +264,17 @@ static void take_output(struct vmm_result *r, const char *out_path, const char *
 	}
 }
 
-int vmm_runv(struct vmm_result *r, const struct vmm_opts *opts, const char *const argv[])
+int vmm_start(struct vmm_result *r, const struct vmm_opts *opts, const char *const argv[])
 {
-	char out_path[PATH_MAX + 16], err_path[PATH_MAX + 16], report_path[PATH_MAX + 16];
 	char *args[128];
 	size_t n = 0, used = 0;
-	bool want_report = false;
 	int out_fd = -1, err_fd = -1, ret = -1;
-	double start;
 
 	memset(r, 0, sizeof(*r));
+	if (opts)
+		r->opts = *opts;
 	r->status = -1;
+	r->pid = -1;
 	r->seconds_after_signal = -1;
 	r->out = strdup("");
 	r->err = strdup("");
@@ -280,9 +286,9 @@ int vmm_runv(struct vmm_result *r, const struct vmm_opts *opts, const char *cons
 		r->tmpdir[0] = '\0';
 		return -1;
 	}
-	snprintf(out_path, sizeof(out_path), "%s/stdout", r->tmpdir);
-	snprintf(err_path, sizeof(err_path), "%s/stderr", r->tmpdir);
-	snprintf(report_path, sizeof(report_path), "%s/report.json", r->tmpdir);
+	snprintf(r->out_path, sizeof(r->out_path), "%s/stdout", r->tmpdir);
+	snprintf(r->err_path, sizeof(r->err_path), "%s/stderr", r->tmpdir);
+	snprintf(r->report_path, sizeof(r->report_path), "%s/report.json", r->tmpdir);
 
 	/* A private, writable argv (execvp takes char *const []). */
 	for (; argv[n]; n++) {
@@ -290,8 +296,8 @@ int vmm_runv(struct vmm_result *r, const struct vmm_opts *opts, const char *cons
 			set_err(r, "vmmtest: too many arguments");
 			goto out;
 		}
-		want_report |= !strcmp(argv[n], VMM_REPORT);
-		args[n] = strdup(!strcmp(argv[n], VMM_REPORT) ? report_path : argv[n]);
+		r->want_report |= !strcmp(argv[n], VMM_REPORT);
+		args[n] = strdup(!strcmp(argv[n], VMM_REPORT) ? r->report_path : argv[n]);
 		if (!args[n]) {
 			set_err(r, "vmmtest: out of memory");
 			goto out;
@@ -299,8 +305,8 @@ int vmm_runv(struct vmm_result *r, const struct vmm_opts *opts, const char *cons
 	}
 	args[n] = NULL;
 
-	out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	err_fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	out_fd = open(r->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	err_fd = open(r->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out_fd < 0 || err_fd < 0) {
 		set_err(r, "vmmtest: cannot create output files in %s: %s", r->tmpdir,
 			strerror(errno));
@@ -309,19 +315,14 @@ int vmm_runv(struct vmm_result *r, const struct vmm_opts *opts, const char *cons
 	pid_t parent = getpid();
 
 	fflush(NULL);
-	start = now_s();
+	r->started = now_s();
 	r->pid = fork();
 	if (r->pid < 0) {
 		set_err(r, "vmmtest: fork: %s", strerror(errno));
 		goto out;
 	}
 	if (r->pid == 0)
-		child_exec(args, out_fd, err_fd, parent);
-	close(out_fd);
-	close(err_fd);
-	out_fd = err_fd = -1;
-	wait_child(r, opts, start);
-	take_output(r, out_path, err_path, report_path, want_report);
+		child_exec(args, out_fd, err_fd, parent, &r->opts);
 	ret = 0;
 out:
 	for (size_t i = 0; i < n; i++)
@@ -330,10 +331,35 @@ out:
 		close(out_fd);
 	if (err_fd >= 0)
 		close(err_fd);
+	if (ret)
+		r->tmpdir_left = !vmm_tmpdir_remove(r->tmpdir);
+	return ret;
+}
+
+bool vmm_running(struct vmm_result *r)
+{
+	if (r->reaped || r->pid <= 0)
+		return false;
+	if (waitpid(r->pid, &r->wait_status, WNOHANG) == r->pid)
+		r->reaped = true;
+	return !r->reaped;
+}
+
+int vmm_finish(struct vmm_result *r)
+{
+	wait_child(r);
+	take_output(r, r->out_path, r->err_path, r->report_path, r->want_report);
 	r->tmpdir_left = !vmm_tmpdir_remove(r->tmpdir);
 	errno = 0;
 	r->children_left = !(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
-	return ret;
+	return 0;
+}
+
+int vmm_runv(struct vmm_result *r, const struct vmm_opts *opts, const char *const argv[])
+{
+	if (vmm_start(r, opts, argv))
+		return -1;
+	return vmm_finish(r);
 }
 
 void vmm_result_free(struct vmm_result *r)

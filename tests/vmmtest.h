@@ -37,6 +37,13 @@ struct vmm_opts {
 	double timeout_s;          /* 0: VMM_DEFAULT_TIMEOUT_S */
 	int signal;                /* sent once the child blocks it (0: none)... */
 	double signal_delay_s;     /* ...and this long after that */
+	/* Runs in the child just before the exec, its output already
+	 * redirected: takes something away from labyrinth as a host might (a
+	 * resource limit, /dev/kvm in a private mount namespace, a seccomp
+	 * filter). Returns 0, or an errno: the child then says so on stderr
+	 * and exits 126. */
+	int (*pre_exec)(void *arg);
+	void *pre_exec_arg;
 };
 
 struct vmm_result {
@@ -53,6 +60,12 @@ struct vmm_result {
 	char tmpdir[PATH_MAX];     /* where output went: removed before return */
 	bool tmpdir_left;          /* it could not be removed */
 	bool children_left;        /* the test process still has a child */
+	/* The harness's own, between vmm_start() and vmm_finish(). */
+	struct vmm_opts opts;
+	double started;
+	bool want_report, reaped;
+	int wait_status;
+	char out_path[PATH_MAX + 16], err_path[PATH_MAX + 16], report_path[PATH_MAX + 16];
 };
 
 /*
@@ -62,6 +75,19 @@ struct vmm_result {
  */
 int vmm_runv(struct vmm_result *r, const struct vmm_opts *opts, const char *const argv[]);
 void vmm_result_free(struct vmm_result *r);
+
+/*
+ * The same in two halves, for tests that act on the program while it
+ * runs: vmm_start() returns once the child is started (0, or -1 with
+ * r->err saying why), vmm_running() tells whether it still runs (reaping
+ * it when it ended), and vmm_finish() waits for it (with the deadline and
+ * the signal of the options) and collects everything as vmm_runv() does.
+ * Every vmm_start() that returned 0 needs its vmm_finish().
+ */
+int vmm_start(struct vmm_result *r, const struct vmm_opts *opts, const char *const argv[]);
+bool vmm_running(struct vmm_result *r);
+int vmm_finish(struct vmm_result *r);
+#define VMM_START(r, opts, ...) vmm_start((r), (opts), (const char *const[]){ __VA_ARGS__, NULL })
 
 /* vmm_runv() of a literal argument list, e.g.
  * VMM_EXEC(&r, NULL, VMM_BINARY, "run", image, "--mem", "32M"). */

@@ -36,7 +36,8 @@ enum inject_point {
 	INJECT_INSTALL_DELAY_US,   /* install-delay-us=N: a servicer pauses N µs after it
 				    * published a window, before it wakes the vCPU */
 	INJECT_DRAIN_AT_STOP,      /* drain-at-stop=1: while the servicers stop one by
-				    * one, each asks every servicer for a drain */
+				    * one, a drain request that found each one's eventfd
+				    * before the stop writes to it after each stop */
 	INJECT_HIDE_UFFD_FEATURES, /* hide-uffd-features=MASK: act as if userfaultfd
 				    * lacked these UFFD_FEATURE_* bits */
 	INJECT_POINTS,

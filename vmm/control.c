@@ -337,11 +337,11 @@ int control_client(int argc, char **argv)
 	if (argc < 3) {
 		pr_err("usage: labyrinth ctl SOCKET COMMAND [ARGS]  (pool SIZE, quota VCPU SIZE|off, "
 		       "reclaim SIZE, fragment SIZE, unfragment, stats)");
-		return EXIT_BAD_INPUT;
+		return LAB_EXIT_BAD_INPUT;
 	}
 	if (strlen(argv[1]) >= sizeof(addr.sun_path)) {
 		pr_err("ctl: socket path '%s' is too long", argv[1]);
-		return EXIT_BAD_INPUT;
+		return LAB_EXIT_BAD_INPUT;
 	}
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", argv[1]);
 	for (int i = 2, used = 0; i < argc; i++) {
@@ -350,7 +350,7 @@ int control_client(int argc, char **argv)
 
 		if (n < 0 || (size_t)(used + n) >= sizeof(line)) {
 			pr_err("ctl: command too long");
-			return EXIT_BAD_INPUT;
+			return LAB_EXIT_BAD_INPUT;
 		}
 		used += n;
 	}
@@ -367,12 +367,12 @@ int control_client(int argc, char **argv)
 		       argv[1], strerror(errno), argv[1]);
 		if (fd >= 0)
 			close(fd);
-		return EXIT_HOST_ERROR;
+		return LAB_EXIT_HOST_ERROR;
 	}
 	if (send_all(fd, line)) {
 		pr_err("ctl: sending to %s: %s", argv[1], strerror(errno));
 		close(fd);
-		return EXIT_HOST_ERROR;
+		return LAB_EXIT_HOST_ERROR;
 	}
 	shutdown(fd, SHUT_WR);
 	for (;;) {
@@ -384,7 +384,7 @@ int control_client(int argc, char **argv)
 			pr_err("ctl: %s did not answer within %d s", argv[1],
 			       CONTROL_CLIENT_TIMEOUT_MS / 1000);
 			close(fd);
-			return EXIT_HOST_ERROR;
+			return LAB_EXIT_HOST_ERROR;
 		}
 		if (n <= 0 || got + (size_t)n >= sizeof(buf) - 1) {
 			if (n > 0)
@@ -397,8 +397,8 @@ int control_client(int argc, char **argv)
 	buf[got] = '\0';
 	if (!got) {
 		pr_err("ctl: %s closed the connection without a reply", argv[1]);
-		return EXIT_HOST_ERROR;
+		return LAB_EXIT_HOST_ERROR;
 	}
 	fputs(buf, strncmp(buf, "error", 5) ? stdout : stderr);
-	return strncmp(buf, "error", 5) ? EXIT_OK : EXIT_BAD_INPUT;
+	return strncmp(buf, "error", 5) ? LAB_EXIT_OK : LAB_EXIT_BAD_INPUT;
 }

@@ -168,7 +168,7 @@ static void *vcpu_thread(void *arg)
 					   "page of guest memory");
 				break;
 			}
-			vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "vCPU %u: KVM_RUN: %s",
+			vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "vCPU %u: KVM_RUN: %s",
 				vcpu->id, strerror(errno));
 			break;
 		}

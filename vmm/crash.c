@@ -2,7 +2,7 @@
 /*
  * The dump of a guest that crashed: why, the registers, the code bytes at
  * RIP, the page-table walk of RIP, and the top of the stack. Then the VM
- * stops with EXIT_GUEST_CRASHED.
+ * stops with LAB_EXIT_GUEST_CRASHED.
  */
 #include <stdio.h>
 #include <string.h>
@@ -117,6 +117,6 @@ void crash_dump(struct vcpu *vcpu, const char *why)
 	}
 out:
 	funlockfile(out);
-	vm_stop(vm, STOP_GUEST_CRASH, EXIT_GUEST_CRASHED, "guest vCPU %u crashed: %s", vcpu->id,
+	vm_stop(vm, STOP_GUEST_CRASH, LAB_EXIT_GUEST_CRASHED, "guest vCPU %u crashed: %s", vcpu->id,
 		why);
 }

@@ -16,12 +16,25 @@ static struct lab_mailbox *mailbox(struct vcpu *vcpu)
 	return gpa_to_sys(vcpu->vm, LAB_GPA_MAILBOXES + (uint64_t)vcpu->id * LAB_MAILBOX_SIZE);
 }
 
+/* A guest may print without end: past --console-limit bytes per vCPU its
+ * lines are counted, not printed (the last one is still kept). */
 static void emit_line(struct vcpu *vcpu, const char *line, size_t len)
 {
+	uint64_t limit = vcpu->vm->cfg.console_limit;
+
 	memcpy(vcpu->last_line, line, len);
 	vcpu->last_line[len] = '\0';
 	if (vcpu->vm->cfg.quiet)
 		return;
+	if (limit && vcpu->console_printed + len + 1 > limit) {
+		if (!vcpu->console_dropped)
+			fprintf(stderr, "guest[%u]: ... (console output past --console-limit %llu "
+				"bytes is dropped from here on)\n", vcpu->id,
+				(unsigned long long)limit);
+		vcpu->console_dropped += len + 1;
+		return;
+	}
+	vcpu->console_printed += len + 1;
 	fprintf(stderr, "guest[%u]: %.*s\n", vcpu->id, (int)len, line);
 }
 

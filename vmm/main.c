@@ -29,14 +29,14 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
-		return EXIT_BAD_INPUT;
+		return LAB_EXIT_BAD_INPUT;
 	}
 	if (!strcmp(argv[1], "run")) {
 		struct vm_config cfg;
 		int r = config_parse_run(argc - 1, argv + 1, &cfg);
 
 		if (r)
-			return r > 0 ? EXIT_OK : EXIT_BAD_INPUT;
+			return r > 0 ? LAB_EXIT_OK : LAB_EXIT_BAD_INPUT;
 		return vm_run(&cfg);
 	}
 	if (!strcmp(argv[1], "plot"))
@@ -45,9 +45,9 @@ int main(int argc, char **argv)
 		return control_client(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
-		return EXIT_OK;
+		return LAB_EXIT_OK;
 	}
 	pr_err("unknown command '%s'", argv[1]);
 	usage(stderr);
-	return EXIT_BAD_INPUT;
+	return LAB_EXIT_BAD_INPUT;
 }

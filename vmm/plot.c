@@ -364,22 +364,22 @@ int plot_main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("usage: labyrinth plot REPORT.json -o DIR\n"
 			       "       labyrinth plot --bench RESULTS.jsonl -o DIR\n");
-			return EXIT_OK;
+			return LAB_EXIT_OK;
 		} else if (argv[i][0] == '-') {
 			pr_err("plot: unknown option '%s'", argv[i]);
-			return EXIT_BAD_INPUT;
+			return LAB_EXIT_BAD_INPUT;
 		} else if (!input) {
 			input = argv[i];
 		} else {
 			pr_err("plot: unexpected argument '%s'", argv[i]);
-			return EXIT_BAD_INPUT;
+			return LAB_EXIT_BAD_INPUT;
 		}
 	}
 	if (!input || !dir) {
 		pr_err("plot: usage: labyrinth plot [--bench] FILE -o DIR");
-		return EXIT_BAD_INPUT;
+		return LAB_EXIT_BAD_INPUT;
 	}
 	int err = bench ? plot_bench(input, dir) : plot_report(input, dir);
 
-	return err == -EINVAL || err == -ENOENT ? EXIT_BAD_INPUT : err ? EXIT_HOST_ERROR : EXIT_OK;
+	return err == -EINVAL || err == -ENOENT ? LAB_EXIT_BAD_INPUT : err ? LAB_EXIT_HOST_ERROR : LAB_EXIT_OK;
 }

@@ -224,7 +224,7 @@ static void prefetch_run(struct vm *vm, struct lab_cache *cache, uint64_t i, uin
 		}
 		if (k > start) {
 			int err = uffd_copy(range->fd, gfn_to_hva(vm, first + start),
-					    servicer_zero_source(), (k - start) * PAGE_SIZE, &done);
+					    vm->zero_source, (k - start) * PAGE_SIZE, &done);
 
 			done /= PAGE_SIZE;
 			for (uint64_t j = start; j < k; j++) {
@@ -244,7 +244,7 @@ static void prefetch_run(struct vm *vm, struct lab_cache *cache, uint64_t i, uin
 				}
 			}
 			if (err && err != -EEXIST)
-				vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
+				vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
 					"prefetch: installing gpa %#llx: %s",
 					(unsigned long long)(LAB_GPA_RAM_BASE +
 							     ((first + start + done) << PAGE_SHIFT)),

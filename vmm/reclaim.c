@@ -238,7 +238,7 @@ static unsigned evict(struct vm *vm, struct evict_ctx *ctx, uint64_t *gfns, uint
 				swap_free(&vm->swap, slots[i]);
 		for (unsigned i = 0; i < moved; i++)
 			put_back(vm, gfns[i], entries[i], staged[i]);
-		vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
+		vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
 			"swap: cannot write %u pages to %s: %s (the pages stayed in the guest)",
 			stored, vm->swap.where,
 			!have_slots ? "every slot of the swap store is in use"

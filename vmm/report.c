@@ -365,7 +365,8 @@ static json_t *vcpu_json(struct vm *vm, unsigned i, const struct vcpu_report *v)
 
 	for (int k = 0; k < FAULT_KINDS; k++)
 		json_object_set_new(hists, fault_kind_names[k], buckets_json(vc->stats.service[k]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			 "s:o, s:o, s:o, s:o}",
 			 "id", (json_int_t)i,
 			 "touch_ns", (json_int_t)v->touch_ns,
 			 "guest_sum_ns", (json_int_t)v->guest_sum_ns,
@@ -379,6 +380,7 @@ static json_t *vcpu_json(struct vm *vm, unsigned i, const struct vcpu_report *v)
 			 "frames", (json_int_t)v->frames,
 			 "remote_faults", (json_int_t)v->remote_faults,
 			 "violations", (json_int_t)v->violations,
+			 "console_dropped_bytes", (json_int_t)vc->console_dropped,
 			 "service_ns", summary_json(&v->service),
 			 "guest_ns", summary_json(&v->guest),
 			 "service_histogram_ns", hists,
@@ -512,6 +514,10 @@ int report_write_json(struct vm *vm, const char *path)
 		pr_err("--report %s: building the JSON report failed", path);
 		return -ENOMEM;
 	}
+	json_object_set_new(json_object_get(root, "faults"), "on_busy_page",
+			    json_integer((json_int_t)atomic_load(&vm->busy_faults)));
+	json_object_set_new(root, "vmm", json_pack("{s:I}", "internal_errors",
+						   (json_int_t)atomic_load(&vm->bugs)));
 	json_object_set_new(root, "timeseries", timeseries_json(vm));
 	json_object_set_new(root, "prefetch", json_pack("{s:I, s:I, s:I, s:I, s:I}",
 		"recorded", (json_int_t)vm->prefetch.count,

@@ -34,11 +34,6 @@ const char *const fault_kind_names[FAULT_KINDS] = {
 	[FAULT_STALLED] = "stalled",
 };
 
-/* Zero pages to copy first-touch runs from: every frame of such a run is
- * zero, so one contiguous zero source gives byte-identical pages with one
- * ioctl instead of one per page, and the frames' own memory stays
- * untouched (and unpopulated) in copy mode. */
-static uint8_t *zero_source;
 
 struct window {
 	uint64_t first, end;                 /* gfns [first, end) */
@@ -60,7 +55,7 @@ static void violation(struct vm *vm, struct vcpu *v, struct uffd_range *r, uint6
 		vm->first_violation.owner = (unsigned)r->home_vcpu;
 	}
 	pthread_mutex_unlock(&vm->stop_lock);
-	vm_stop(vm, STOP_VIOLATION, EXIT_VIOLATION,
+	vm_stop(vm, STOP_VIOLATION, LAB_EXIT_VIOLATION,
 		"ownership violation: vCPU %u touched gpa %#llx in the home range of vCPU %d",
 		v->id, (unsigned long long)gpa, r->home_vcpu);
 }
@@ -142,7 +137,7 @@ static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_
 	} else if (vm->cfg.install == INSTALL_ZEROPAGE) {
 		err = uffd_zeropage(fd, dst, n * PAGE_SIZE, &done);
 	} else {
-		err = uffd_copy(fd, dst, zero_source, n * PAGE_SIZE, &done);
+		err = uffd_copy(fd, dst, vm->zero_source, n * PAGE_SIZE, &done);
 	}
 	done /= PAGE_SIZE;
 	guest_pages_publish(vm, g, done, &w->frame[g - w->first], w->owner);
@@ -156,7 +151,7 @@ static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_
 	uint64_t at = g + done;
 
 	if (err != -EEXIST) {
-		vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "installing gpa %#llx: %s",
+		vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "installing gpa %#llx: %s",
 			(unsigned long long)(LAB_GPA_RAM_BASE + (at << PAGE_SHIFT)), strerror(-err));
 		/* Pages up to `at` are in; give up the rest of the window. */
 		release_window(s, w, at);
@@ -218,7 +213,7 @@ static int restore_contents(struct servicer *s, struct window *w)
 		w->content[g - w->first] = true;
 		err = swap_read(&vm->swap, old & ~GP_SWAP_BIT, content_of(s, w, g));
 		if (err) {
-			vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
+			vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
 				"swap: reading gpa %#llx back from %s: %s",
 				(unsigned long long)(LAB_GPA_RAM_BASE + (g << PAGE_SHIFT)),
 				vm->swap.where,
@@ -283,7 +278,7 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 	uint32_t old;
 
 	if (addr < (uint64_t)(uintptr_t)vm->ram || gfn < r->gfn_first || gfn >= r->gfn_end) {
-		vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
+		vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
 			"userfaultfd reported a fault at %#llx, outside its range",
 			(unsigned long long)addr);
 		return;
@@ -424,7 +419,7 @@ static void *servicer_thread(void *arg)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN) {
-				vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
+				vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
 					"read from userfaultfd: %s", strerror(errno));
 				break;
 			}
@@ -438,7 +433,7 @@ static void *servicer_thread(void *arg)
 				continue;
 			}
 			if (ready < 0 && errno != EINTR) {
-				vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "poll: %s",
+				vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "poll: %s",
 					strerror(errno));
 				break;
 			}
@@ -459,7 +454,7 @@ static void *servicer_thread(void *arg)
 		idle_drained = false;
 		for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++) {
 			if (msgs[i].event != UFFD_EVENT_PAGEFAULT) {
-				vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
+				vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
 					"userfaultfd: unexpected event %u", msgs[i].event);
 				continue;
 			}
@@ -472,33 +467,35 @@ static void *servicer_thread(void *arg)
 	return NULL;
 }
 
-const void *servicer_zero_source(void)
-{
-	return zero_source;
-}
-
 /* The allocator's drain request (any thread): wake the cache's servicer.
  * Caches and servicers share their index. */
+static void request_drain(unsigned id, int drain_fd)
+{
+	uint64_t one = 1;
+
+	if (drain_fd >= 0 && write(drain_fd, &one, sizeof(one)) < 0)
+		pr_warn("servicer %u: cannot request a drain: %s", id, strerror(errno));
+}
+
 void servicer_drain_request(void *arg, unsigned cache_id)
 {
 	struct vm *vm = arg;
-	uint64_t one = 1;
 
-	if (cache_id < vm->nr_servicers && vm->servicers[cache_id].drain_fd >= 0 &&
-	    write(vm->servicers[cache_id].drain_fd, &one, sizeof(one)) < 0)
-		pr_warn("servicer %u: cannot request a drain: %s", cache_id, strerror(errno));
+	if (cache_id < vm->nr_servicers)
+		request_drain(cache_id, vm->servicers[cache_id].drain_fd);
 }
 
 int servicers_start(struct vm *vm)
 {
-	if (!zero_source) {
-		void *p = mmap(NULL, WINDOW_MAX * PAGE_SIZE, PROT_READ,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* Zero pages to copy first-touch runs from: every frame of such a run
+	 * is zero, so one contiguous zero source gives byte-identical pages
+	 * with one ioctl instead of one per page, and the frames' own memory
+	 * stays untouched (and unpopulated) in copy mode. */
+	void *p = mmap(NULL, WINDOW_MAX * PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		if (p == MAP_FAILED)
-			return -errno;
-		zero_source = p;
-	}
+	if (p == MAP_FAILED)
+		return -errno;
+	vm->zero_source = p;
 	for (unsigned i = 0; i < vm->nr_servicers; i++) {
 		struct servicer *s = &vm->servicers[i];
 		int err;
@@ -515,14 +512,33 @@ int servicers_start(struct vm *vm)
 	return 0;
 }
 
+/* Stops every servicer thread. Their drain eventfds stay open until
+ * servicers_exit(): a servicer still running (or the allocator on its
+ * behalf) may ask any other, stopped or not, to drain. */
 void servicers_stop(struct vm *vm)
 {
+	int seen_fd[LAB_MAX_VCPUS];
+
+	/* --inject drain-at-stop: a request that read each eventfd before the
+	 * servicers began to stop writes to it after each one stopped. */
+	for (unsigned i = 0; i < vm->nr_servicers; i++)
+		seen_fd[i] = vm->servicers[i].drain_fd;
 	for (unsigned i = 0; i < vm->nr_servicers; i++) {
-		struct servicer *s = &vm->servicers[i];
 		char what[32];
 
 		snprintf(what, sizeof(what), "servicer %u", i);
-		worker_stop(&s->worker, what);
+		worker_stop(&vm->servicers[i].worker, what);
+		if (unlikely(vm->cfg.inject[INJECT_DRAIN_AT_STOP]))
+			for (unsigned j = 0; j < vm->nr_servicers; j++)
+				request_drain(j, seen_fd[j]);
+	}
+}
+
+void servicers_exit(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_servicers; i++) {
+		struct servicer *s = &vm->servicers[i];
+
 		if (s->drain_fd >= 0)
 			close(s->drain_fd);
 		s->drain_fd = -1;
@@ -530,4 +546,7 @@ void servicers_stop(struct vm *vm)
 			munmap(s->bounce, WINDOW_MAX * PAGE_SIZE);
 		s->bounce = NULL;
 	}
+	if (vm->zero_source)
+		munmap(vm->zero_source, WINDOW_MAX * PAGE_SIZE);
+	vm->zero_source = NULL;
 }

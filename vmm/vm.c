@@ -297,6 +297,7 @@ static void teardown(struct vm *vm)
 		cpu_destroy(&vm->vcpus[i]);
 	for (unsigned i = 0; i < vm->nr_ranges; i++)
 		uffd_close(&vm->ranges[i]);
+	servicers_exit(vm);
 	scenario_free(&vm->scenario);
 	sampler_exit(&vm->sampler);
 	record_free(vm);
@@ -330,14 +331,14 @@ static void wait_for_end(struct vm *vm, int sig_fd)
 			uint64_t now = now_ns();
 
 			if (now >= deadline) {
-				vm_stop(vm, STOP_TIMEOUT, EXIT_TIMEOUT, "timed out after %.3f s",
+				vm_stop(vm, STOP_TIMEOUT, LAB_EXIT_TIMEOUT, "timed out after %.3f s",
 					(double)vm->cfg.timeout_ns / 1e9);
 				break;
 			}
 			timeout_ms = (int)((deadline - now + 999999) / 1000000);
 		}
 		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR) {
-			vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "poll: %s", strerror(errno));
+			vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "poll: %s", strerror(errno));
 			break;
 		}
 		if (pfd[1].revents & POLLIN) {
@@ -406,9 +407,9 @@ static int exit_status(struct vm *vm)
 {
 	switch (vm->stop_reason) {
 	case STOP_GUEST_EXIT:
-		return vm->guest_status ? EXIT_GUEST_FAILED : EXIT_OK;
+		return vm->guest_status ? LAB_EXIT_GUEST_FAILED : LAB_EXIT_OK;
 	case STOP_NONE:
-		return EXIT_HOST_ERROR;
+		return LAB_EXIT_HOST_ERROR;
 	default:
 		return vm->guest_status;
 	}
@@ -417,12 +418,12 @@ static int exit_status(struct vm *vm)
 int vm_run(const struct vm_config *cfg)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
-	sigset_t block;
+	sigset_t block, old_mask;
 	int sig_fd = -1, status, err;
 
 	if (!vm) {
 		pr_err("out of memory");
-		return EXIT_HOST_ERROR;
+		return LAB_EXIT_HOST_ERROR;
 	}
 	vm->cfg = *cfg;
 	vm->nr_vcpus = cfg->nr_vcpus;
@@ -440,29 +441,31 @@ int vm_run(const struct vm_config *cfg)
 	worker_init(&vm->control.worker);
 	sampler_init(&vm->sampler, vm, cfg->paging == PAGING_UFFD ? cfg->sample_ns : 0);
 
-	/* Signals: SIGINT and SIGTERM reach main() through a signalfd; every
-	 * thread inherits the mask, vCPU threads unblock their kick signal. */
+	/* Signals: SIGINT, SIGTERM and SIGHUP reach main() through a signalfd;
+	 * every thread inherits the mask, vCPU threads unblock their kick
+	 * signal. The caller's mask comes back at the end. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
 	sigdelset(&block, SIGUSR1);
 	sig_fd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (vm->done_fd < 0 || sig_fd < 0) {
 		pr_err("eventfd/signalfd: %s", strerror(errno));
-		status = EXIT_HOST_ERROR;
+		status = LAB_EXIT_HOST_ERROR;
 		goto out;
 	}
 	err = setup(vm);
 	if (err) {
-		status = vm->bad_input ? EXIT_BAD_INPUT : EXIT_HOST_ERROR;
+		status = vm->bad_input ? LAB_EXIT_BAD_INPUT : LAB_EXIT_HOST_ERROR;
 		goto out;
 	}
 	if (cfg->paging == PAGING_UFFD && ((err = servicers_start(vm)) ||
 					   (vm->reclaim && (err = reclaim_start(vm))) ||
 					   (err = prefetch_start(vm)))) {
-		vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR,
+		vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
 			"starting the fault service threads: %s", strerror(-err));
 		goto out_stop;
 	}
@@ -470,13 +473,13 @@ int vm_run(const struct vm_config *cfg)
 	if ((err = sampler_start(&vm->sampler)) ||
 	    (vm->scenario.nr_events && (err = scenario_start(vm, &vm->scenario))) ||
 	    (cfg->control_path && (err = control_start(vm, &vm->control, cfg->control_path)))) {
-		vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "starting the run: %s",
+		vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "starting the run: %s",
 			strerror(-err));
 		goto out_stop;
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if ((err = cpu_start(&vm->vcpus[i]))) {
-			vm_stop(vm, STOP_HOST_ERROR, EXIT_HOST_ERROR, "starting vCPU %u: %s", i,
+			vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "starting vCPU %u: %s", i,
 				strerror(-err));
 			break;
 		}
@@ -492,24 +495,25 @@ out_stop:
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			if (vm->vcpus[i].last_line[0])
 				pr_err("guest[%u] last said: %s", i, vm->vcpus[i].last_line);
-	if (audit(vm) && status == EXIT_OK)
-		status = EXIT_HOST_ERROR;
+	if (audit(vm) && status == LAB_EXIT_OK)
+		status = LAB_EXIT_HOST_ERROR;
 	if (cfg->record_path && vm->start_ns && record_write(vm, cfg->record_path) &&
-	    status == EXIT_OK)
-		status = EXIT_HOST_ERROR;
+	    status == LAB_EXIT_OK)
+		status = LAB_EXIT_HOST_ERROR;
 	if (cfg->trace_path && vm->start_ns && report_write_trace(vm, cfg->trace_path) &&
-	    status == EXIT_OK)
-		status = EXIT_HOST_ERROR;
+	    status == LAB_EXIT_OK)
+		status = LAB_EXIT_HOST_ERROR;
 	if (vm->stop_reason != STOP_HOST_ERROR || vm->start_ns) {
 		report_print_summary(vm, stdout);
 		if (cfg->report_path && report_write_json(vm, cfg->report_path) &&
-		    status == EXIT_OK)
-			status = EXIT_HOST_ERROR;
+		    status == LAB_EXIT_OK)
+			status = LAB_EXIT_HOST_ERROR;
 	}
 out:
 	teardown(vm);
 	if (sig_fd >= 0)
 		close(sig_fd);
 	free(vm);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	return status;
 }

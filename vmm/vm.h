@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "histogram.h"
+#include "labyrinth/exit_status.h"
 #include "labyrinth/frame_alloc.h"
 #include "labyrinth/guest_abi.h"
 #include "control.h"
@@ -92,6 +93,8 @@ struct vcpu {
 	char console[LAB_CONSOLE_MAX + 1];
 	char last_line[LAB_CONSOLE_MAX + 1]; /* kept under --quiet: a failing guest's reason */
 	size_t console_len;
+	uint64_t console_printed;     /* bytes printed, against --console-limit */
+	uint64_t console_dropped;     /* bytes past the limit, not printed */
 	struct trace_log trace;       /* its guest-side touches (--trace) */
 	/* The sequential-stream detector of its first touches: where its last
 	 * window ended, and how large that window was. */
@@ -135,16 +138,6 @@ enum stop_reason {
 	STOP_HOST_ERROR,
 };
 
-/* Exit statuses of `labyrinth run`. */
-enum {
-	EXIT_OK = 0,
-	EXIT_GUEST_FAILED = 1,
-	EXIT_BAD_INPUT = 2,
-	EXIT_HOST_ERROR = 3,
-	EXIT_GUEST_CRASHED = 4,
-	EXIT_VIOLATION = 5,
-	EXIT_TIMEOUT = 6,
-};
 
 struct loaded_segment {
 	uint64_t gpa, memsz;
@@ -190,6 +183,7 @@ struct vm {
 	struct uffd_range ranges[LAB_MAX_VCPUS];
 	unsigned nr_servicers;
 	struct servicer servicers[LAB_MAX_VCPUS];
+	uint8_t *zero_source;         /* CFG_MAX_FAULT_AROUND zero pages to install from */
 
 	unsigned nr_vcpus;
 	struct vcpu vcpus[LAB_MAX_VCPUS];
@@ -342,9 +336,9 @@ int uffd_wake(int fd, void *addr, uint64_t len);
 
 /* servicer.c */
 int servicers_start(struct vm *vm);
-const void *servicer_zero_source(void);
 void servicer_drain_request(void *arg, unsigned cache_id);
 void servicers_stop(struct vm *vm);
+void servicers_exit(struct vm *vm);
 
 /* report.c (and the --trace file) */
 int report_write_trace(struct vm *vm, const char *path);
