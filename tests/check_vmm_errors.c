@@ -510,6 +510,43 @@ END_TEST
 /* hog holding its memory for a minute: a guest that would run on. */
 #define HOG_FOREVER "hold_ms=60000"
 
+/* A guest that prints without end: its output stops at --console-limit
+ * (counted in the report), and --timeout still ends it on time. */
+START_TEST(console_flood_is_limited)
+{
+	static const char *const limits[] = { "64K", NULL };
+	char dir[PATH_MAX], elf[PATH_MAX + 16], why[4096] = "";
+	struct vmm_opts opts = { .timeout_s = 60 };
+	struct vmm_result r = { 0 };
+	long long limit = _i ? 1 << 20 : 64 << 10;
+	bool built;
+	int ran = -1;
+
+	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	snprintf(elf, sizeof(elf), "%s/guest.elf", dir);
+	/* 4 KiB of console a hypercall, for ever. */
+	built = build_bare_guest(dir, "2:" HC(0x500, 4096) "\tjmp 2b\n", why, sizeof(why));
+	if (built && limits[_i])
+		ran = VMM_EXEC(&r, &opts, VMM_BINARY, "run", elf, "--report", VMM_REPORT, "--mem",
+			       "32M", "--timeout", "2", "--console-limit", limits[_i]);
+	else if (built)
+		ran = VMM_EXEC(&r, &opts, VMM_BINARY, "run", elf, "--report", VMM_REPORT, "--mem",
+			       "32M", "--timeout", "2");
+	vmm_tmpdir_remove(dir);
+	ck_assert_msg(built, "building the guest failed: %s", why);
+	ck_assert_int_eq(ran, 0);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_TIMEOUT);
+	ck_assert_msg(r.seconds < 10.0, "stopped after %.2f s", r.seconds);
+	VMM_ASSERT_ERR_HAS(&r, "console output past --console-limit");
+	ck_assert_msg((long long)strlen(r.err) < limit + 8192,
+		      "%zu bytes on stderr with a limit of %lld", strlen(r.err), limit);
+	ck_assert_msg(vmm_report_int(&r, "vcpus.0.console_dropped_bytes") > limit,
+		      "only %lld bytes dropped", vmm_report_int(&r, "vcpus.0.console_dropped_bytes"));
+	VMM_ASSERT_CLEAN(&r);
+	vmm_result_free(&r);
+}
+END_TEST
+
 START_TEST(timeout_stops_the_guest)
 {
 	const char *vcpus = _i ? "2" : "1";
@@ -542,12 +579,13 @@ START_TEST(timeout_in_milliseconds)
 }
 END_TEST
 
-static const int stop_signals[] = { SIGTERM, SIGINT };
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+#define NR_STOP_SIGNALS ((int)(sizeof(stop_signals) / sizeof(stop_signals[0])))
 
 START_TEST(signal_stops_the_guest_promptly)
 {
-	int sig = stop_signals[_i % 2];
-	const char *vcpus = _i < 2 ? "1" : "2";
+	int sig = stop_signals[_i % NR_STOP_SIGNALS];
+	const char *vcpus = _i < NR_STOP_SIGNALS ? "1" : "2";
 	/* Sent once labyrinth has blocked it (i.e. will read it), with the
 	 * guest well into its hold phase. */
 	struct vmm_opts opts = { .timeout_s = 60, .signal = sig, .signal_delay_s = 0.5 };
@@ -604,6 +642,7 @@ static Suite *errors_suite(void)
 		tcase_add_loop_test(tc, misbehaving_guest_is_stopped_and_named, 0,
 				    (int)(sizeof(bad_guests) / sizeof(bad_guests[0])));
 		tcase_add_test(tc, bare_guest_faults_one_window);
+		tcase_add_loop_test(tc, console_flood_is_limited, 0, 2);
 	}
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
@@ -611,7 +650,7 @@ static Suite *errors_suite(void)
 	tc = tcase_create("stopping");
 	tcase_add_loop_test(tc, timeout_stops_the_guest, 0, 2);
 	tcase_add_test(tc, timeout_in_milliseconds);
-	tcase_add_loop_test(tc, signal_stops_the_guest_promptly, 0, 4);
+	tcase_add_loop_test(tc, signal_stops_the_guest_promptly, 0, 2 * NR_STOP_SIGNALS);
 	tcase_add_test(tc, harness_deadline_kills_and_reaps);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);

@@ -34,9 +34,12 @@ int memory_init(struct vm *vm)
 	vm->ram_size = vm->cfg.mem_bytes;
 	vm->ram = map_anonymous(vm->ram_size);
 	if (!vm->ram) {
+		char limit[96];
+
 		err = -errno;
-		pr_err("mmap of %s guest RAM: %s", format_size(vm->ram_size, a, sizeof(a)),
-		       strerror(errno));
+		pr_err("mmap of %s guest RAM: %s%s", format_size(vm->ram_size, a, sizeof(a)),
+		       strerror(errno), errno == ENOMEM ? address_space_note(limit, sizeof(limit))
+							: "");
 		return err;
 	}
 	/* 4 KiB host pages in every paging mode, so that all modes compare

@@ -28,6 +28,10 @@ static int uffd_create(void)
 		if (errno == EPERM)
 			pr_err("userfaultfd: %s (run as root, or allow it with sysctl "
 			       "vm.unprivileged_userfaultfd=1)", strerror(errno));
+		else if (errno == ENOSYS)
+			pr_err("userfaultfd: %s (this kernel has no userfaultfd, or a seccomp "
+			       "policy forbids it: labyrinth serves guest memory through it)",
+			       strerror(errno));
 		else
 			pr_err("userfaultfd: %s", strerror(errno));
 		return err;
@@ -36,8 +40,8 @@ static int uffd_create(void)
 }
 
 /* The features this kernel's userfaultfd offers (a throw-away fd: the API
- * handshake can be done once per fd). */
-static int uffd_features(uint64_t *features)
+ * handshake can be done once per fd), less those --inject hides. */
+static int uffd_features(struct vm *vm, uint64_t *features)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	int fd = uffd_create(), err = 0;
@@ -48,7 +52,7 @@ static int uffd_features(uint64_t *features)
 		err = -errno;
 		pr_err("UFFDIO_API: %s", strerror(errno));
 	}
-	*features = api.features;
+	*features = api.features & ~vm->cfg.inject[INJECT_HIDE_UFFD_FEATURES];
 	close(fd);
 	return err;
 }
@@ -101,7 +105,7 @@ int uffd_open(struct vm *vm, struct uffd_range *range, unsigned evict_contexts)
 		want |= UFFD_FEATURE_MOVE;
 		need_ioctls |= 1ull << _UFFDIO_MOVE;
 	}
-	err = uffd_features(&have);
+	err = uffd_features(vm, &have);
 	if (err)
 		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(feature_names); i++)

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 bool util_quiet;
@@ -222,6 +223,17 @@ void worker_stop(struct worker *w, const char *what)
 	if (w->stop_fd >= 0)
 		close(w->stop_fd);
 	w->stop_fd = -1;
+}
+
+const char *address_space_note(char *buf, size_t len)
+{
+	struct rlimit as;
+
+	buf[0] = '\0';
+	if (!getrlimit(RLIMIT_AS, &as) && as.rlim_cur != RLIM_INFINITY)
+		snprintf(buf, len, " (the address-space limit, ulimit -v, is %llu KiB)",
+			 (unsigned long long)as.rlim_cur / 1024);
+	return buf;
 }
 
 void *map_anonymous(size_t bytes)

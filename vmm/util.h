@@ -56,6 +56,10 @@ int check_output_path(const char *opt, const char *path);
 /* A directory the run will create files in. Same contract. */
 int check_output_dir(const char *opt, const char *dir);
 
+/* " (the address-space limit, ulimit -v, is N KiB)" when one is set, else
+ * "": why an mmap may have failed with ENOMEM. Returns buf. */
+const char *address_space_note(char *buf, size_t len);
+
 /* Private anonymous memory, read-write, populated only where touched (no
  * swap reservation: guest RAM and the tables are sized for the worst case).
  * NULL with errno set on failure; munmap() to free. */

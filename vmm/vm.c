@@ -135,7 +135,11 @@ static int setup_pool(struct vm *vm)
 	int err = lab_pool_create(&pc, &vm->pool);
 
 	if (err) {
-		pr_err("creating a pool of %zu frames: %s", pc.frames, strerror(-err));
+		char limit[96];
+
+		pr_err("creating a pool of %zu frames (--pool %llu MiB): %s%s", pc.frames,
+		       (unsigned long long)(vm->cfg.pool_bytes >> 20), strerror(-err),
+		       err == -ENOMEM ? address_space_note(limit, sizeof(limit)) : "");
 		return err;
 	}
 	pressure_init(vm);

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * labyrinth as a library: guests run one after another in one process
+ * through vm_run() leave nothing behind — no file descriptor, no mapping,
+ * no thread, no blocked signal — whether they succeed, fail their setup,
+ * crash, time out or run under pressure with every helper thread (scenario,
+ * control socket, reclaimer, prefetcher, sampler) going.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../vmm/config.h"
+#include "../vmm/util.h"
+#include "labyrinth/exit_status.h"
+#include "vmmtest.h"
+
+int vm_run(const struct vm_config *cfg);
+
+struct footprint {
+	unsigned fds, maps, threads;
+	sigset_t blocked;
+};
+
+static unsigned count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned n = 0;
+
+	ck_assert_msg(d, "cannot list %s", dir);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static unsigned count_lines(const char *path)
+{
+	size_t len;
+	char *text = vmm_read_file(path, &len);
+	unsigned n = 0;
+
+	ck_assert_msg(text, "cannot read %s", path);
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\n';
+	free(text);
+	return n;
+}
+
+static void measure(struct footprint *f)
+{
+	f->fds = count_entries("/proc/self/fd");
+	f->maps = count_lines("/proc/self/maps");
+	f->threads = count_entries("/proc/self/task");
+	sigemptyset(&f->blocked);
+	pthread_sigmask(SIG_BLOCK, NULL, &f->blocked);
+}
+
+/* argv after `run`, NULL-terminated; returns vm_run()'s exit status. */
+static int run_in_process(const char *const *args)
+{
+	static char run[] = "run";
+	char *argv[32] = { run };
+	struct vm_config cfg;
+	int argc = 1, r;
+
+	for (; args[argc - 1]; argc++)
+		argv[argc] = (char *)(uintptr_t)args[argc - 1];
+	r = config_parse_run(argc, argv, &cfg);
+	ck_assert_msg(r == 0, "config_parse_run refused the arguments");
+	return vm_run(&cfg);
+}
+
+struct library_case {
+	const char *name;
+	int status;
+	const char *args[24];
+};
+
+static char scenario_path[PATH_MAX + 16], control_path[PATH_MAX + 16], record_path[PATH_MAX + 16];
+
+static const struct library_case cases[] = {
+	{ "a guest that succeeds", LAB_EXIT_OK,
+	  { VMM_GUEST("seqtouch"), "--quiet", "--mem", "16M", "--vcpus", "2", NULL } },
+	{ "under pressure, every helper thread", LAB_EXIT_OK,
+	  { VMM_GUEST("pattern"), "--quiet", "--mem", "32M", "--pool", "8M", "--vcpus", "2",
+	    "--scenario", scenario_path, "--control", control_path, "--prefetch", record_path,
+	    "--sample-ms", "5", "--reclaim", "clock", NULL } },
+	{ "a guest that fails", LAB_EXIT_GUEST_FAILED,
+	  { VMM_GUEST("pattern"), "--quiet", "--mem", "8M", "--", "passes=0", NULL } },
+	{ "setup refused (pool too small to reclaim into)", LAB_EXIT_HOST_ERROR,
+	  { VMM_GUEST("seqtouch"), "--quiet", "--mem", "64M", "--pool", "1M", NULL } },
+	{ "a missing image", LAB_EXIT_BAD_INPUT,
+	  { "/nonexistent/guest.elf", "--quiet", "--mem", "16M", NULL } },
+	{ "a timeout", LAB_EXIT_TIMEOUT,
+	  { VMM_GUEST("hog"), "--quiet", "--mem", "16M", "--timeout", "300ms", "--",
+	    "hold_ms=60000", NULL } },
+};
+
+START_TEST(repeated_runs_leave_nothing_behind)
+{
+	char dir[PATH_MAX];
+	struct footprint before, after;
+	const char *const record[] = { VMM_GUEST("pattern"), "--quiet", "--mem", "32M",
+				       "--record", record_path, NULL };
+
+	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	snprintf(scenario_path, sizeof(scenario_path), "%s/s.scn", dir);
+	snprintf(control_path, sizeof(control_path), "%s/ctl.sock", dir);
+	snprintf(record_path, sizeof(record_path), "%s/p.rec", dir);
+	static const char scenario[] = "every 50ms for 2s pool 4M..8M\nat 100ms fragment 1M\n"
+				       "at 200ms unfragment\n";
+
+	ck_assert(vmm_write_file(scenario_path, scenario, sizeof(scenario) - 1));
+	ck_assert_int_eq(run_in_process(record), LAB_EXIT_OK);
+	/* A first round of every case warms the C library up (its malloc
+	 * arenas and its cache of thread stacks stay, by design). */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(run_in_process(cases[i].args) == cases[i].status, "%s", cases[i].name);
+	measure(&before);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			ck_assert_msg(run_in_process(cases[i].args) == cases[i].status,
+				      "%s: round %d", cases[i].name, round);
+			measure(&after);
+			ck_assert_msg(after.fds == before.fds && after.maps <= before.maps &&
+				      after.threads == before.threads,
+				      "after %s: %u fds, %u mappings, %u threads; before: %u, %u, %u",
+				      cases[i].name, after.fds, after.maps, after.threads,
+				      before.fds, before.maps, before.threads);
+			for (int sig = 1; sig < SIGRTMIN; sig++)
+				ck_assert_msg(sigismember(&after.blocked, sig) ==
+					      sigismember(&before.blocked, sig),
+					      "after %s, signal %d is %sblocked", cases[i].name, sig,
+					      sigismember(&after.blocked, sig) ? "" : "not ");
+		}
+	ck_assert_msg(access(control_path, F_OK), "the control socket is left");
+	ck_assert(vmm_tmpdir_remove(dir));
+}
+END_TEST
+
+static Suite *library_suite(void)
+{
+	Suite *s = suite_create("vmm library");
+	TCase *tc = tcase_create("in one process");
+
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, repeated_runs_leave_nothing_behind);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	if (!test_kvm_available("vmm library"))
+		return TEST_EXIT_SKIP;
+	return test_run_suite(library_suite());
+}
