@@ -7,6 +7,9 @@
 #   make run        launch the default guest under the default scenario
 #   make deps       install missing Debian packages (as root), or list them
 #   make SANITIZE=address,undefined check    the same under sanitizers
+#   make sanitize   = make SANITIZE=address,undefined check
+#   make tsan       the allocator's concurrency tests and the races suite
+#                   (4 vCPUs under pressure among them) under ThreadSanitizer
 #   make CC=clang   any target with clang
 
 BUILD     ?= build
@@ -20,8 +23,9 @@ BUILD     := $(BUILD)/san-$(subst $(comma),-,$(SANITIZE))
 endif
 
 # Debian packages the build, the tests and the benchmarks need.
-DEB_PACKAGES := gcc make pkg-config check libsubunit-dev libjansson-dev \
-		libvirt-dev gnuplot-nox util-linux
+# Complete for a Debian 12 minbase root: gcc there comes without libc6-dev.
+DEB_PACKAGES := gcc libc6-dev binutils make pkg-config check libsubunit-dev \
+		libjansson-dev libvirt-dev gnuplot-nox util-linux
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	    -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
@@ -81,7 +85,7 @@ BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 DEPS_STAMP  := $(BUILD)/.deps-ok
 FLAGS_STAMP := $(BUILD)/.flags
 
-.PHONY: all check bench run deps clean tidy FORCE
+.PHONY: all check bench run deps clean tidy sanitize tsan FORCE
 # Keep intermediate objects (test helpers, guest objects).
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -152,6 +156,17 @@ check: all
 
 bench: all
 	$(Q)BUILD=$(BUILD) bench/run
+
+# Sanitizer runs, each in a build directory of its own. Any report fails
+# the run (-fno-sanitize-recover; TSan exits 66 on its first report).
+sanitize:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=address,undefined check
+
+TSAN_SUITES := check_cache check_watermark check_budget check_buddy check_ownership check_races
+tsan:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=thread all
+	$(Q)BUILD=$(BUILD)/san-thread TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" \
+		tests/run $(TSAN_SUITES)
 
 # The main job: the hog workload on 2 vCPUs while the sawtooth scenario
 # squeezes its frame budget; prints the fault-latency table, writes the

@@ -76,7 +76,8 @@ static lab_frame_t pop_dirty_zeroing(struct lab_cache *c, lab_gfp_t gfp,
 
 	if (f != LAB_FRAME_NONE) {
 		memset(lab_frame_addr(c->pool, f), 0, LAB_FRAME_SIZE);
-		c->meta[f].bits |= META_ZEROED;
+		meta_set_relaxed(&c->meta[f], LAB_FS_ALLOCATED,
+				 meta_bits_relaxed(&c->meta[f]) | META_ZEROED);
 		COUNTER_ADD(c->stat.zero_inline, 1);
 	}
 	return f;

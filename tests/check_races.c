@@ -6,12 +6,14 @@
  *      run alive past its --timeout;
  *   2. a page the prefetcher claims and then gives back wakes the vCPU
  *      that faulted on it meanwhile;
- *   3. a page is counted as its owner's before reclaim can take it (the
- *      count never goes below zero);
+ *   3. a page is counted as its owner's, and its old swap slot is free,
+ *      before reclaim can take it again (the count never goes below zero,
+ *      a page never holds two slots and the store never runs out);
  *   4. drain requests that reach servicers while they stop one by one
  *      find their eventfds open;
  *   5. a `pool` command during a spike is kept, and the spike's end gives
- *      back only what the spike took.
+ *      back only what the spike took;
+ *   6. all of it at once on 4 vCPUs (the thread sanitizer's VMM run).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -217,7 +219,11 @@ START_TEST(prefetch_giving_a_page_back_wakes_its_vcpu)
 }
 END_TEST
 
-/* ---- 3. frames are counted before reclaim can take them -------------------- */
+/* ---- 3. pages are counted and slots freed before reclaim can take them ------ */
+
+/* FIFO finds pages once they are queued, CLOCK as soon as they are in
+ * the table: both must find them counted and with no slot left behind. */
+static const char *const victim_policies[] = { "fifo", "clock" };
 
 START_TEST(page_is_counted_before_reclaim_can_take_it)
 {
@@ -230,7 +236,8 @@ START_TEST(page_is_counted_before_reclaim_can_take_it)
 	 * between publishing a window and waking its vCPU. */
 	write_in(scn, sizeof(scn), dir, "all.scn", "every 10ms for 20s reclaim 8M\n");
 	ck_assert_int_eq(LAB_RUN(&r, &opts, VMM_GUEST("pattern"), "--mem", "8M", "--scenario", scn,
-				 "--inject", "install-delay-us=5000", "--timeout", "90"), 0);
+				 "--reclaim", victim_policies[_i], "--inject", "install-delay-us=5000",
+				 "--timeout", "90"), 0);
 	vmm_tmpdir_remove(dir);
 	VMM_ASSERT_EXIT(&r, 0);
 	ck_assert_int_eq(vmm_report_int(&r, "vmm.internal_errors"), 0);
@@ -293,19 +300,83 @@ START_TEST(spike_and_pool_compose)
 }
 END_TEST
 
+/* ---- 6. everything at once ----------------------------------------------------- */
+
+/*
+ * pattern on 4 vCPUs (more than this machine's CPUs) under a scenario
+ * that uses every statement, while a control client changes the budget
+ * and asks for stats: every byte verified, audits clean. Under
+ * `make tsan` this is the VMM's thread-sanitizer run.
+ */
+static const char *const everything_policies[][2] = { { "fifo", "copy" }, { "clock", "move" } };
+
+START_TEST(four_vcpus_under_every_pressure)
+{
+	static const char scenario[] =
+		"every 100ms for 6s pool 4M..16M\n"
+		"at 300ms spike 4M for 500ms\n"
+		"at 1s fragment 2M\n"
+		"at 1500ms unfragment\n"
+		"at 2s quota 1 2M\n"
+		"at 3s quota 1 off\n"
+		"at 2500ms reclaim 8M\n";
+	static const char *const commands[] = { "stats\n", "pool 8M\n", "reclaim 4M\n",
+						"quota 2 1M\n", "quota 2 off\n", "fragment 1M\n",
+						"unfragment\n", "pool 16M\n" };
+	struct vmm_opts opts = { .timeout_s = 300 };
+	char dir[PATH_MAX], scn[PATH_MAX + 16], sock[PATH_MAX + 16], buf[8192];
+	struct vmm_result r;
+	unsigned sent = 0;
+	int fd;
+
+	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	write_in(scn, sizeof(scn), dir, "all.scn", scenario);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	ck_assert_int_eq(VMM_START(&r, &opts, VMM_BINARY, "run", VMM_GUEST("pattern"), "--quiet",
+				   "--report", VMM_REPORT, "--mem", "64M", "--pool", "16M",
+				   "--vcpus", "4", "--reclaim", everything_policies[_i][0],
+				   "--install", everything_policies[_i][1], "--scenario", scn,
+				   "--control", sock, "--timeout", "240", "--", "passes=3"), 0);
+	wait_for_socket(&r, sock);
+	fd = connect_unix(sock);
+	while (vmm_running(&r)) {
+		const char *cmd = commands[sent++ % (sizeof(commands) / sizeof(commands[0]))];
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) != (ssize_t)strlen(cmd) ||
+		    poll(&pfd, 1, 5000) != 1 || recv(fd, buf, sizeof(buf), 0) <= 0)
+			break;
+		sleep_ms(50);
+	}
+	close(fd);
+	vmm_finish(&r);
+	vmm_tmpdir_remove(dir);
+	VMM_ASSERT_EXIT(&r, 0);
+	ck_assert_msg(sent > 3, "only %u control commands went through", sent);
+	ck_assert_int_eq(vmm_report_int(&r, "vmm.internal_errors"), 0);
+	ck_assert_int_gt(vmm_report_int(&r, "reclaim.pgsteal"), 0);
+	ck_assert_int_gt(vmm_report_int(&r, "faults.refault"), 0);
+	VMM_ASSERT_CLEAN(&r);
+	vmm_result_free(&r);
+}
+END_TEST
+
 static Suite *races_suite(void)
 {
 	Suite *s = suite_create("races");
 	TCase *tc = tcase_create("found in review");
 
-	tcase_set_timeout(tc, 180);
+	tcase_set_timeout(tc, 360);
 	tcase_add_loop_test(tc, control_client_cannot_delay_the_end, 0, CLIENT_KINDS);
 	tcase_add_test(tc, control_turns_away_clients_beyond_its_limit);
 	tcase_add_test(tc, prefetch_giving_a_page_back_wakes_its_vcpu);
-	tcase_add_test(tc, page_is_counted_before_reclaim_can_take_it);
+	tcase_add_loop_test(tc, page_is_counted_before_reclaim_can_take_it, 0,
+			    (int)(sizeof(victim_policies) / sizeof(victim_policies[0])));
 	tcase_add_test(tc, drain_request_while_servicers_stop);
 	tcase_add_loop_test(tc, spike_and_pool_compose, 0,
 			    (int)(sizeof(budget_cases) / sizeof(budget_cases[0])));
+	tcase_add_loop_test(tc, four_vcpus_under_every_pressure, 0,
+			    (int)(sizeof(everything_policies) / sizeof(everything_policies[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

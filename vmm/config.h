@@ -34,7 +34,8 @@ enum inject_point {
 	INJECT_PREFETCH_NOMEM,     /* prefetch-nomem=N: the Nth page the prefetcher claims
 				    * gets no frame, once a vCPU has faulted on it */
 	INJECT_INSTALL_DELAY_US,   /* install-delay-us=N: a servicer pauses N µs after it
-				    * published a window, before it wakes the vCPU */
+				    * published each run of pages, before it wakes the
+				    * vCPU: reclaim may take them meanwhile */
 	INJECT_DRAIN_AT_STOP,      /* drain-at-stop=1: while the servicers stop one by
 				    * one, a drain request that found each one's eventfd
 				    * before the stop writes to it after each stop */

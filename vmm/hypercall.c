@@ -108,8 +108,10 @@ bool hypercall_handle(struct vcpu *vcpu, uint16_t port, uint32_t value)
 	case LAB_HC_RECORDS:
 		return take_records(vcpu, value);
 	case LAB_HC_RESULT:
+		pthread_mutex_lock(&vcpu->result_lock);
 		memcpy(&vcpu->result, &mailbox(vcpu)->result, sizeof(vcpu->result));
 		vcpu->result_valid = true;
+		pthread_mutex_unlock(&vcpu->result_lock);
 		return true;
 	case LAB_HC_EXIT:
 		hypercall_flush_console(vcpu);

@@ -265,7 +265,7 @@ static unsigned evict(struct vm *vm, struct evict_ctx *ctx, uint64_t *gfns, uint
 		struct lab_frame_info info = { .owner = LAB_OWNER_VMM };
 
 		frames[i] = gp_frame(entries[i]);
-		guest_pages_set(vm, gfns[i], GP_SWAP_BIT | (zero ? SWAP_ZERO_SLOT : slots[s++]));
+		guest_pages_set(vm, gfns[i], gp_of_slot(zero ? SWAP_ZERO_SLOT : slots[s++]));
 		(void)lab_frame_info(vm->pool, frames[i], &info);
 		owners[i] = info.owner;
 		guest_pages_uncount(vm, info.owner);

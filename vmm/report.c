@@ -90,17 +90,24 @@ static void gather_counters(struct vm *vm, struct report *r)
 		service_summary(v, &vr->service);
 		hist_summarize(v->stats.guest, &vr->guest);
 		vr->guest_sum_ns = atomic_load(&v->stats.guest->sum_ns);
-		if (v->result_valid) {
-			vr->pages_touched = v->result.pages_touched;
-			if (v->result.touch_end_tsc > v->result.touch_start_tsc && vm->tsc_khz)
-				vr->touch_ns = (uint64_t)((double)(v->result.touch_end_tsc -
-								   v->result.touch_start_tsc) *
+		struct lab_result res;
+		bool valid;
+
+		pthread_mutex_lock(&v->result_lock);
+		valid = v->result_valid;
+		res = v->result;
+		pthread_mutex_unlock(&v->result_lock);
+		if (valid) {
+			vr->pages_touched = res.pages_touched;
+			if (res.touch_end_tsc > res.touch_start_tsc && vm->tsc_khz)
+				vr->touch_ns = (uint64_t)((double)(res.touch_end_tsc -
+								   res.touch_start_tsc) *
 							  1e6 / (double)vm->tsc_khz);
-			r->pages_touched += v->result.pages_touched;
-			if (v->result.touch_start_tsc < start)
-				start = v->result.touch_start_tsc;
-			if (v->result.touch_end_tsc > end)
-				end = v->result.touch_end_tsc;
+			r->pages_touched += res.pages_touched;
+			if (res.touch_start_tsc < start)
+				start = res.touch_start_tsc;
+			if (res.touch_end_tsc > end)
+				end = res.touch_end_tsc;
 		}
 		r->first_touch += vr->faults[FAULT_FIRST_TOUCH];
 		r->refault += vr->faults[FAULT_REFAULT];

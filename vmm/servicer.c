@@ -41,6 +41,7 @@ struct window {
 	lab_frame_t frame[WINDOW_MAX];       /* NONE: not ours to install */
 	uint32_t old[WINDOW_MAX];            /* entry before the claim */
 	bool content[WINDOW_MAX];            /* restored from swap, in bounce */
+	uint64_t restored;                   /* pages installed from swap slots */
 };
 
 static void violation(struct vm *vm, struct vcpu *v, struct uffd_range *r, uint64_t gfn)
@@ -140,7 +141,15 @@ static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_
 		err = uffd_copy(fd, dst, vm->zero_source, n * PAGE_SIZE, &done);
 	}
 	done /= PAGE_SIZE;
+	/* Restored pages are in the guest: their slots go back before the
+	 * pages are published, since from then on reclaim may take them out
+	 * again and need slots of its own (a page holds one slot at most). */
+	for (uint64_t i = 0; content && i < done; i++)
+		swap_free(&vm->swap, gp_slot(w->old[g + i - w->first]));
+	w->restored += content ? done : 0;
 	guest_pages_publish(vm, g, done, &w->frame[g - w->first], w->owner);
+	if (unlikely(vm->cfg.inject[INJECT_INSTALL_DELAY_US]))
+		usleep((useconds_t)vm->cfg.inject[INJECT_INSTALL_DELAY_US]);
 	for (uint64_t i = 0; i < done; i++)
 		if (w->old[g + i - w->first] == GP_EMPTY)
 			record_note(vm, s, g + i, 1, w->owner);
@@ -162,8 +171,8 @@ static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_
 	uint32_t old = w->old[at - w->first];
 
 	drop_frame(s, w, at);
-	if (gp_is_swapped(old) && (old & ~GP_SWAP_BIT) != SWAP_ZERO_SLOT)
-		swap_free(&vm->swap, old & ~GP_SWAP_BIT);
+	if (gp_has_slot(old))
+		swap_free(&vm->swap, gp_slot(old));
 	guest_pages_unclaim(vm, at, GP_FOREIGN);
 	if (at + 1 < g + n)
 		return install_run(s, w, at + 1, g + n - at - 1, content, installed);
@@ -206,12 +215,11 @@ static int restore_contents(struct servicer *s, struct window *w)
 		uint32_t old = w->old[g - w->first];
 		int err;
 
-		if (w->frame[g - w->first] == LAB_FRAME_NONE || !gp_is_swapped(old) ||
-		    (old & ~GP_SWAP_BIT) == SWAP_ZERO_SLOT)
+		if (w->frame[g - w->first] == LAB_FRAME_NONE || !gp_has_slot(old))
 			continue;
 		/* Set first: a failed read may have written part of it. */
 		w->content[g - w->first] = true;
-		err = swap_read(&vm->swap, old & ~GP_SWAP_BIT, content_of(s, w, g));
+		err = swap_read(&vm->swap, gp_slot(old), content_of(s, w, g));
 		if (err) {
 			vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
 				"swap: reading gpa %#llx back from %s: %s",
@@ -304,6 +312,7 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 	if (remote)
 		atomic_fetch_add(&v->stats.remote_faults, 1);
 	w.owner = owner;
+	w.restored = 0;
 	choose_window(s, v, gfn, kind, &w);
 	for (uint64_t g = w.first; g < w.end; g++) {
 		w.frame[g - w.first] = LAB_FRAME_NONE;
@@ -361,21 +370,10 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 			return;     /* the VM is stopping; what went in is counted */
 		g += n;
 	}
-	/* Restored pages are in the guest now: their slots are free. Pages
-	 * that were all zero had no slot and count as no swap-in. */
-	for (uint64_t g = w.first; kind == FAULT_REFAULT && g < w.end; g++) {
-		uint32_t o = w.old[g - w.first];
-
-		if (w.frame[g - w.first] != LAB_FRAME_NONE && gp_is_swapped(o) &&
-		    (o & ~GP_SWAP_BIT) != SWAP_ZERO_SLOT) {
-			swap_free(&vm->swap, o & ~GP_SWAP_BIT);
-			restored++;
-		}
-	}
+	/* Pages that were all zero had no slot and count as no swap-in. */
+	restored = w.restored;
 	uint64_t latency = now_ns() - t_read;
 
-	if (unlikely(vm->cfg.inject[INJECT_INSTALL_DELAY_US]))
-		usleep((useconds_t)vm->cfg.inject[INJECT_INSTALL_DELAY_US]);
 	/* Installed without waking (see uffd.c): now let the vCPU go. */
 	uffd_wake(r->fd, gfn_to_hva(vm, w.first), (w.end - w.first) << PAGE_SHIFT);
 	if (restored && vm->reclaim)

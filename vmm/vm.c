@@ -434,6 +434,7 @@ int vm_run(const struct vm_config *cfg)
 	vm->kvm_fd = vm->vm_fd = -1;
 	for (unsigned i = 0; i < LAB_MAX_VCPUS; i++) {
 		vm->vcpus[i].fd = -1;
+		pthread_mutex_init(&vm->vcpus[i].result_lock, NULL);
 		vm->ranges[i].fd = -1;
 		worker_init(&vm->servicers[i].worker);
 		vm->servicers[i].drain_fd = -1;

@@ -88,6 +88,7 @@ struct vcpu {
 	bool thread_started;
 	_Atomic pid_t tid;
 	struct vcpu_stats stats;
+	pthread_mutex_t result_lock;  /* result is read live (stats) while the guest sends it */
 	struct lab_result result;     /* copied at LAB_HC_RESULT */
 	bool result_valid;
 	char console[LAB_CONSOLE_MAX + 1];
@@ -290,6 +291,20 @@ static inline uint32_t gp_of_frame(lab_frame_t f)
 static inline bool gp_is_swapped(uint32_t v)
 {
 	return (v & GP_SWAP_BIT) && v != GP_BUSY && v != GP_FOREIGN;
+}
+/* Reclaimed with its contents in a swap slot (not all zero). */
+static inline bool gp_has_slot(uint32_t v)
+{
+	return gp_is_swapped(v) && (v & ~GP_SWAP_BIT) != SWAP_ZERO_SLOT;
+}
+static inline uint32_t gp_slot(uint32_t v)
+{
+	return v & ~GP_SWAP_BIT;
+}
+/* The entry of a reclaimed page: its slot, or SWAP_ZERO_SLOT. */
+static inline uint32_t gp_of_slot(uint32_t slot)
+{
+	return GP_SWAP_BIT | slot;
 }
 
 int guest_pages_init(struct vm *vm);
