@@ -22,7 +22,6 @@
 #include "vmmtest.h"
 #include "../vmm/scenario.h"
 
-#define MIB (1024ull * 1024)
 #define MS 1000000ull                 /* nanoseconds */
 #define SEC 1000000000ull
 #define SCENARIO_DIR "guests/scenarios/"

@@ -10,6 +10,9 @@
 
 #include "labyrinth/guest_abi.h"
 
+#define PAGE_SIZE 4096ull           /* a guest page, a host page, a frame */
+#define PAGE_SHIFT 12
+
 #define CFG_MIN_MEM        (2ull << 20)
 #define CFG_MAX_MEM        (256ull << 30)
 #define CFG_MEM_ALIGN      (2ull << 20)    /* guest RAM is mapped with 2 MiB pages */

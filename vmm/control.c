@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "pressure.h"
+#include "report.h"
+#include "sampler.h"
 #include "util.h"
 #include "vm.h"
 
@@ -125,7 +127,7 @@ static void handle_line(void *arg, struct control_conn *conn, char *line, size_t
 			snprintf(out, sizeof(out), "ok: %s\n", err);
 		else
 			snprintf(out, sizeof(out), "ok\n");
-		sampler_event(&vm->sampler, "control: %.60s", line);
+		sampler_event(vm, "control: %.60s", line);
 		pr_info("control: %s -> %s", line, out[0] == 'o' ? "ok" : out);
 	}
 	control_conn_reply(conn, out);
@@ -267,16 +269,19 @@ int control_check_path(const char *path)
 	return 0;
 }
 
-int control_start(struct vm *vm, struct control *ctl, const char *path)
+int control_start(struct vm *vm, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct control *ctl = calloc(1, sizeof(*ctl));
 	struct stat st;
 	int err;
 
+	if (!ctl)
+		return -ENOMEM;
 	ctl->vm = vm;
 	ctl->listen_fd = -1;
 	worker_init(&ctl->worker);
-	memset(ctl->conns, 0, sizeof(ctl->conns));
+	vm->control = ctl;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	/* Never remove something that is not a stale socket. */
@@ -297,8 +302,12 @@ int control_start(struct vm *vm, struct control *ctl, const char *path)
 	return worker_start(&ctl->worker, control_thread, ctl);
 }
 
-void control_stop(struct control *ctl)
+void control_stop(struct vm *vm)
 {
+	struct control *ctl = vm->control;
+
+	if (!ctl)
+		return;
 	worker_stop(&ctl->worker, "control");
 	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (ctl->conns[i])
@@ -307,7 +316,8 @@ void control_stop(struct control *ctl)
 		close(ctl->listen_fd);
 		unlink(ctl->path);
 	}
-	ctl->listen_fd = -1;
+	free(ctl);
+	vm->control = NULL;
 }
 
 /* The client's blocking send (bounded by SO_SNDTIMEO); 0 or -1 (errno). */

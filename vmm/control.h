@@ -79,9 +79,10 @@ int control_parse(char *line, size_t len, struct control_cmd *cmd, char *err, si
 
 /* -EEXIST (and a message) when path exists and is no socket. */
 int control_check_path(const char *path);
-/* Context: the main thread, before the run; control_stop() after it. */
-int control_start(struct vm *vm, struct control *ctl, const char *path);
-void control_stop(struct control *ctl);
+/* Context: the main thread: at the start of the run (it makes the
+ * socket), and after it (control_stop() takes the socket away). */
+int control_start(struct vm *vm, const char *path);
+void control_stop(struct vm *vm);
 /* The client: returns the process exit status. */
 int control_client(int argc, char **argv);
 

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * vCPUs: creation, one thread each, and the exit loop — one switch over
- * the exit reasons. A vCPU is stopped by setting immediate_exit and sending
- * it SIG_KICK, so that KVM_RUN returns at once wherever the thread is.
- */
+/* vCPUs (see cpu.h). */
+#include "cpu.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -11,17 +9,21 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "crash.h"
+#include "hypercall.h"
 #include "util.h"
 #include "vm.h"
 
 #define SIG_KICK SIGUSR1
 
-int cpu_create(struct vm *vm, struct vcpu *vcpu, unsigned id)
+int vcpu_init(struct vm *vm, struct vcpu *vcpu, unsigned id)
 {
 	int err;
 
 	vcpu->vm = vm;
 	vcpu->id = id;
+	vcpu->host_cpu = vm->cfg.pin ? cpu_for_index(id) : -1;
+	pthread_mutex_init(&vcpu->result_lock, NULL);
 	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (vcpu->fd < 0) {
 		err = -errno;
@@ -38,17 +40,17 @@ int cpu_create(struct vm *vm, struct vcpu *vcpu, unsigned id)
 		return err;
 	}
 	for (int k = 0; k < FAULT_KINDS; k++) {
-		vcpu->stats.service[k] = hist_new();
+		vcpu->stats.service[k] = hist_create();
 		if (!vcpu->stats.service[k])
 			return -ENOMEM;
 	}
-	vcpu->stats.guest = hist_new();
+	vcpu->stats.guest = hist_create();
 	if (!vcpu->stats.guest)
 		return -ENOMEM;
 	return 0;
 }
 
-int cpu_tsc_khz(struct vcpu *vcpu, uint64_t *khz)
+int vcpu_tsc_khz(struct vcpu *vcpu, uint64_t *khz)
 {
 	int r = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
 
@@ -63,20 +65,23 @@ int cpu_tsc_khz(struct vcpu *vcpu, uint64_t *khz)
 	return 0;
 }
 
-void cpu_destroy(struct vcpu *vcpu)
+void vcpu_exit(struct vcpu *vcpu)
 {
 	if (vcpu->run)
 		munmap(vcpu->run, (size_t)vcpu->vm->vcpu_mmap_size);
 	if (vcpu->fd >= 0)
 		close(vcpu->fd);
 	for (int k = 0; k < FAULT_KINDS; k++)
-		hist_free(vcpu->stats.service[k]);
-	hist_free(vcpu->stats.guest);
+		hist_destroy(vcpu->stats.service[k]);
+	hist_destroy(vcpu->stats.guest);
+	trace_free(&vcpu->trace);
+	if (vcpu->vm)
+		pthread_mutex_destroy(&vcpu->result_lock);
 	vcpu->run = NULL;
 	vcpu->fd = -1;
 }
 
-struct vcpu *cpu_by_tid(struct vm *vm, pid_t tid)
+struct vcpu *vcpu_by_tid(struct vm *vm, pid_t tid)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (atomic_load_explicit(&vm->vcpus[i].tid, memory_order_relaxed) == tid)
@@ -150,8 +155,8 @@ static void *vcpu_thread(void *arg)
 	sigset_t kick;
 
 	atomic_store(&vcpu->tid, gettid());
-	if (vcpu->cpu >= 0 && pin_self_to_cpu(vcpu->cpu))
-		pr_warn("vCPU %u: cannot pin to CPU %d", vcpu->id, vcpu->cpu);
+	if (vcpu->host_cpu >= 0 && pin_self_to_cpu(vcpu->host_cpu))
+		pr_warn("vCPU %u: cannot pin to CPU %d", vcpu->id, vcpu->host_cpu);
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
@@ -179,7 +184,7 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-int cpu_start(struct vcpu *vcpu)
+int vcpu_start(struct vcpu *vcpu)
 {
 	static bool handler_installed;
 	int err;
@@ -202,10 +207,18 @@ int cpu_start(struct vcpu *vcpu)
 	return 0;
 }
 
-void cpu_kick(struct vcpu *vcpu)
+void vcpu_kick(struct vcpu *vcpu)
 {
 	if (!vcpu->thread_started)
 		return;
 	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(vcpu->thread, SIG_KICK);
+}
+
+void vcpu_join(struct vcpu *vcpu)
+{
+	if (!vcpu->thread_started)
+		return;
+	pthread_join(vcpu->thread, NULL);
+	vcpu->thread_started = false;
 }

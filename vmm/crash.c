@@ -4,12 +4,18 @@
  * RIP, the page-table walk of RIP, and the top of the stack. Then the VM
  * stops with LAB_EXIT_GUEST_CRASHED.
  */
+#include "crash.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "cpu.h"
+#include "hypercall.h"
+#include "memory.h"
 #include "util.h"
 #include "vm.h"
+#include "x86/boot.h"
 
 #define CODE_BYTES 16
 #define STACK_WORDS 8

@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-struct histogram *hist_new(void)
+struct histogram *hist_create(void)
 {
 	struct histogram *h = calloc(1, sizeof(*h));
 
@@ -12,7 +12,7 @@ struct histogram *hist_new(void)
 	return h;
 }
 
-void hist_free(struct histogram *h)
+void hist_destroy(struct histogram *h)
 {
 	free(h);
 }

@@ -33,8 +33,8 @@ struct hist_summary {
 	double mean;
 };
 
-struct histogram *hist_new(void);
-void hist_free(struct histogram *h);
+struct histogram *hist_create(void);
+void hist_destroy(struct histogram *h);
 void hist_record(struct histogram *h, uint64_t ns);
 void hist_merge(struct histogram *into, const struct histogram *from);
 /* The value below which `q` (0..1) of the recorded values lie. */

@@ -5,9 +5,16 @@
  * protocol (a length past its buffer, a record outside RAM) is stopped with
  * a message that says what it sent.
  */
+#include "hypercall.h"
+
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu.h"
+#include "crash.h"
+#include "memory.h"
+#include "sampler.h"
+#include "trace.h"
 #include "util.h"
 #include "vm.h"
 
@@ -130,9 +137,9 @@ bool hypercall_handle(struct vcpu *vcpu, uint16_t port, uint32_t value)
 		};
 
 		if (value < sizeof(names) / sizeof(names[0]) && names[value])
-			sampler_event(&vm->sampler, "phase %s", names[value]);
+			sampler_event(vm, "phase %s", names[value]);
 		else
-			sampler_event(&vm->sampler, "phase %u", value);
+			sampler_event(vm, "phase %u", value);
 		return true;
 	}
 	case LAB_HC_PANIC: {

@@ -3,6 +3,8 @@
  * The KVM device: API version, the capabilities labyrinth needs (each
  * missing one named), the VM itself and its memory slots.
  */
+#include "kvm.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

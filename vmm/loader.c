@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "loader.h"
+#include "memory.h"
 #include "util.h"
 #include "vm.h"
 
@@ -250,7 +252,14 @@ int loader_load_elf(struct vm *vm, const char *path)
 
 	if (err)
 		return err;
-	err = loader_parse(path, file, len, vm->sys, &vm->image);
+	vm->image = calloc(1, sizeof(*vm->image));
+	err = vm->image ? loader_parse(path, file, len, vm->sys, vm->image) : -ENOMEM;
 	free(file);
 	return err;
+}
+
+void loader_exit(struct vm *vm)
+{
+	free(vm->image);
+	vm->image = NULL;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "control.h"
+#include "labyrinth/exit_status.h"
 #include "plot.h"
 #include "util.h"
 #include "vm.h"

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* Guest-physical memory (see memory.h). */
 /*
  * Guest-physical memory. Two memslots:
  *   slot 0  [0, LAB_GPA_SYS_END)  the VMM's system region: page tables,
@@ -8,16 +8,18 @@
  *           MAP_NORESERVE and never populated up front; in uffd paging
  *           every first touch faults to a servicer.
  */
+#include "memory.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kvm.h"
 #include "labyrinth/linux_compat.h"
+#include "reclaim.h"
 #include "util.h"
 #include "vm.h"
-
-enum { SLOT_SYS, SLOT_RAM = MEMSLOT_RAM };
 
 int memory_init(struct vm *vm)
 {
@@ -52,11 +54,11 @@ int memory_init(struct vm *vm)
 /* The memory slots, once there is a VM. */
 int memory_register(struct vm *vm)
 {
-	int err = kvm_set_memslot(vm, SLOT_SYS, 0, LAB_GPA_SYS_END, vm->sys, 0);
+	int err = kvm_set_memslot(vm, MEMSLOT_SYS, 0, LAB_GPA_SYS_END, vm->sys, 0);
 
 	if (!err)
 		/* The CLOCK policy reads "written since" from KVM's dirty log. */
-		err = kvm_set_memslot(vm, SLOT_RAM, LAB_GPA_RAM_BASE, vm->ram_size, vm->ram,
+		err = kvm_set_memslot(vm, MEMSLOT_RAM, LAB_GPA_RAM_BASE, vm->ram_size, vm->ram,
 				      vm->cfg.paging == PAGING_UFFD &&
 				      vm->cfg.reclaim_policy == RECLAIM_CLOCK
 				      ? KVM_MEM_LOG_DIRTY_PAGES : 0);

@@ -19,8 +19,9 @@
 #include <unistd.h>
 
 #include "plot.h"
+#include "labyrinth/exit_status.h"
+#include "sampler.h"
 #include "util.h"
-#include "vm.h"
 
 #define PATH_LEN 4096
 #define BENCH_LINE_MAX 65536

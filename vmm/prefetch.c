@@ -3,16 +3,32 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guest_pages.h"
+#include "runs.h"
+#include "servicer.h"
+#include "uffd.h"
 #include "util.h"
 #include "vm.h"
 
-#define PREFETCH_RUN_MAX CFG_MAX_FAULT_AROUND
+#define REC_INITIAL_CAP 4096u
+
+struct prefetcher {
+	struct rec_entry *entries;
+	uint64_t count;
+	struct worker worker;
+	int host_cpu;                 /* pinned there, or -1 */
+	uint64_t claims;              /* pages claimed (the prefetch thread's own) */
+	struct gp_window w;           /* the prefetch thread's */
+	_Atomic uint64_t pages, runs, skipped, busy_ns;
+};
 
 /* ---- record ---- */
 
@@ -25,7 +41,7 @@ void record_note(struct vm *vm, struct servicer *s, uint64_t gfn, uint64_t n, un
 		return;
 	t = now_ns();
 	if (log->nr + n > log->cap) {
-		uint64_t cap = log->cap ? log->cap * 2 : 4096;
+		uint64_t cap = log->cap ? log->cap * 2 : REC_INITIAL_CAP;
 
 		while (cap < log->nr + n)
 			cap *= 2;
@@ -97,19 +113,17 @@ int record_write(struct vm *vm, const char *path)
 	return err;
 }
 
-void record_free(struct vm *vm)
+void record_free(struct rec_log *log)
 {
-	for (unsigned i = 0; i < vm->nr_servicers; i++) {
-		free(vm->servicers[i].record.items);
-		memset(&vm->servicers[i].record, 0, sizeof(vm->servicers[i].record));
-	}
+	free(log->items);
+	memset(log, 0, sizeof(*log));
 }
 
 /* ---- prefetch ---- */
 
-int prefetch_load(struct vm *vm, const char *path)
+/* Reads and checks the recording: 0, or -errno after a message. */
+static int prefetch_load(struct vm *vm, struct prefetcher *p, const char *path)
 {
-	struct prefetcher *p = &vm->prefetch;
 	struct rec_header h;
 	struct stat st;
 	char a[32], b[32];
@@ -180,9 +194,8 @@ static lab_owner_t owner_of(const struct vm *vm, const struct prefetcher *p, uin
  * vCPU every time. Bounded: after 10 s it gives up waiting. */
 #define INJECT_WAIT_NS (10 * NSEC_PER_SEC)
 
-static bool inject_nomem(struct vm *vm)
+static bool inject_nomem(struct vm *vm, struct prefetcher *p)
 {
-	struct prefetcher *p = &vm->prefetch;
 	uint64_t deadline;
 
 	if (likely(!vm->cfg.inject[INJECT_PREFETCH_NOMEM]) ||
@@ -194,130 +207,133 @@ static bool inject_nomem(struct vm *vm)
 	return true;
 }
 
-/* Installs entries [i, i + n), consecutive pages of one range. */
-static void prefetch_run(struct vm *vm, struct lab_cache *cache, uint64_t i, uint64_t n)
+/* Installs entries [i, i + n), consecutive pages of one range and one
+ * owner, as one window: the pages still empty get frames (NOWAIT: never
+ * the reserve), the rest were taken by faults first. */
+static void prefetch_run(struct vm *vm, struct prefetcher *p, struct lab_cache *cache,
+			 uint64_t i, uint64_t n)
 {
-	struct prefetcher *p = &vm->prefetch;
+	struct gp_window *w = &p->w;
 	uint64_t first = p->entries[i].gfn;
-	struct uffd_range *range = uffd_range_of(vm, first);
-	lab_frame_t frames[PREFETCH_RUN_MAX];
+	int64_t installed;
 
-	for (uint64_t k = 0; k < n;) {
-		uint64_t start = k, done = 0;
+	gp_window_open(w, first, first + n, owner_of(vm, p, i), cache, NULL);
+	for (uint64_t g = first; g < first + n; g++) {
+		uint32_t old;
 
-		/* A run of pages that are still empty and got a frame. */
-		while (k < n) {
-			uint64_t g = first + k;
-			lab_owner_t owner = owner_of(vm, p, i + k);
-
-			if (!guest_pages_claim_empty(vm, g))
-				break;
-			frames[k] = inject_nomem(vm) ? LAB_FRAME_NONE
-				    : lab_alloc_page(cache, LAB_GFP_NOWAIT | __LAB_GFP_EXCLUSIVE |
-						     __LAB_GFP_ZERO, owner, (uint32_t)g);
-			if (frames[k] == LAB_FRAME_NONE) {
-				/* A vCPU may have faulted on it meanwhile. */
-				guest_pages_unclaim(vm, g, GP_EMPTY);
-				break;
-			}
-			k++;
+		if (!gp_window_claim(vm, w, g, false, &old)) {
+			STAT_ADD(p->skipped, 1);
+			continue;
 		}
-		if (k > start) {
-			int err = uffd_copy(range->fd, gfn_to_hva(vm, first + start),
-					    vm->zero_source, (k - start) * PAGE_SIZE, &done);
-
-			done /= PAGE_SIZE;
-			for (uint64_t j = start; j < k; j++) {
-				uint64_t g = first + j;
-
-				if (j - start < done) {
-					guest_pages_publish(vm, g, 1, &frames[j], owner_of(vm, p, i + j));
-					reclaim_note_installed(vm, g, 1);
-				} else {
-					/* Only the page the install stopped at is
-					 * someone else's; the rest stay empty. */
-					bool foreign = err == -EEXIST && j - start == done;
-
-					lab_free_page(cache, frames[j], owner_of(vm, p, i + j),
-						      LAB_FREE_CLEAN);
-					guest_pages_set(vm, g, foreign ? GP_FOREIGN : GP_EMPTY);
-				}
-			}
-			if (err && err != -EEXIST)
-				vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
-					"prefetch: installing gpa %#llx: %s",
-					(unsigned long long)(LAB_GPA_RAM_BASE +
-							     ((first + start + done) << PAGE_SHIFT)),
-					strerror(-err));
-			uffd_wake(range->fd, gfn_to_hva(vm, first + start), (k - start) * PAGE_SIZE);
-			atomic_fetch_add(&p->pages, done);
-			atomic_fetch_add(&p->runs, 1);
-		}
-		/* Skip the page that stopped the run (taken, or no frame). */
-		if (k < n) {
-			atomic_fetch_add(&p->skipped, 1);
-			k++;
+		w->frame[g - first] = inject_nomem(vm, p) ? LAB_FRAME_NONE
+				      : lab_alloc_page(cache, LAB_GFP_NOWAIT | __LAB_GFP_EXCLUSIVE |
+						       __LAB_GFP_ZERO, w->owner, (uint32_t)g);
+		if (w->frame[g - first] == LAB_FRAME_NONE) {
+			/* No frames to spare: a vCPU may have faulted on it. */
+			gp_window_unclaim(vm, w, g);
+			STAT_ADD(p->skipped, first + n - g);
+			break;
 		}
 	}
+	installed = gp_window_install(vm, w);
+	gp_window_wake(vm, w);
+	if (installed > 0) {
+		STAT_ADD(p->pages, (uint64_t)installed);
+		STAT_ADD(p->runs, 1);
+	}
+}
+
+struct entry_run {
+	struct vm *vm;
+	const struct prefetcher *p;
+};
+
+/* Entry k continues a run: the next page, in the same range, same owner. */
+static bool entries_continue(const void *arg, size_t k)
+{
+	const struct entry_run *r = arg;
+	const struct rec_entry *e = r->p->entries;
+
+	return e[k].gfn == e[k - 1].gfn + 1 && e[k].vcpu == e[k - 1].vcpu &&
+	       uffd_range_of(r->vm, e[k].gfn) == uffd_range_of(r->vm, e[k - 1].gfn);
 }
 
 static void *prefetch_thread(void *arg)
 {
 	struct vm *vm = arg;
-	struct prefetcher *p = &vm->prefetch;
+	struct prefetcher *p = vm->prefetch;
 	struct lab_cache *cache = lab_pool_cache(vm->pool, vm->nr_vcpus);
-	uint64_t t0 = now_ns();
+	struct entry_run runs = { vm, p };
+	uint64_t t0 = now_ns(), n;
 
-	if (p->cpu >= 0)
-		pin_self_to_cpu(p->cpu);
-	for (uint64_t i = 0; i < p->count && !atomic_load(&p->stop) && !vm_stopping(vm);) {
-		uint64_t n = 1;
-		struct uffd_range *range = uffd_range_of(vm, p->entries[i].gfn);
-
-		while (i + n < p->count && n < PREFETCH_RUN_MAX &&
-		       p->entries[i + n].gfn == p->entries[i].gfn + n &&
-		       p->entries[i + n].gfn < range->gfn_end)
-			n++;
-		prefetch_run(vm, cache, i, n);
+	if (p->host_cpu >= 0)
+		pin_self_to_cpu(p->host_cpu);
+	for (uint64_t i = 0; i < p->count && !vm_stopping(vm); i += n) {
+		if (worker_should_stop(&p->worker))
+			break;
+		n = run_length(i, p->count, GP_WINDOW_MAX, entries_continue, &runs);
+		prefetch_run(vm, p, cache, i, n);
 		if (lab_cache_drain_requested(cache))
 			lab_cache_drain(cache);
-		i += n;
 	}
 	lab_cache_drain(cache);
 	atomic_store(&p->busy_ns, now_ns() - t0);
 	return NULL;
 }
 
-int prefetch_start(struct vm *vm)
+int prefetch_init(struct vm *vm)
 {
-	struct prefetcher *p = &vm->prefetch;
+	struct prefetcher *p;
 	int err;
 
-	if (!p->entries)
+	if (!vm->cfg.prefetch_path)
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	worker_init(&p->worker);
+	vm->prefetch = p;
+	err = prefetch_load(vm, p, vm->cfg.prefetch_path);
+	return err;
+}
+
+int prefetch_start(struct vm *vm)
+{
+	struct prefetcher *p = vm->prefetch;
+
+	if (!p)
 		return 0;
 	/* Beside the vCPUs: the CPU after the last one they use, if any. */
-	p->cpu = vm->cfg.pin && vm->nr_vcpus < (unsigned)sysconf(_SC_NPROCESSORS_ONLN)
-		 ? cpu_for_index(vm->nr_vcpus) : -1;
-	err = pthread_create(&p->thread, NULL, prefetch_thread, vm);
-	if (err)
-		return -err;
-	p->started = true;
-	return 0;
+	p->host_cpu = vm->cfg.pin && vm->nr_vcpus < (unsigned)sysconf(_SC_NPROCESSORS_ONLN)
+		      ? cpu_for_index(vm->nr_vcpus) : -1;
+	return worker_start(&p->worker, prefetch_thread, vm);
 }
 
 void prefetch_stop(struct vm *vm)
 {
-	struct prefetcher *p = &vm->prefetch;
-
-	if (!p->started)
-		return;
-	atomic_store(&p->stop, true);
-	pthread_join(p->thread, NULL);
-	p->started = false;
+	if (vm->prefetch)
+		worker_stop(&vm->prefetch->worker, "prefetcher");
 }
 
-void prefetch_free(struct vm *vm)
+void prefetch_exit(struct vm *vm)
 {
-	free(vm->prefetch.entries);
-	vm->prefetch.entries = NULL;
+	if (!vm->prefetch)
+		return;
+	free(vm->prefetch->entries);
+	free(vm->prefetch);
+	vm->prefetch = NULL;
+}
+
+void prefetch_counts(struct vm *vm, struct prefetch_counts *out)
+{
+	struct prefetcher *p = vm->prefetch;
+
+	memset(out, 0, sizeof(*out));
+	if (!p)
+		return;
+	out->recorded = p->count;
+	out->installed = STAT_GET(p->pages);
+	out->runs = STAT_GET(p->runs);
+	out->taken_by_faults = STAT_GET(p->skipped);
+	out->busy_ns = STAT_GET(p->busy_ns);
 }

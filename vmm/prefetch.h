@@ -12,8 +12,6 @@
 #ifndef LABYRINTH_VMM_PREFETCH_H
 #define LABYRINTH_VMM_PREFETCH_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,28 +43,29 @@ struct rec_log {
 	uint64_t nr, cap;
 };
 
-struct prefetcher {
-	struct rec_entry *entries;
-	uint64_t count;
-	pthread_t thread;
-	bool started;
-	_Atomic bool stop;
-	int cpu;
-	uint64_t claims;              /* pages claimed (the prefetch thread's own) */
-	_Atomic uint64_t pages, runs, skipped, busy_ns;
-};
-
 struct vm;
 struct servicer;
 
-/* Appends first installs to the servicer's log (no-op without --record). */
+/* Appends first installs to the servicer's log (no-op without --record).
+ * Context: that servicer. */
 void record_note(struct vm *vm, struct servicer *s, uint64_t gfn, uint64_t n, unsigned vcpu);
+/* Merges the servicers' logs by time and writes the file. After the run. */
 int record_write(struct vm *vm, const char *path);
-void record_free(struct vm *vm);
+void record_free(struct rec_log *log);
 
-int prefetch_load(struct vm *vm, const char *path);
+/* The prefetcher's figures. */
+struct prefetch_counts {
+	uint64_t recorded, installed, runs, taken_by_faults, busy_ns;
+};
+
+/* Context: setup (init loads --prefetch FILE: 0, or -errno after a
+ * message naming what is wrong with it) and teardown; start and stop from
+ * the main thread. Without --prefetch each does nothing. */
+int prefetch_init(struct vm *vm);
 int prefetch_start(struct vm *vm);
 void prefetch_stop(struct vm *vm);
-void prefetch_free(struct vm *vm);
+void prefetch_exit(struct vm *vm);
+/* Any thread; all zero without a prefetcher. */
+void prefetch_counts(struct vm *vm, struct prefetch_counts *out);
 
 #endif

@@ -3,13 +3,33 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "labyrinth/frame_alloc.h"
+#include "reclaim.h"
+#include "scenario.h"
 #include "util.h"
 #include "vm.h"
+
+/*
+ * What pressure commands keep between them, per VM. The budget in force is
+ * always derived, never read back and adjusted: base_frames (what `pool`
+ * last set, or the whole pool) less what the running spikes take, not
+ * below the floor of 1/16 of the pool. So a `pool` command during a spike
+ * is kept, and a spike's end gives back exactly its own share.
+ */
+struct pressure_state {
+	pthread_mutex_t lock;         /* guards everything below */
+	size_t base_frames;
+	size_t spike_frames[PRESSURE_MAX_SPIKES]; /* by spike id: what it takes while it runs */
+	size_t spiked_frames;         /* their sum */
+	lab_frame_t *fragments;       /* frames `fragment` holds */
+	size_t nr_fragments;
+};
 
 int cursor_fail(struct cursor *c, const char *fmt, ...)
 {
@@ -219,20 +239,30 @@ int pressure_check(struct vm *vm, const struct pressure_cmd *cmd, char *err, siz
 	}
 }
 
-void pressure_init(struct vm *vm)
+int pressure_init(struct vm *vm)
 {
-	struct pressure_state *ps = &vm->pressure_state;
+	struct pressure_state *ps = calloc(1, sizeof(*ps));
+	char msg[512];
 
-	memset(ps, 0, sizeof(*ps));
+	if (!ps)
+		return -ENOMEM;
 	pthread_mutex_init(&ps->lock, NULL);
 	ps->base_frames = lab_pool_budget(vm->pool);
-	ps->initialized = true;
+	vm->pressure_state = ps;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		atomic_store(&vm->quota_frames[i], vm->cfg.quota_bytes[i] / PAGE_SIZE);
+	if (vm->scenario && scenario_check(vm, vm->scenario, msg, sizeof(msg))) {
+		pr_err("%s", msg);
+		vm->bad_input = true;
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* The budget in force, from its parts. Lock held. */
 static int apply_budget(struct vm *vm)
 {
-	struct pressure_state *ps = &vm->pressure_state;
+	struct pressure_state *ps = vm->pressure_state;
 	size_t floor = lab_pool_frames(vm->pool) / 16;
 	size_t budget = ps->base_frames > floor + ps->spiked_frames
 			? ps->base_frames - ps->spiked_frames : floor;
@@ -244,7 +274,7 @@ static int apply_budget(struct vm *vm)
 
 static void unfragment(struct vm *vm)
 {
-	struct pressure_state *ps = &vm->pressure_state;
+	struct pressure_state *ps = vm->pressure_state;
 
 	pthread_mutex_lock(&ps->lock);
 	for (size_t i = 0; i < ps->nr_fragments; i++)
@@ -260,7 +290,7 @@ static void unfragment(struct vm *vm)
  * they are and given back untouched (CLEAN keeps a dirty one dirty). */
 static int fragment(struct vm *vm, uint64_t n, char *err, size_t len)
 {
-	struct pressure_state *ps = &vm->pressure_state;
+	struct pressure_state *ps = vm->pressure_state;
 	lab_frame_t *taken = malloc(2 * n * sizeof(*taken));
 	size_t got = 0;
 
@@ -299,7 +329,7 @@ static int fragment(struct vm *vm, uint64_t n, char *err, size_t len)
 
 int pressure_apply(struct vm *vm, const struct pressure_cmd *cmd, char *err, size_t len)
 {
-	struct pressure_state *ps = &vm->pressure_state;
+	struct pressure_state *ps = vm->pressure_state;
 	int r;
 
 	err[0] = '\0';
@@ -357,9 +387,10 @@ int pressure_apply(struct vm *vm, const struct pressure_cmd *cmd, char *err, siz
 
 void pressure_exit(struct vm *vm)
 {
-	if (!vm->pressure_state.initialized)
+	if (!vm->pressure_state)
 		return;
 	unfragment(vm);
-	pthread_mutex_destroy(&vm->pressure_state.lock);
-	vm->pressure_state.initialized = false;
+	pthread_mutex_destroy(&vm->pressure_state->lock);
+	free(vm->pressure_state);
+	vm->pressure_state = NULL;
 }

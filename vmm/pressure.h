@@ -8,12 +8,10 @@
 #ifndef LABYRINTH_VMM_PRESSURE_H
 #define LABYRINTH_VMM_PRESSURE_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "labyrinth/frame_alloc.h"
 
 struct vm;
 
@@ -28,23 +26,6 @@ enum pressure_op {
 };
 
 #define PRESSURE_MAX_SPIKES 1024u
-
-/*
- * What pressure commands keep between them, per VM. The budget in force is
- * always derived, never read back and adjusted: base_frames (what `pool`
- * last set, or the whole pool) less what the running spikes take, not
- * below the floor of 1/16 of the pool. So a `pool` command during a spike
- * is kept, and a spike's end gives back exactly its own share.
- */
-struct pressure_state {
-	bool initialized;
-	pthread_mutex_t lock;         /* guards everything below */
-	size_t base_frames;
-	size_t spike_frames[PRESSURE_MAX_SPIKES]; /* by spike id: what it takes while it runs */
-	size_t spiked_frames;         /* their sum */
-	lab_frame_t *fragments;       /* frames `fragment` holds */
-	size_t nr_fragments;
-};
 
 struct pressure_cmd {
 	enum pressure_op op;
@@ -78,9 +59,11 @@ int pressure_parse(struct cursor *c, struct pressure_cmd *cmd, uint64_t *hi);
 int pressure_check(struct vm *vm, const struct pressure_cmd *cmd, char *err, size_t len);
 /* Applies a command; returns 0 or -errno with the reason in err. */
 int pressure_apply(struct vm *vm, const struct pressure_cmd *cmd, char *err, size_t len);
-/* Context: the main thread, once the pool exists; pressure_exit() after
- * every thread that applies commands has stopped. */
-void pressure_init(struct vm *vm);
+/* Context: setup, once the pool exists (the quotas of the command line
+ * are set, the scenario is checked against this VM: a bad one is the
+ * user's error); pressure_exit() after every thread that applies commands
+ * has stopped (it gives back what `fragment` holds). */
+int pressure_init(struct vm *vm);
 void pressure_exit(struct vm *vm);
 
 #endif

@@ -1,21 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reclaim: the kswapd of labyrinth. Chooses victim guest pages (FIFO, or a
- * CLOCK over KVM's dirty log), moves each out of the guest atomically
- * (UFFDIO_MOVE: from that instant a guest access faults), saves its
- * contents to the swap store unless it is all zero, and frees its frame. A
- * later touch refaults and the servicer restores the page.
+ * Reclaim: the kswapd of labyrinth. Resident pages wait on one list per
+ * owner (each vCPU, and the VMM for pages no vCPU faulted), in install
+ * order. The reclaimer, woken below the low watermark, takes the oldest
+ * head of all lists until free frames reach high (and pays the budget's
+ * deficit and explicit requests); a vCPU over its quota takes from its own
+ * list only, in O(its pages), never touching another owner's order or
+ * bits. FIFO evicts the head; CLOCK gives a head written since it was
+ * queued (KVM's dirty log) a second chance at the tail.
+ *
+ * Eviction (reclaim.c, evict()): claim each victim in the page-state
+ * table, move it out of the guest atomically (UFFDIO_MOVE, a run of pages
+ * per ioctl), store what is not all zero in the swap store (or put the
+ * batch back if that fails: no page is ever lost), mark it swapped and
+ * free its frame, wake whoever faulted on it meanwhile.
  */
 #ifndef LABYRINTH_VMM_RECLAIM_H
 #define LABYRINTH_VMM_RECLAIM_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "labyrinth/frame_alloc.h"
-#include "swap.h"
+#include "labyrinth/guest_abi.h"
 
 struct vm;
 
@@ -29,60 +37,50 @@ struct vm;
 enum reclaim_policy { RECLAIM_FIFO, RECLAIM_CLOCK };
 
 /* One evicting context (the reclaimer, or a servicer reclaiming for a
- * vCPU over its quota): its own staging pages in every range. */
+ * vCPU over its quota): its own staging pages in every range. Used by one
+ * thread at a time. */
 struct evict_ctx {
 	unsigned index;
 	struct lab_cache *cache;    /* frees go here; NULL: straight to the pool */
 	unsigned slice;             /* next staging slice */
-	bool staged[64];            /* ranges whose slices hold pages to empty */
+	bool staged[LAB_MAX_VCPUS]; /* ranges whose slices hold pages to empty */
 };
 
-struct reclaim_stats {
-	_Atomic uint64_t scans;     /* resident pages examined (pgscan) */
-	_Atomic uint64_t steals;    /* pages taken from the guest (pgsteal) */
-	_Atomic uint64_t zero_pages;/* of those, all zero: not stored */
-	_Atomic uint64_t swap_out, swap_in;   /* pages written / read back */
-	_Atomic uint64_t move_failures;       /* victims UFFDIO_MOVE left in place */
-	_Atomic uint64_t wakeups, rounds;
-	_Atomic uint64_t busy_ns;
+/* The figures of a run (relaxed reads of live counters). */
+struct reclaim_counts {
+	uint64_t scans;             /* resident pages examined (pgscan) */
+	uint64_t steals;            /* pages taken from the guest (pgsteal) */
+	uint64_t zero_pages;        /* of those, all zero: not stored */
+	uint64_t swap_out, swap_in; /* pages written / read back */
+	uint64_t move_failures;     /* victims UFFDIO_MOVE left in place */
+	uint64_t wakeups, rounds, busy_ns;
 };
 
-struct reclaimer {
-	struct vm *vm;
-	enum reclaim_policy policy;
-	pthread_t thread;
-	bool started;
-	int wake_fd;                /* eventfd: written by wake-ups, polled by the thread */
-	_Atomic bool stop;
-	_Atomic uint64_t requested; /* explicit "reclaim N pages" still to do */
-
-	/* FIFO: every resident page once, in install order. */
-	pthread_mutex_t fifo_lock;
-	uint32_t *fifo;
-	uint64_t fifo_cap, fifo_head, fifo_len;
-
-	/* CLOCK: the hand, and "written since the hand last passed". */
-	pthread_mutex_t clock_lock;
-	uint64_t hand;
-	uint64_t last_refresh_ns;
-	uint64_t *referenced;
-	uint64_t *dirty;            /* scratch for KVM_GET_DIRTY_LOG */
-
-	struct evict_ctx ctx;       /* the reclaimer thread's own */
-	struct reclaim_stats stats;
-};
-
+/* Context: setup and teardown (init: the pool, the swap store and the
+ * ranges exist; nothing happens without memory pressure), start and stop
+ * from the main thread. */
 int reclaim_init(struct vm *vm);
 int reclaim_start(struct vm *vm);
 void reclaim_stop(struct vm *vm);
 void reclaim_exit(struct vm *vm);
-/* The allocator's wake-up (any context, never blocks). */
+
+/* The rest: any thread. */
+/* The allocator's wake-up: never blocks. */
 void reclaim_wake(void *arg);
 /* Asks for `pages` to be reclaimed now (scenario, control socket). */
 void reclaim_request(struct vm *vm, uint64_t pages);
-/* Pages [gfn, gfn + n) were installed: they join the FIFO. */
-void reclaim_note_installed(struct vm *vm, uint64_t gfn, uint64_t n);
-/* Direct reclaim of up to `want` pages owned by `owner`; returns how many. */
-unsigned reclaim_owned(struct vm *vm, struct evict_ctx *ctx, int owner, unsigned want);
+/* Pages [gfn, gfn + n) were installed for `owner`: they join its list. */
+void reclaim_note_installed(struct vm *vm, uint64_t gfn, uint64_t n, lab_owner_t owner);
+/* Pages came back from swap (a refault). */
+void reclaim_note_swap_in(struct vm *vm, uint64_t pages);
+/* Direct reclaim of up to `want` pages of `owner`, from its own list;
+ * returns how many left the guest. Context: the caller's evicting context. */
+unsigned reclaim_owned(struct vm *vm, struct evict_ctx *ctx, lab_owner_t owner, unsigned want);
+const char *reclaim_policy_of(struct vm *vm);
+void reclaim_counts(struct vm *vm, struct reclaim_counts *out);
+/* With the guest stopped: every resident page is on its owner's list
+ * exactly once, and nothing else is. 0, or -EUCLEAN with the problems in
+ * buf. */
+int reclaim_audit(struct vm *vm, char *buf, size_t len);
 
 #endif

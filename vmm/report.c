@@ -12,6 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu.h"
+#include "guest_pages.h"
+#include "memory.h"
+#include "prefetch.h"
+#include "reclaim.h"
+#include "report.h"
+#include "sampler.h"
 #include "util.h"
 #include "vm.h"
 
@@ -56,7 +63,7 @@ static uint64_t process_rss_kib(void)
  * faults already counted under their kind). */
 static void service_summary(struct vcpu *v, struct hist_summary *out)
 {
-	struct histogram *all = hist_new();
+	struct histogram *all = hist_create();
 
 	if (!all) {
 		memset(out, 0, sizeof(*out));
@@ -65,7 +72,7 @@ static void service_summary(struct vcpu *v, struct hist_summary *out)
 	hist_merge(all, v->stats.service[FAULT_FIRST_TOUCH]);
 	hist_merge(all, v->stats.service[FAULT_REFAULT]);
 	hist_summarize(all, out);
-	hist_free(all);
+	hist_destroy(all);
 }
 
 static void gather_counters(struct vm *vm, struct report *r)
@@ -121,17 +128,18 @@ static void gather_counters(struct vm *vm, struct report *r)
 		r->reclaim.quota_steals += atomic_load(&vm->vcpus[i].stats.quota_steals);
 	}
 	if (vm->reclaim) {
-		struct reclaim_stats *rs = &vm->reclaim->stats;
+		struct reclaim_counts rc;
 
-		r->reclaim.scans = atomic_load(&rs->scans);
-		r->reclaim.steals = atomic_load(&rs->steals);
-		r->reclaim.zero_pages = atomic_load(&rs->zero_pages);
-		r->reclaim.swap_out = atomic_load(&rs->swap_out);
-		r->reclaim.swap_in = atomic_load(&rs->swap_in);
-		r->reclaim.wakeups = atomic_load(&rs->wakeups);
-		r->reclaim.rounds = atomic_load(&rs->rounds);
-		r->reclaim.busy_ns = atomic_load(&rs->busy_ns);
-		r->reclaim.move_failures = atomic_load(&rs->move_failures);
+		reclaim_counts(vm, &rc);
+		r->reclaim.scans = rc.scans;
+		r->reclaim.steals = rc.steals;
+		r->reclaim.zero_pages = rc.zero_pages;
+		r->reclaim.swap_out = rc.swap_out;
+		r->reclaim.swap_in = rc.swap_in;
+		r->reclaim.wakeups = rc.wakeups;
+		r->reclaim.rounds = rc.rounds;
+		r->reclaim.busy_ns = rc.busy_ns;
+		r->reclaim.move_failures = rc.move_failures;
 		r->mem.swap_out = r->reclaim.swap_out * (PAGE_SIZE / KIB);
 		r->mem.swap_in = r->reclaim.swap_in * (PAGE_SIZE / KIB);
 	}
@@ -245,78 +253,25 @@ void report_print_summary(struct vm *vm, FILE *out)
 		fprintf(out, "reclaim (%s): scanned %" PRIu64 ", stolen %" PRIu64 " (%" PRIu64
 			" all zero, not stored), swapped out %" PRIu64 ", in %" PRIu64
 			", busy %.1f ms; stalls %.1f ms; quota steals %" PRIu64 "\n",
-			reclaim_policy_name(vm->reclaim->policy), r.reclaim.scans, r.reclaim.steals,
+			reclaim_policy_of(vm), r.reclaim.scans, r.reclaim.steals,
 			r.reclaim.zero_pages, r.reclaim.swap_out, r.reclaim.swap_in,
 			(double)r.reclaim.busy_ns / 1e6, (double)r.reclaim.stall_ns / 1e6,
 			r.reclaim.quota_steals);
-	if (vm->prefetch.entries)
+	if (vm->prefetch) {
+		struct prefetch_counts pc;
+
+		prefetch_counts(vm, &pc);
 		fprintf(out, "prefetch: %" PRIu64 " of %" PRIu64 " recorded pages installed ahead in %"
 			PRIu64 " runs (%" PRIu64 " taken by faults first), %.1f ms\n",
-			(uint64_t)atomic_load(&vm->prefetch.pages), vm->prefetch.count,
-			(uint64_t)atomic_load(&vm->prefetch.runs),
-			(uint64_t)atomic_load(&vm->prefetch.skipped),
-			(double)atomic_load(&vm->prefetch.busy_ns) / 1e6);
+			pc.installed, pc.recorded, pc.runs, pc.taken_by_faults,
+			(double)pc.busy_ns / 1e6);
+	}
 	fprintf(out, "memory KiB: rss %" PRIu64 " (guest RAM %" PRIu64 ", pool %" PRIu64
 		"), actual %" PRIu64 ", usable %" PRIu64 ", unused %" PRIu64 ", swap_in %" PRIu64
 		", swap_out %" PRIu64 "\n", r.mem.rss, r.mem.guest_rss, r.mem.pool_rss, r.mem.actual,
 		r.mem.usable, r.mem.unused, r.mem.swap_in, r.mem.swap_out);
 }
 
-void trace_add(struct trace_log *log, uint64_t gpa, uint64_t ns, uint8_t kind, uint8_t vcpu)
-{
-	if (log->nr == log->cap) {
-		uint64_t cap = log->cap ? log->cap * 2 : 4096;
-		struct trace_event *ev = realloc(log->ev, cap * sizeof(*ev));
-
-		if (!ev)
-			return;
-		log->ev = ev;
-		log->cap = cap;
-	}
-	log->ev[log->nr++] = (struct trace_event){ .gpa = gpa, .ns = ns, .kind = kind,
-						   .vcpu = vcpu };
-}
-
-static void trace_dump(FILE *f, struct trace_log *log)
-{
-	for (uint64_t i = 0; i < log->nr; i++) {
-		const struct trace_event *e = &log->ev[i];
-
-		if (e->kind == TRACE_TOUCH)
-			fprintf(f, "touch,%u,%#llx,%llu,\n", e->vcpu, (unsigned long long)e->gpa,
-				(unsigned long long)e->ns);
-		else
-			fprintf(f, "fault,%u,%#llx,%llu,%s\n", e->vcpu, (unsigned long long)e->gpa,
-				(unsigned long long)e->ns, fault_kind_names[e->kind]);
-	}
-	free(log->ev);
-	memset(log, 0, sizeof(*log));
-}
-
-/* CSV: event,vcpu,gpa,ns,kind — faults served (servicer side, ns from the
- * message read to the end of the install) and timed first touches (guest
- * side, ns around the store). */
-int report_write_trace(struct vm *vm, const char *path)
-{
-	FILE *f = fopen(path, "w");
-	int err = 0;
-
-	if (!f) {
-		err = -errno;
-		pr_err("--trace %s: cannot create: %s", path, strerror(errno));
-		return err;
-	}
-	fprintf(f, "event,vcpu,gpa,ns,kind\n");
-	for (unsigned i = 0; i < vm->nr_servicers; i++)
-		trace_dump(f, &vm->servicers[i].trace);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		trace_dump(f, &vm->vcpus[i].trace);
-	if (fclose(f)) {
-		err = -errno;
-		pr_err("--trace %s: write failed: %s", path, strerror(errno));
-	}
-	return err;
-}
 
 void report_stats_line(struct vm *vm, char *buf, size_t len)
 {
@@ -427,7 +382,7 @@ static json_t *rate_array(const struct sample *x, unsigned n, size_t offset)
 
 static json_t *timeseries_json(struct vm *vm)
 {
-	struct sampler *s = &vm->sampler;
+	struct sampler *s = vm->sampler;
 	json_t *o, *events = json_array();
 
 	pthread_mutex_lock(&s->lock);
@@ -509,7 +464,7 @@ int report_write_json(struct vm *vm, const char *path)
 					 (json_int_t)vm->first_violation.vcpu, "owner",
 					 (json_int_t)vm->first_violation.owner)
 			     : json_null(),
-		"reclaim", "policy", vm->reclaim ? reclaim_policy_name(vm->reclaim->policy) : "none",
+		"reclaim", "policy", reclaim_policy_of(vm),
 		"pgscan", (json_int_t)r.reclaim.scans, "pgsteal", (json_int_t)r.reclaim.steals,
 		"zero_pages", (json_int_t)r.reclaim.zero_pages, "swap_out_pages",
 		(json_int_t)r.reclaim.swap_out, "swap_in_pages", (json_int_t)r.reclaim.swap_in,
@@ -526,12 +481,13 @@ int report_write_json(struct vm *vm, const char *path)
 	json_object_set_new(root, "vmm", json_pack("{s:I}", "internal_errors",
 						   (json_int_t)atomic_load(&vm->bugs)));
 	json_object_set_new(root, "timeseries", timeseries_json(vm));
+	struct prefetch_counts pc;
+
+	prefetch_counts(vm, &pc);
 	json_object_set_new(root, "prefetch", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-		"recorded", (json_int_t)vm->prefetch.count,
-		"installed", (json_int_t)atomic_load(&vm->prefetch.pages),
-		"runs", (json_int_t)atomic_load(&vm->prefetch.runs),
-		"taken_by_faults", (json_int_t)atomic_load(&vm->prefetch.skipped),
-		"busy_ns", (json_int_t)atomic_load(&vm->prefetch.busy_ns)));
+		"recorded", (json_int_t)pc.recorded, "installed", (json_int_t)pc.installed,
+		"runs", (json_int_t)pc.runs, "taken_by_faults", (json_int_t)pc.taken_by_faults,
+		"busy_ns", (json_int_t)pc.busy_ns));
 	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS)) {
 		err = -EIO;
 		pr_err("--report %s: cannot write: %s", path, strerror(errno));

@@ -8,16 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
+#include "labyrinth/frame_alloc.h"
+#include "reclaim.h"
 #include "util.h"
 #include "vm.h"
 
-int sampler_init(struct sampler *s, struct vm *vm, uint64_t period_ns)
+#define SAMPLER_INITIAL_CAP 256u
+
+int sampler_init(struct vm *vm)
 {
-	memset(s, 0, sizeof(*s));
+	struct sampler *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
 	s->vm = vm;
-	s->period_ns = period_ns;
+	s->period_ns = vm->cfg.paging == PAGING_UFFD ? vm->cfg.sample_ns : 0;
 	worker_init(&s->worker);
 	pthread_mutex_init(&s->lock, NULL);
+	vm->sampler = s;
 	return 0;
 }
 
@@ -30,7 +39,7 @@ static bool grow(void **array, unsigned *cap, unsigned need, size_t elem, unsign
 		return true;
 	if (need > max)
 		return false;
-	ncap = *cap ? *cap * 2 : 256;
+	ncap = *cap ? *cap * 2 : SAMPLER_INITIAL_CAP;
 	if (ncap > max)
 		ncap = max;
 	p = realloc(*array, (size_t)ncap * elem);
@@ -41,11 +50,14 @@ static bool grow(void **array, unsigned *cap, unsigned need, size_t elem, unsign
 	return true;
 }
 
-void sampler_take(struct sampler *s)
+void sampler_take(struct vm *vm)
 {
-	struct vm *vm = s->vm;
+	struct sampler *s = vm->sampler;
 	struct sample x = { .t_ns = now_ns() - vm->start_ns };
+	struct reclaim_counts rc;
 
+	if (!s || !vm->start_ns)
+		return;
 	if (vm->pool) {
 		struct lab_pool_stats st;
 
@@ -58,16 +70,14 @@ void sampler_take(struct sampler *s)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu_stats *v = &vm->vcpus[i].stats;
 
-		x.resident_pages += atomic_load_explicit(&v->frames, memory_order_relaxed);
-		x.faults += atomic_load_explicit(&v->faults[FAULT_FIRST_TOUCH], memory_order_relaxed) +
-			    atomic_load_explicit(&v->faults[FAULT_REFAULT], memory_order_relaxed);
-		x.refaults += atomic_load_explicit(&v->faults[FAULT_REFAULT], memory_order_relaxed);
-		x.stalls += atomic_load_explicit(&v->faults[FAULT_STALLED], memory_order_relaxed);
+		x.resident_pages += STAT_GET(v->frames);
+		x.faults += STAT_GET(v->faults[FAULT_FIRST_TOUCH]) + STAT_GET(v->faults[FAULT_REFAULT]);
+		x.refaults += STAT_GET(v->faults[FAULT_REFAULT]);
+		x.stalls += STAT_GET(v->faults[FAULT_STALLED]);
 	}
-	if (vm->reclaim) {
-		x.swap_out = atomic_load_explicit(&vm->reclaim->stats.swap_out, memory_order_relaxed);
-		x.swap_in = atomic_load_explicit(&vm->reclaim->stats.swap_in, memory_order_relaxed);
-	}
+	reclaim_counts(vm, &rc);
+	x.swap_out = rc.swap_out;
+	x.swap_in = rc.swap_in;
 	pthread_mutex_lock(&s->lock);
 	if (grow((void **)&s->samples, &s->cap_samples, s->nr_samples + 1, sizeof(x),
 		 SAMPLER_MAX_SAMPLES))
@@ -75,11 +85,14 @@ void sampler_take(struct sampler *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-void sampler_event(struct sampler *s, const char *fmt, ...)
+void sampler_event(struct vm *vm, const char *fmt, ...)
 {
-	struct timed_event e = { .t_ns = now_ns() - s->vm->start_ns };
+	struct sampler *s = vm->sampler;
+	struct timed_event e = { .t_ns = now_ns() - vm->start_ns };
 	va_list ap;
 
+	if (!s)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(e.what, sizeof(e.what), fmt, ap);
 	va_end(ap);
@@ -100,7 +113,7 @@ static void *sampler_thread(void *arg)
 		uint64_t now = now_ns();
 
 		if (now >= next) {
-			sampler_take(s);
+			sampler_take(s->vm);
 			next += s->period_ns;
 			if (next < now)
 				next = now + s->period_ns;   /* fell behind: skip, don't burst */
@@ -112,23 +125,29 @@ static void *sampler_thread(void *arg)
 	return NULL;
 }
 
-int sampler_start(struct sampler *s)
+int sampler_start(struct vm *vm)
 {
+	struct sampler *s = vm->sampler;
+
 	if (!s->period_ns)
 		return 0;
 	return worker_start(&s->worker, sampler_thread, s);
 }
 
-void sampler_stop(struct sampler *s)
+void sampler_stop(struct vm *vm)
 {
-	worker_stop(&s->worker, "sampler");
+	worker_stop(&vm->sampler->worker, "sampler");
 }
 
-void sampler_exit(struct sampler *s)
+void sampler_exit(struct vm *vm)
 {
+	struct sampler *s = vm->sampler;
+
+	if (!s)
+		return;
 	free(s->samples);
 	free(s->events);
 	pthread_mutex_destroy(&s->lock);
-	s->samples = NULL;
-	s->events = NULL;
+	free(s);
+	vm->sampler = NULL;
 }

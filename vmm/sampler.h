@@ -42,12 +42,15 @@ struct sampler {
 	unsigned nr_events, cap_events;
 };
 
-int sampler_init(struct sampler *s, struct vm *vm, uint64_t period_ns);
-int sampler_start(struct sampler *s);
-void sampler_stop(struct sampler *s);
-void sampler_exit(struct sampler *s);
+/* Context: setup and teardown; start and stop from the main thread. Under
+ * --paging kernel or prefault it samples nothing but keeps events. */
+int sampler_init(struct vm *vm);
+int sampler_start(struct vm *vm);
+void sampler_stop(struct vm *vm);
+void sampler_exit(struct vm *vm);
+/* Any thread, with or without a sampler. */
 /* Takes one sample now (also used at the end of the run). */
-void sampler_take(struct sampler *s);
-void sampler_event(struct sampler *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sampler_take(struct vm *vm);
+void sampler_event(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -2,11 +2,13 @@
 #include "scenario.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "sampler.h"
 #include "util.h"
 #include "vm.h"
 
@@ -195,8 +197,6 @@ int scenario_parse_text(const char *name, const char *text, struct scenario *sc,
 		goto fail;
 	}
 	qsort(sc->events, sc->nr_events, sizeof(*sc->events), cmp_event);
-	pthread_mutex_init(&sc->lock, NULL);
-	pthread_cond_init(&sc->cond, NULL);
 	return 0;
 fail:
 	free(sc->events);
@@ -265,77 +265,76 @@ int scenario_check(struct vm *vm, struct scenario *sc, char *err, size_t len)
 	return 0;
 }
 
+/* The runner: waits for each event's time (or the stop), applies it. */
 static void *runner(void *arg)
 {
 	struct scenario *sc = arg;
 	struct vm *vm = sc->vm;
+	struct pollfd pfd = { .fd = sc->worker.stop_fd, .events = POLLIN };
 
-	pthread_mutex_lock(&sc->lock);
-	for (unsigned i = 0; i < sc->nr_events && !sc->stop; i++) {
-		uint64_t due = vm->start_ns + sc->events[i].t_ns;
-		struct timespec ts;
-
-		while (!sc->stop && now_ns() < due) {
-			/* The condition variable uses CLOCK_REALTIME: wait in
-			 * short slices measured on the monotonic clock. */
-			uint64_t left = due - now_ns();
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			if (left > 50000000)
-				left = 50000000;
-			ts.tv_nsec += (long)left;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&sc->cond, &sc->lock, &ts);
-		}
-		if (sc->stop)
-			break;
+	for (unsigned i = 0; i < sc->nr_events; i++) {
+		uint64_t due = vm->start_ns + sc->events[i].t_ns, now;
 		char err[256];
 
-		sampler_event(&vm->sampler, "scenario line %u", sc->events[i].line);
+		while ((now = now_ns()) < due)
+			if (poll(&pfd, 1, (int)((due - now + 999999) / 1000000)) > 0)
+				return NULL;
+		if (worker_should_stop(&sc->worker))
+			return NULL;
+		sampler_event(vm, "scenario line %u", sc->events[i].line);
 		if (pressure_apply(vm, &sc->events[i].cmd, err, sizeof(err)))
 			pr_warn("scenario %s:%u: %s", sc->path, sc->events[i].line, err);
 		else if (err[0])
 			pr_info("scenario %s:%u: %s", sc->path, sc->events[i].line, err);
 		sc->applied++;
 	}
-	pthread_mutex_unlock(&sc->lock);
 	return NULL;
 }
 
-int scenario_start(struct vm *vm, struct scenario *sc)
+int scenario_init(struct vm *vm)
 {
+	char msg[512];
 	int err;
 
-	sc->vm = vm;
-	err = pthread_create(&sc->thread, NULL, runner, sc);
+	if (!vm->cfg.scenario_path)
+		return 0;
+	vm->scenario = calloc(1, sizeof(*vm->scenario));
+	if (!vm->scenario)
+		return -ENOMEM;
+	err = scenario_parse_file(vm->cfg.scenario_path, vm->scenario, msg, sizeof(msg));
+	/* Parsing starts from a blank scenario: the runner's parts after. */
+	worker_init(&vm->scenario->worker);
+	vm->scenario->vm = vm;
 	if (err)
-		return -err;
-	sc->started = true;
-	return 0;
+		pr_err("%s", msg);
+	return err;
 }
 
-void scenario_stop(struct scenario *sc)
+int scenario_start(struct vm *vm)
 {
-	if (!sc->started)
-		return;
-	pthread_mutex_lock(&sc->lock);
-	sc->stop = true;
-	pthread_cond_broadcast(&sc->cond);
-	pthread_mutex_unlock(&sc->lock);
-	pthread_join(sc->thread, NULL);
-	sc->started = false;
+	if (!vm->scenario || !vm->scenario->nr_events)
+		return 0;
+	return worker_start(&vm->scenario->worker, runner, vm->scenario);
+}
+
+void scenario_stop(struct vm *vm)
+{
+	if (vm->scenario)
+		worker_stop(&vm->scenario->worker, "scenario");
 }
 
 void scenario_free(struct scenario *sc)
 {
-	if (sc->events) {
-		pthread_mutex_destroy(&sc->lock);
-		pthread_cond_destroy(&sc->cond);
-	}
 	free(sc->events);
 	sc->events = NULL;
 	sc->nr_events = 0;
+}
+
+void scenario_exit(struct vm *vm)
+{
+	if (!vm->scenario)
+		return;
+	scenario_free(vm->scenario);
+	free(vm->scenario);
+	vm->scenario = NULL;
 }

@@ -18,11 +18,12 @@
 #ifndef LABYRINTH_VMM_SCENARIO_H
 #define LABYRINTH_VMM_SCENARIO_H
 
-#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pressure.h"
+#include "util.h"
 
 #define SCENARIO_MAX_EVENTS 100000u
 #define SCENARIO_DEFAULT_STEPS 4u
@@ -35,28 +36,32 @@ struct scenario_event {
 
 struct vm;
 
+/* A parsed scenario, and its runner thread once started. */
 struct scenario {
 	char path[256];
-	struct scenario_event *events;
+	struct scenario_event *events;   /* in time order */
 	unsigned nr_events, cap_events, nr_spikes;
 	struct vm *vm;
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;
+	struct worker worker;            /* the runner */
 	unsigned applied;
 };
 
-/* Parses a scenario file; on error returns -EINVAL with the message in err. */
+/* Parsing (no VM needed): 0, or -EINVAL with the message, naming file,
+ * line and column, in err. scenario_free() releases what it made. */
 int scenario_parse_file(const char *path, struct scenario *sc, char *err, size_t len);
-/* Parses scenario text (for tests and for files alike). */
 int scenario_parse_text(const char *name, const char *text, struct scenario *sc,
 			char *err, size_t len);
+void scenario_free(struct scenario *sc);
 /* Checks every event against the VM (vCPUs, pool); names the line. */
 int scenario_check(struct vm *vm, struct scenario *sc, char *err, size_t len);
-int scenario_start(struct vm *vm, struct scenario *sc);
-void scenario_stop(struct scenario *sc);
-void scenario_free(struct scenario *sc);
+
+/* The VM's --scenario: read at setup (before KVM: a bad file is the
+ * user's error whatever the host), run from the start of the run by a
+ * thread of its own. Context: the main thread. Without --scenario each
+ * does nothing. */
+int scenario_init(struct vm *vm);
+int scenario_start(struct vm *vm);
+void scenario_stop(struct vm *vm);
+void scenario_exit(struct vm *vm);
 
 #endif

@@ -1,32 +1,46 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fault servicers: the fault path.
+ * Fault servicers: the fault path, one step a function (serve_fault()):
  *
  *   vCPU touches a missing page -> KVM -> userfaultfd message {addr, tid}
- *   -> servicer reads it -> claims the page in the ownership table (exactly
- *   one claimer per page, however many vCPUs fault on it) -> a frame from
- *   its cache (LAB_GFP_FAULT: atomic, exclusive, zeroed) -> the aligned
- *   fault-around window's empty neighbours get frames too (NOWAIT: never
- *   the reserve) -> installed with one ioctl per run of pages -> published
- *   in the table -> the install wakes the vCPU.
+ *   1. locate: the gfn, the vCPU and its range; a strict-ownership
+ *      violation stops the guest;
+ *   2. claim the page in the page-state table (exactly one claimer per
+ *      page, however many vCPUs fault on it);
+ *   3. the window: which neighbours come along (fault_around.c), held to
+ *      the vCPU's quota (it reclaims its own pages first);
+ *   4. a frame for the page from the servicer's cache (LAB_GFP_FAULT:
+ *      atomic, exclusive, zeroed; below the reserve the vCPU stalls, and
+ *      that is counted and timed), frames for the empty (or, on a refault,
+ *      swapped) neighbours (NOWAIT: never the reserve);
+ *   5. restore swapped contents; install in runs, one ioctl a run, publish
+ *      (guest_pages.c);
+ *   6. timestamp, wake the vCPU, account.
  *
  * Servicers sit on the CPU of the vCPU they mostly serve (a wake-up across
- * CPUs costs tens of µs here; DESIGN.md). The latency recorded is from the
- * message read to the end of the install.
+ * CPUs costs tens of µs on kvm-pvm: docs/ARCHITECTURE.md). The latency
+ * recorded is from the message read to the end of the install.
  */
+#include "servicer.h"
+
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "cpu.h"
+#include "fault_around.h"
+#include "guest_pages.h"
 #include "labyrinth/linux_compat.h"
-#include "util.h"
+#include "memory.h"
+#include "uffd.h"
 #include "vm.h"
 
 #define MSG_BATCH 16
 #define SERVICER_IDLE_MS 2      /* idle this long: drain the cache */
-#define WINDOW_MAX CFG_MAX_FAULT_AROUND
 
 const char *const fault_kind_names[FAULT_KINDS] = {
 	[FAULT_FIRST_TOUCH] = "first_touch",
@@ -34,21 +48,23 @@ const char *const fault_kind_names[FAULT_KINDS] = {
 	[FAULT_STALLED] = "stalled",
 };
 
-
-struct window {
-	uint64_t first, end;                 /* gfns [first, end) */
+/* One fault as it goes through the steps. */
+struct fault {
+	uint64_t gfn;
+	uint64_t t_read;              /* when its message was read */
+	struct vcpu *vcpu;            /* NULL: a thread that is no vCPU */
 	lab_owner_t owner;
-	lab_frame_t frame[WINDOW_MAX];       /* NONE: not ours to install */
-	uint32_t old[WINDOW_MAX];            /* entry before the claim */
-	bool content[WINDOW_MAX];            /* restored from swap, in bounce */
-	uint64_t restored;                   /* pages installed from swap slots */
+	enum fault_kind kind;
+	uint64_t stall_ns;            /* waited for a frame */
+	bool in_reserve;              /* its frame came from the reserve */
+	struct gp_window w;
 };
 
 static void violation(struct vm *vm, struct vcpu *v, struct uffd_range *r, uint64_t gfn)
 {
 	uint64_t gpa = LAB_GPA_RAM_BASE + (gfn << PAGE_SHIFT);
 
-	atomic_fetch_add(&v->stats.violations, 1);
+	STAT_ADD(v->stats.violations, 1);
 	pthread_mutex_lock(&vm->stop_lock);
 	if (!vm->first_violation.gpa) {
 		vm->first_violation.gpa = gpa;
@@ -61,122 +77,30 @@ static void violation(struct vm *vm, struct vcpu *v, struct uffd_range *r, uint6
 		v->id, (unsigned long long)gpa, r->home_vcpu);
 }
 
-/* A frame for the faulting page. Below the reserve the vCPU stalls until
- * reclaim (or other caches draining) gives frames back; that wait is
- * counted and timed. */
-static lab_frame_t fault_frame(struct servicer *s, lab_owner_t owner, uint64_t gfn,
-			       uint64_t *stall_ns)
-{
-	lab_frame_t f = lab_alloc_page(s->cache, LAB_GFP_FAULT, owner, (uint32_t)gfn);
-	uint64_t t0;
-
-	*stall_ns = 0;
-	if (likely(f != LAB_FRAME_NONE))
-		return f;
-	t0 = now_ns();
-	f = lab_alloc_page(s->cache, LAB_GFP_FAULT | __LAB_GFP_WAIT, owner, (uint32_t)gfn);
-	*stall_ns = now_ns() - t0;
-	return f;
-}
-
-static uint8_t *content_of(struct servicer *s, struct window *w, uint64_t g)
-{
-	if (s->vm->cfg.install == INSTALL_MOVE)
-		return lab_frame_addr(s->vm->pool, w->frame[g - w->first]);
-	return s->bounce + (g - w->first) * PAGE_SIZE;
-}
-
-/* Gives page g's frame back uninstalled. Move mode restores swapped
- * contents into the frame itself: such a frame goes back dirty, so that
- * it is zeroed before anyone gets it as a zero page. */
-static void drop_frame(struct servicer *s, struct window *w, uint64_t g)
-{
-	uint64_t i = g - w->first;
-	bool written = w->content[i] && s->vm->cfg.install == INSTALL_MOVE;
-
-	lab_free_page(s->cache, w->frame[i], w->owner, written ? LAB_FREE_DIRTY : LAB_FREE_CLEAN);
-	w->frame[i] = LAB_FRAME_NONE;
-}
-
-/* Gives up the claimed pages of a window from `from` on: frames back,
- * entries as they were. */
-static void release_window(struct servicer *s, struct window *w, uint64_t from)
-{
-	for (uint64_t g = from; g < w->end; g++) {
-		if (w->frame[g - w->first] == LAB_FRAME_NONE)
-			continue;
-		drop_frame(s, w, g);
-		guest_pages_unclaim(s->vm, g, w->old[g - w->first]);
-	}
-}
-
-/* Installs [g, g + n) of the window, all zero or all restored contents.
- * A page the kernel already has (EEXIST) loses its frame to the pool. */
-static int install_run(struct servicer *s, struct window *w, uint64_t g, uint64_t n,
-		       bool content, uint64_t *installed)
+/* Step 1: which page, for whom. False when the fault is not to be served. */
+static bool locate(struct servicer *s, uint64_t addr, pid_t tid, struct fault *f)
 {
 	struct vm *vm = s->vm;
-	int fd = s->range->fd;
-	uint8_t *dst = gfn_to_hva(vm, g);
-	uint64_t done = 0;
-	int err = 0;
+	struct uffd_range *r = s->range;
 
-	if (vm->cfg.install == INSTALL_MOVE) {
-		for (uint64_t i = 0; i < n && !err; i++) {
-			uint8_t *src = lab_frame_addr(vm->pool, w->frame[g + i - w->first]);
-			uint64_t moved;
-
-			/* The source must be present: a frame moved out earlier
-			 * left a hole, which this write fills with a zero page. */
-			if (!content)
-				*(volatile uint8_t *)src = 0;
-			err = uffd_move(fd, dst + i * PAGE_SIZE, src, PAGE_SIZE, &moved);
-			done += moved;
+	f->gfn = (addr - (uint64_t)(uintptr_t)vm->ram) >> PAGE_SHIFT;
+	if (addr < (uint64_t)(uintptr_t)vm->ram || f->gfn < r->gfn_first ||
+	    f->gfn >= r->gfn_end) {
+		vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
+			"userfaultfd reported a fault at %#llx, outside its range",
+			(unsigned long long)addr);
+		return false;
+	}
+	f->vcpu = vcpu_by_tid(vm, tid);
+	f->owner = f->vcpu ? (lab_owner_t)f->vcpu->id : LAB_OWNER_VMM;
+	if (r->home_vcpu >= 0 && f->vcpu && (int)f->vcpu->id != r->home_vcpu) {
+		if (vm->cfg.ownership == OWN_STRICT) {
+			violation(vm, f->vcpu, r, f->gfn);
+			return false;
 		}
-	} else if (content) {
-		err = uffd_copy(fd, dst, content_of(s, w, g), n * PAGE_SIZE, &done);
-	} else if (vm->cfg.install == INSTALL_ZEROPAGE) {
-		err = uffd_zeropage(fd, dst, n * PAGE_SIZE, &done);
-	} else {
-		err = uffd_copy(fd, dst, vm->zero_source, n * PAGE_SIZE, &done);
+		STAT_ADD(f->vcpu->stats.remote_faults, 1);
 	}
-	done /= PAGE_SIZE;
-	/* Restored pages are in the guest: their slots go back before the
-	 * pages are published, since from then on reclaim may take them out
-	 * again and need slots of its own (a page holds one slot at most). */
-	for (uint64_t i = 0; content && i < done; i++)
-		swap_free(&vm->swap, gp_slot(w->old[g + i - w->first]));
-	w->restored += content ? done : 0;
-	guest_pages_publish(vm, g, done, &w->frame[g - w->first], w->owner);
-	if (unlikely(vm->cfg.inject[INJECT_INSTALL_DELAY_US]))
-		usleep((useconds_t)vm->cfg.inject[INJECT_INSTALL_DELAY_US]);
-	for (uint64_t i = 0; i < done; i++)
-		if (w->old[g + i - w->first] == GP_EMPTY)
-			record_note(vm, s, g + i, 1, w->owner);
-	reclaim_note_installed(vm, g, done);
-	*installed += done;
-	if (!err)
-		return 0;
-	uint64_t at = g + done;
-
-	if (err != -EEXIST) {
-		vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "installing gpa %#llx: %s",
-			(unsigned long long)(LAB_GPA_RAM_BASE + (at << PAGE_SHIFT)), strerror(-err));
-		/* Pages up to `at` are in; give up the rest of the window. */
-		release_window(s, w, at);
-		return err;
-	}
-	/* Someone else put a page at `at`: ours goes back, and so does the
-	 * swap slot of what we meant to restore there. Retry the rest. */
-	uint32_t old = w->old[at - w->first];
-
-	drop_frame(s, w, at);
-	if (gp_has_slot(old))
-		swap_free(&vm->swap, gp_slot(old));
-	guest_pages_unclaim(vm, at, GP_FOREIGN);
-	if (at + 1 < g + n)
-		return install_run(s, w, at + 1, g + n - at - 1, content, installed);
-	return 0;
+	return true;
 }
 
 /* Over its quota, a vCPU first reclaims its own pages, until the page
@@ -188,12 +112,11 @@ static bool enforce_quota(struct servicer *s, lab_owner_t owner, uint64_t window
 
 	if (owner >= vm->nr_vcpus)
 		return true;
-	quota = atomic_load_explicit(&vm->quota_frames[owner], memory_order_relaxed);
+	quota = STAT_GET(vm->quota_frames[owner]);
 	if (!quota)
 		return true;
 	for (;;) {
-		uint64_t frames = atomic_load_explicit(&vm->vcpus[owner].stats.frames,
-						       memory_order_relaxed);
+		uint64_t frames = STAT_GET(vm->vcpus[owner].stats.frames);
 
 		if (frames + window <= quota)
 			return true;
@@ -206,194 +129,140 @@ static bool enforce_quota(struct servicer *s, lab_owner_t owner, uint64_t window
 	}
 }
 
-/* Restores the swapped pages of the window into their buffers. */
-static int restore_contents(struct servicer *s, struct window *w)
+/* Step 4a: a frame for the faulting page. Below the reserve the vCPU
+ * stalls until reclaim (or other caches draining) gives frames back. */
+static lab_frame_t fault_frame(struct servicer *s, struct fault *f)
 {
-	struct vm *vm = s->vm;
+	lab_frame_t frame = lab_alloc_page(s->cache, LAB_GFP_FAULT, f->owner, (uint32_t)f->gfn);
+	uint64_t t0;
 
-	for (uint64_t g = w->first; g < w->end; g++) {
-		uint32_t old = w->old[g - w->first];
-		int err;
-
-		if (w->frame[g - w->first] == LAB_FRAME_NONE || !gp_has_slot(old))
-			continue;
-		/* Set first: a failed read may have written part of it. */
-		w->content[g - w->first] = true;
-		err = swap_read(&vm->swap, gp_slot(old), content_of(s, w, g));
-		if (err) {
-			vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
-				"swap: reading gpa %#llx back from %s: %s",
-				(unsigned long long)(LAB_GPA_RAM_BASE + (g << PAGE_SHIFT)),
-				vm->swap.where,
-				err == -EBADMSG ? "checksum mismatch: the stored page is corrupt"
-						: strerror(-err));
-			return err;
-		}
-	}
-	return 0;
+	f->stall_ns = 0;
+	if (likely(frame != LAB_FRAME_NONE))
+		return frame;
+	t0 = now_ns();
+	frame = lab_alloc_page(s->cache, LAB_GFP_FAULT | __LAB_GFP_WAIT, f->owner,
+			       (uint32_t)f->gfn);
+	f->stall_ns = now_ns() - t0;
+	return frame;
 }
 
-/*
- * The fault-around window: the aligned --fault-around pages around the
- * fault; or, when the vCPU faults exactly where its previous window ended
- * (a sequential stream, as the kernel's readahead detects one), a window
- * forward from the fault twice as large as the previous, up to
- * WINDOW_MAX and within the fault's 2 MiB block. Any other fault starts
- * over at the base size.
- */
-static void choose_window(struct servicer *s, struct vcpu *v, uint64_t gfn,
-			  enum fault_kind kind, struct window *w)
+/* Step 4b: neighbours are speculative, so never from the reserve. Empty
+ * ones always; swapped ones come along when this is a refault (swap
+ * readahead: what went out together tends to come back together). */
+static void claim_neighbours(struct servicer *s, struct fault *f)
 {
-	const struct uffd_range *r = s->range;
-	uint64_t base = s->vm->cfg.fault_around, pages = base;
+	struct vm *vm = s->vm;
+	struct gp_window *w = &f->w;
 
-	if (v && s->vm->cfg.ramp && kind == FAULT_FIRST_TOUCH &&
-	    gfn == atomic_load_explicit(&v->stream_next, memory_order_relaxed)) {
-		pages = 2 * (uint64_t)atomic_load_explicit(&v->stream_pages, memory_order_relaxed);
-		if (pages < base)
-			pages = base;
-		if (pages > WINDOW_MAX)
-			pages = WINDOW_MAX;
-		w->first = gfn;
-		/* Never past the 2 MiB block of the fault: a stream does not
-		 * run into memory another vCPU is about to take. */
-		w->end = (gfn | (WINDOW_MAX - 1)) + 1;
-		if (w->end > gfn + pages)
-			w->end = gfn + pages;
-	} else {
-		w->first = gfn & ~(base - 1);
-		w->end = w->first + pages;
+	for (uint64_t g = w->first; g < w->end; g++) {
+		uint32_t old;
+
+		if (g == f->gfn || !gp_window_claim(vm, w, g, f->kind == FAULT_REFAULT, &old))
+			continue;
+		w->frame[g - w->first] = lab_alloc_page(s->cache, LAB_GFP_NOWAIT |
+							__LAB_GFP_EXCLUSIVE | __LAB_GFP_ZERO,
+							f->owner, (uint32_t)g);
+		if (w->frame[g - w->first] == LAB_FRAME_NONE) {
+			gp_window_unclaim(vm, w, g);
+			break;
+		}
 	}
-	if (w->first < r->gfn_first)
-		w->first = r->gfn_first;
-	if (w->end > r->gfn_end)
-		w->end = r->gfn_end;
-	if (v) {
-		atomic_store_explicit(&v->stream_next, w->end, memory_order_relaxed);
-		atomic_store_explicit(&v->stream_pages, (uint32_t)pages, memory_order_relaxed);
+}
+
+/* Steps 2 to 4: claims the page and its window, with frames. False when
+ * there is nothing (more) to do: someone else has the page, or no frame. */
+static bool prepare(struct servicer *s, struct fault *f)
+{
+	struct vm *vm = s->vm;
+	struct gp_window *w = &f->w;
+	uint64_t first, end;
+	uint32_t old;
+	bool neighbours;
+	lab_frame_t frame;
+
+	gp_window_open(w, f->gfn, f->gfn + 1, f->owner, s->cache, s->bounce);
+	if (!gp_window_claim(vm, w, f->gfn, true, &old)) {
+		/* Installed already, or being installed (that install wakes the
+		 * vCPU), or being reclaimed (the reclaimer wakes it to fault
+		 * again). A page that is there only needs the wake-up. */
+		if (old != GP_BUSY)
+			uffd_wake(s->range->fd, gfn_to_hva(vm, f->gfn), PAGE_SIZE);
+		else
+			STAT_ADD(vm->busy_faults, 1);
+		return false;
+	}
+	f->kind = gp_is_swapped(old) ? FAULT_REFAULT : FAULT_FIRST_TOUCH;
+	fault_around_window(vm, f->vcpu, s->range, f->gfn, f->kind == FAULT_REFAULT, &first,
+			    &end);
+	gp_window_open(w, first, end, f->owner, s->cache, s->bounce);
+	w->old[f->gfn - first] = old;
+	/* Always called: a one-page window is held to the quota too. */
+	neighbours = enforce_quota(s, f->owner, end - first) && end - first > 1;
+	frame = fault_frame(s, f);
+	if (frame == LAB_FRAME_NONE) {
+		gp_window_unclaim(vm, w, f->gfn);
+		return false;
+	}
+	f->in_reserve = lab_pool_in_reserve(vm->pool);
+	w->frame[f->gfn - first] = frame;
+	if (neighbours)
+		claim_neighbours(s, f);
+	return true;
+}
+
+/* Step 6: the fault's figures, once its vCPU runs again. */
+static void account(struct servicer *s, struct fault *f, int64_t installed, uint64_t latency)
+{
+	struct vm *vm = s->vm;
+	struct vcpu *v = f->vcpu;
+
+	/* Pages that were all zero had no slot and count as no swap-in. */
+	if (f->w.restored)
+		reclaim_note_swap_in(vm, f->w.restored);
+	if (!v)
+		return;
+	STAT_ADD(v->stats.faults[f->kind], 1);
+	STAT_ADD(v->stats.pages_installed, (uint64_t)installed);
+	hist_record(v->stats.service[f->kind], latency);
+	if (vm->cfg.trace_path)
+		trace_add(&s->trace, LAB_GPA_RAM_BASE + (f->gfn << PAGE_SHIFT), latency,
+			  (uint8_t)f->kind, (uint8_t)v->id);
+	if (f->in_reserve)
+		STAT_ADD(v->stats.reserve_faults, 1);
+	if (f->stall_ns) {
+		STAT_ADD(v->stats.faults[FAULT_STALLED], 1);
+		STAT_ADD(v->stats.stall_ns, f->stall_ns);
+		hist_record(v->stats.service[FAULT_STALLED], latency);
 	}
 }
 
 static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t_read)
 {
 	struct vm *vm = s->vm;
-	struct uffd_range *r = s->range;
-	uint64_t gfn = (addr - (uint64_t)(uintptr_t)vm->ram) >> PAGE_SHIFT;
-	uint64_t installed = 0, restored = 0, stall_ns;
-	struct vcpu *v = cpu_by_tid(vm, tid);
-	lab_owner_t owner = v ? (lab_owner_t)v->id : LAB_OWNER_VMM;
-	struct window w;
-	uint32_t old;
+	struct fault f = { .t_read = t_read };
+	struct gp_window *w = &f.w;
+	int64_t installed;
 
-	if (addr < (uint64_t)(uintptr_t)vm->ram || gfn < r->gfn_first || gfn >= r->gfn_end) {
-		vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
-			"userfaultfd reported a fault at %#llx, outside its range",
-			(unsigned long long)addr);
+	if (!locate(s, addr, tid, &f) || !prepare(s, &f))
+		return;
+	/* Step 5. */
+	if (gp_window_restore(vm, w)) {
+		gp_window_release(vm, w);
 		return;
 	}
-	bool remote = r->home_vcpu >= 0 && v && (int)v->id != r->home_vcpu;
+	installed = gp_window_install(vm, w);
+	if (installed < 0)
+		return;     /* the VM is stopping; what went in is counted */
+	if (vm->cfg.record_path)
+		for (uint64_t g = w->first; g < w->end; g++)
+			if (w->frame[g - w->first] != LAB_FRAME_NONE &&
+			    w->old[g - w->first] == GP_EMPTY)
+				record_note(vm, s, g, 1, f.owner);
+	/* Step 6: installed without waking (see uffd.h), timed, now woken. */
+	uint64_t latency = now_ns() - f.t_read;
 
-	if (remote && vm->cfg.ownership == OWN_STRICT) {
-		violation(vm, v, r, gfn);
-		return;
-	}
-	if (!guest_pages_claim(vm, gfn, &old)) {
-		/* Installed already, or being installed (that install wakes the
-		 * vCPU), or being reclaimed (the reclaimer wakes it to fault
-		 * again). A page that is there only needs the wake-up. */
-		if (old != GP_BUSY)
-			uffd_wake(r->fd, gfn_to_hva(vm, gfn), PAGE_SIZE);
-		else
-			atomic_fetch_add_explicit(&vm->busy_faults, 1, memory_order_relaxed);
-		return;
-	}
-	enum fault_kind kind = gp_is_swapped(old) ? FAULT_REFAULT : FAULT_FIRST_TOUCH;
-
-	if (remote)
-		atomic_fetch_add(&v->stats.remote_faults, 1);
-	w.owner = owner;
-	w.restored = 0;
-	choose_window(s, v, gfn, kind, &w);
-	for (uint64_t g = w.first; g < w.end; g++) {
-		w.frame[g - w.first] = LAB_FRAME_NONE;
-		w.content[g - w.first] = false;
-	}
-	/* Always called: a one-page window is held to the quota too. */
-	bool neighbours = enforce_quota(s, owner, w.end - w.first) && w.end - w.first > 1;
-	lab_frame_t f = fault_frame(s, owner, gfn, &stall_ns);
-
-	if (f == LAB_FRAME_NONE) {
-		guest_pages_unclaim(vm, gfn, old);
-		return;
-	}
-	bool in_reserve = lab_pool_in_reserve(vm->pool);
-
-	w.frame[gfn - w.first] = f;
-	w.old[gfn - w.first] = old;
-	/* Neighbours: speculative, so never from the reserve. Empty ones
-	 * always; swapped ones come along when this is a refault (swap
-	 * readahead: what went out together tends to come back together). */
-	for (uint64_t g = w.first; neighbours && g < w.end; g++) {
-		uint32_t o = GP_EMPTY;
-
-		if (g == gfn)
-			continue;
-		if (kind == FAULT_REFAULT ? !guest_pages_claim(vm, g, &o)
-					  : !guest_pages_claim_empty(vm, g))
-			continue;
-		w.old[g - w.first] = o;
-		w.frame[g - w.first] = lab_alloc_page(s->cache, LAB_GFP_NOWAIT |
-						      __LAB_GFP_EXCLUSIVE | __LAB_GFP_ZERO,
-						      owner, (uint32_t)g);
-		if (w.frame[g - w.first] == LAB_FRAME_NONE) {
-			guest_pages_unclaim(vm, g, o);
-			break;
-		}
-	}
-	if (restore_contents(s, &w)) {
-		release_window(s, &w, w.first);
-		return;
-	}
-	/* Install runs of consecutive claimed pages of one kind. */
-	for (uint64_t g = w.first; g < w.end;) {
-		uint64_t n = 1;
-		bool content = w.content[g - w.first];
-
-		if (w.frame[g - w.first] == LAB_FRAME_NONE) {
-			g++;
-			continue;
-		}
-		while (g + n < w.end && w.frame[g + n - w.first] != LAB_FRAME_NONE &&
-		       w.content[g + n - w.first] == content)
-			n++;
-		if (install_run(s, &w, g, n, content, &installed))
-			return;     /* the VM is stopping; what went in is counted */
-		g += n;
-	}
-	/* Pages that were all zero had no slot and count as no swap-in. */
-	restored = w.restored;
-	uint64_t latency = now_ns() - t_read;
-
-	/* Installed without waking (see uffd.c): now let the vCPU go. */
-	uffd_wake(r->fd, gfn_to_hva(vm, w.first), (w.end - w.first) << PAGE_SHIFT);
-	if (restored && vm->reclaim)
-		atomic_fetch_add_explicit(&vm->reclaim->stats.swap_in, restored,
-					  memory_order_relaxed);
-	if (!v)
-		return;
-	atomic_fetch_add_explicit(&v->stats.faults[kind], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&v->stats.pages_installed, installed, memory_order_relaxed);
-	hist_record(v->stats.service[kind], latency);
-	if (vm->cfg.trace_path)
-		trace_add(&s->trace, LAB_GPA_RAM_BASE + (gfn << PAGE_SHIFT), latency, (uint8_t)kind,
-			  (uint8_t)v->id);
-	if (in_reserve)
-		atomic_fetch_add_explicit(&v->stats.reserve_faults, 1, memory_order_relaxed);
-	if (stall_ns) {
-		atomic_fetch_add_explicit(&v->stats.faults[FAULT_STALLED], 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&v->stats.stall_ns, stall_ns, memory_order_relaxed);
-		hist_record(v->stats.service[FAULT_STALLED], latency);
-	}
+	gp_window_wake(vm, w);
+	account(s, &f, installed, latency);
 }
 
 static void *servicer_thread(void *arg)
@@ -408,8 +277,8 @@ static void *servicer_thread(void *arg)
 		{ .fd = s->drain_fd, .events = POLLIN },
 	};
 
-	if (s->cpu >= 0 && pin_self_to_cpu(s->cpu))
-		pr_warn("servicer %u: cannot pin to CPU %d", s->id, s->cpu);
+	if (s->host_cpu >= 0 && pin_self_to_cpu(s->host_cpu))
+		pr_warn("servicer %u: cannot pin to CPU %d", s->id, s->host_cpu);
 	for (;;) {
 		ssize_t n = read(s->range->fd, msgs, sizeof(msgs));
 
@@ -479,29 +348,50 @@ void servicer_drain_request(void *arg, unsigned cache_id)
 {
 	struct vm *vm = arg;
 
-	if (cache_id < vm->nr_servicers)
+	if (vm->servicers && cache_id < vm->nr_servicers)
 		request_drain(cache_id, vm->servicers[cache_id].drain_fd);
 }
 
-int servicers_start(struct vm *vm)
+int servicers_init(struct vm *vm)
 {
 	/* Zero pages to copy first-touch runs from: every frame of such a run
 	 * is zero, so one contiguous zero source gives byte-identical pages
 	 * with one ioctl instead of one per page, and the frames' own memory
 	 * stays untouched (and unpopulated) in copy mode. */
-	void *p = mmap(NULL, WINDOW_MAX * PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, GP_WINDOW_MAX * PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
 
 	if (p == MAP_FAILED)
 		return -errno;
 	vm->zero_source = p;
+	vm->servicers = calloc(vm->nr_servicers, sizeof(*vm->servicers));
+	if (!vm->servicers)
+		return -ENOMEM;
+	for (unsigned i = 0; i < vm->nr_servicers; i++)
+		vm->servicers[i].drain_fd = -1;
 	for (unsigned i = 0; i < vm->nr_servicers; i++) {
 		struct servicer *s = &vm->servicers[i];
-		int err;
 
-		s->bounce = map_anonymous(WINDOW_MAX * PAGE_SIZE);
-		if (!s->bounce)
+		s->vm = vm;
+		s->id = i;
+		s->range = &vm->ranges[vm->nr_ranges == 1 ? 0 : i];
+		s->cache = lab_pool_cache(vm->pool, i);
+		s->ectx = (struct evict_ctx){ .index = i, .cache = s->cache };
+		s->host_cpu = vm->cfg.pin ? cpu_for_index(i) : -1;
+		worker_init(&s->worker);
+		s->drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		s->bounce = map_anonymous(GP_WINDOW_MAX * PAGE_SIZE);
+		if (s->drain_fd < 0 || !s->bounce)
 			return -errno;
-		err = worker_start(&s->worker, servicer_thread, s);
+	}
+	return 0;
+}
+
+int servicers_start(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_servicers; i++) {
+		int err = worker_start(&vm->servicers[i].worker, servicer_thread, &vm->servicers[i]);
+
 		if (err) {
 			pr_err("servicer %u: cannot start its thread: %s", i, strerror(-err));
 			return err;
@@ -534,17 +424,19 @@ void servicers_stop(struct vm *vm)
 
 void servicers_exit(struct vm *vm)
 {
-	for (unsigned i = 0; i < vm->nr_servicers; i++) {
+	for (unsigned i = 0; vm->servicers && i < vm->nr_servicers; i++) {
 		struct servicer *s = &vm->servicers[i];
 
 		if (s->drain_fd >= 0)
 			close(s->drain_fd);
-		s->drain_fd = -1;
 		if (s->bounce)
-			munmap(s->bounce, WINDOW_MAX * PAGE_SIZE);
-		s->bounce = NULL;
+			munmap(s->bounce, GP_WINDOW_MAX * PAGE_SIZE);
+		record_free(&s->record);
+		trace_free(&s->trace);
 	}
+	free(vm->servicers);
+	vm->servicers = NULL;
 	if (vm->zero_source)
-		munmap(vm->zero_source, WINDOW_MAX * PAGE_SIZE);
+		munmap(vm->zero_source, GP_WINDOW_MAX * PAGE_SIZE);
 	vm->zero_source = NULL;
 }

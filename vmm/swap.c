@@ -10,9 +10,31 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "runs.h"
 #include "util.h"
 
 #define SLOT_NONE UINT32_MAX
+
+struct swap_store {
+	int fd;                      /* -1: memory */
+	uint8_t *mem;                /* memory store, or NULL */
+	char where[256];             /* for messages */
+	uint32_t nr_slots;
+	pthread_mutex_t lock;        /* guards the free list */
+	/* Slots never used yet are handed out in order from `fresh`; freed
+	 * ones go on a list linked through next_free. Both arrays are
+	 * reserved, not populated: a store as large as guest RAM costs only
+	 * what is swapped. */
+	uint32_t *next_free;
+	uint32_t free_head;
+	uint32_t fresh;
+	uint32_t used;
+	uint64_t *checksum;
+	/* Fault injection: the Nth slot write (1-based) fails with EIO;
+	 * writes are counted only then. */
+	uint64_t fail_write_at;
+	_Atomic uint64_t writes;
+};
 
 /* Four independent multiply-xor lanes over 64-bit words, folded at the
  * end: any flipped bit changes the result, and the lanes run in parallel
@@ -30,12 +52,28 @@ uint64_t swap_checksum(const void *page)
 	return (h[0] ^ (h[1] >> 17) ^ (h[1] << 47)) * prime ^ (h[2] ^ (h[3] >> 31) ^ (h[3] << 33));
 }
 
-/* On failure everything it set up is undone (swap_exit). */
-int swap_init(struct swap_store *s, const char *dir, uint32_t nr_slots)
+static void swap_release(struct swap_store *s)
 {
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->mem)
+		munmap(s->mem, (size_t)s->nr_slots * SWAP_SLOT_SIZE);
+	if (s->next_free)
+		munmap(s->next_free, (size_t)s->nr_slots * sizeof(*s->next_free));
+	if (s->checksum)
+		munmap(s->checksum, (size_t)s->nr_slots * sizeof(*s->checksum));
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int swap_create(const char *dir, uint32_t nr_slots, struct swap_store **out)
+{
+	struct swap_store *s = calloc(1, sizeof(*s));
 	int err;
 
-	memset(s, 0, sizeof(*s));
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
 	s->fd = -1;
 	s->nr_slots = nr_slots;
 	pthread_mutex_init(&s->lock, NULL);
@@ -55,35 +93,67 @@ int swap_init(struct swap_store *s, const char *dir, uint32_t nr_slots)
 			pr_err("swap in memory: mmap of %u slots: %s", nr_slots, strerror(errno));
 			goto fail;
 		}
-		return 0;
+	} else {
+		snprintf(s->where, sizeof(s->where), "%s", dir);
+		/* Unlinked from the start: the pages never outlive the run. */
+		s->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (s->fd < 0) {
+			err = -errno;
+			pr_err("--swap-dir %s: cannot create a swap file there: %s", dir,
+			       strerror(errno));
+			goto fail;
+		}
 	}
-	snprintf(s->where, sizeof(s->where), "%s", dir);
-	/* Unlinked from the start: the pages never outlive the run. */
-	s->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (s->fd < 0) {
-		err = -errno;
-		pr_err("--swap-dir %s: cannot create a swap file there: %s", dir, strerror(errno));
-		goto fail;
-	}
+	*out = s;
 	return 0;
 fail:
-	swap_exit(s);
+	swap_release(s);
 	return err;
 }
 
-void swap_exit(struct swap_store *s)
+void swap_destroy(struct swap_store *s)
 {
-	if (s->fd >= 0)
-		close(s->fd);
-	if (s->mem)
-		munmap(s->mem, (size_t)s->nr_slots * SWAP_SLOT_SIZE);
-	if (s->next_free)
-		munmap(s->next_free, (size_t)s->nr_slots * sizeof(*s->next_free));
-	if (s->checksum)
-		munmap(s->checksum, (size_t)s->nr_slots * sizeof(*s->checksum));
-	pthread_mutex_destroy(&s->lock);
-	memset(s, 0, sizeof(*s));
-	s->fd = -1;
+	if (s)
+		swap_release(s);
+}
+
+void swap_fail_write_at(struct swap_store *s, uint64_t nth)
+{
+	s->fail_write_at = nth;
+}
+
+const char *swap_where(const struct swap_store *s)
+{
+	return s->where;
+}
+
+uint32_t swap_slots(const struct swap_store *s)
+{
+	return s->nr_slots;
+}
+
+uint32_t swap_used(struct swap_store *s)
+{
+	uint32_t used;
+
+	pthread_mutex_lock(&s->lock);
+	used = s->used;
+	pthread_mutex_unlock(&s->lock);
+	return used;
+}
+
+uint8_t *swap_usage_map(struct swap_store *s)
+{
+	uint8_t *map = calloc(s->nr_slots ? s->nr_slots : 1, 1);
+
+	if (!map)
+		return NULL;
+	pthread_mutex_lock(&s->lock);
+	memset(map, 1, s->fresh);
+	for (uint32_t f = s->free_head; f != SLOT_NONE; f = s->next_free[f])
+		map[f] = 0;
+	pthread_mutex_unlock(&s->lock);
+	return map;
 }
 
 int swap_alloc(struct swap_store *s, uint32_t *slots, unsigned n)
@@ -143,6 +213,13 @@ static int write_run(struct swap_store *s, const uint32_t *slots, void *const *p
 	return 0;
 }
 
+static bool slots_continue(const void *arg, size_t k)
+{
+	const uint32_t *slots = arg;
+
+	return slots[k] == slots[k - 1] + 1;
+}
+
 int swap_write(struct swap_store *s, const uint32_t *slots, void *const *pages, unsigned n)
 {
 	if (n > SWAP_BATCH_MAX)
@@ -156,16 +233,13 @@ int swap_write(struct swap_store *s, const uint32_t *slots, void *const *pages, 
 		for (unsigned i = 0; i < n; i++)
 			memcpy(s->mem + (size_t)slots[i] * SWAP_SLOT_SIZE, pages[i], SWAP_SLOT_SIZE);
 	} else {
-		for (unsigned i = 0; i < n;) {
-			unsigned run = 1;
+		for (unsigned i = 0, run; i < n; i += run) {
 			int err;
 
-			while (i + run < n && slots[i + run] == slots[i] + run)
-				run++;
+			run = (unsigned)run_length(i, n, SWAP_BATCH_MAX, slots_continue, slots);
 			err = write_run(s, slots + i, pages + i, run);
 			if (err)
 				return err;
-			i += run;
 		}
 	}
 	return 0;

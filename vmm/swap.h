@@ -17,30 +17,16 @@
 #define SWAP_SLOT_SIZE 4096u
 #define SWAP_BATCH_MAX 64u
 
-struct swap_store {
-	int fd;                      /* -1: memory */
-	uint8_t *mem;                /* memory store, or NULL */
-	char where[256];             /* for messages */
-	uint32_t nr_slots;
-	pthread_mutex_t lock;        /* guards the free list */
-	/* Slots never used yet are handed out in order from `fresh`; freed
-	 * ones go on a list linked through next_free. Both arrays are
-	 * reserved, not populated: a store as large as guest RAM costs only
-	 * what is swapped. */
-	uint32_t *next_free;
-	uint32_t free_head;
-	uint32_t fresh;
-	uint32_t used;
-	uint64_t *checksum;
-	/* Fault injection: the Nth slot write (1-based) fails with EIO;
-	 * writes are counted only then. */
-	uint64_t fail_write_at;
-	_Atomic uint64_t writes;
-};
+struct swap_store;
 
-/* dir: a directory for the swap file, or NULL for memory. */
-int swap_init(struct swap_store *s, const char *dir, uint32_t nr_slots);
-void swap_exit(struct swap_store *s);
+/* Context: setup and teardown. dir: a directory for the swap file, or
+ * NULL for memory. 0, or -errno after a message. */
+int swap_create(const char *dir, uint32_t nr_slots, struct swap_store **out);
+void swap_destroy(struct swap_store *s);
+/* Fault injection: the Nth slot write (1-based) fails with EIO. */
+void swap_fail_write_at(struct swap_store *s, uint64_t nth);
+
+/* The rest: any thread. */
 /* Takes n slots; -ENOSPC when the store is full. */
 int swap_alloc(struct swap_store *s, uint32_t *slots, unsigned n);
 void swap_free(struct swap_store *s, uint32_t slot);
@@ -50,5 +36,12 @@ int swap_write(struct swap_store *s, const uint32_t *slots, void *const *pages, 
  * a checksum mismatch. */
 int swap_read(struct swap_store *s, uint32_t slot, void *page);
 uint64_t swap_checksum(const void *page);
+/* For messages: the swap directory, or "memory". */
+const char *swap_where(const struct swap_store *s);
+uint32_t swap_slots(const struct swap_store *s);
+uint32_t swap_used(struct swap_store *s);
+/* For the audit (nothing else running): a map of the slots in use, one
+ * byte a slot, calloc'd; NULL without memory. */
+uint8_t *swap_usage_map(struct swap_store *s);
 
 #endif

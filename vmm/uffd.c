@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* userfaultfd ranges and the install primitives (see uffd.h). */
 /*
  * userfaultfd: one per range of guest RAM (the whole of it, or one per
  * vCPU partition), registered for MISSING faults, with the features
@@ -6,6 +6,8 @@
  * which resolves a fault atomically: the page appears whole or not at all,
  * and a page that is already there makes it fail with EEXIST.
  */
+#include "uffd.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "labyrinth/linux_compat.h"
+#include "memory.h"
 #include "util.h"
 #include "vm.h"
 
@@ -91,7 +94,7 @@ static int register_missing(int fd, void *start, uint64_t len, const char *what)
 	return 0;
 }
 
-int uffd_open(struct vm *vm, struct uffd_range *range, unsigned evict_contexts)
+int uffd_init(struct vm *vm, struct uffd_range *range, unsigned evict_contexts)
 {
 	uint64_t have, want = UFFD_FEATURE_THREAD_ID;
 	struct uffdio_api api = { .api = UFFD_API };
@@ -163,7 +166,7 @@ err_close:
 	return err;
 }
 
-void uffd_close(struct uffd_range *range)
+void uffd_exit(struct uffd_range *range)
 {
 	if (range->fd >= 0)
 		close(range->fd);
@@ -173,16 +176,8 @@ void uffd_close(struct uffd_range *range)
 	range->staging = NULL;
 }
 
-/*
- * The install ioctls do not wake the faulting vCPU: the servicer takes its
- * timestamp first and then calls uffd_wake(), so that the recorded latency
- * ends with the install and never includes the woken vCPU's run (which
- * preempts the servicer when both share a CPU).
- *
- * The install ioctls may stop early with EAGAIN (the address space changed
- * under them); they report how far they got, and the rest is retried.
- */
-int uffd_copy(int fd, void *dst, const void *src, uint64_t len, uint64_t *done)
+/* The install ioctls may stop early with EAGAIN (the address space changed
+ * under them); they report how far they got, and the rest is retried. */int uffd_copy(int fd, void *dst, const void *src, uint64_t len, uint64_t *done)
 {
 	*done = 0;
 	while (*done < len) {

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -234,6 +235,13 @@ const char *address_space_note(char *buf, size_t len)
 		snprintf(buf, len, " (the address-space limit, ulimit -v, is %llu KiB)",
 			 (unsigned long long)as.rlim_cur / 1024);
 	return buf;
+}
+
+bool worker_should_stop(struct worker *w)
+{
+	struct pollfd pfd = { .fd = w->stop_fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
 }
 
 void *map_anonymous(size_t bytes)

@@ -4,6 +4,7 @@
 #define LABYRINTH_VMM_UTIL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,6 +18,12 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* The VMM's statistics: relaxed atomic counters, since several threads
+ * add to one (the servicers of one vCPU, say) and any thread reads them
+ * live (the control socket's stats, the sampler). */
+#define STAT_ADD(c, n) atomic_fetch_add_explicit(&(c), (n), memory_order_relaxed)
+#define STAT_GET(c) atomic_load_explicit(&(c), memory_order_relaxed)
 
 /* Messages go to stderr prefixed "labyrinth: "; only main() exits. */
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -81,6 +88,8 @@ void worker_init(struct worker *w);
 int worker_start(struct worker *w, void *(*fn)(void *), void *arg);
 /* Signals stop_fd, joins the thread, closes stop_fd; `what` names it in a warning. */
 void worker_stop(struct worker *w, const char *what);
+/* For a worker that waits on nothing else: whether it was asked to stop. */
+bool worker_should_stop(struct worker *w);
 
 /* The n-th CPU this process may run on (wrapping), or -1. */
 int cpu_for_index(unsigned n);

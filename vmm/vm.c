@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A VM's life: set up (KVM, memory, image, allocator, userfaultfds,
- * vCPUs), run until the guest exits, crashes, breaks ownership, times out
- * or a signal arrives, then stop everything, audit, report and tear down.
- * Errors travel back as -errno; the exit status is decided here, once.
+ * A VM's life as one table of stages. Each stage may set something up
+ * (init), start a thread (start), stop it (stop) and undo its setup
+ * (exit). vm_run() inits the stages in table order, starts them in table
+ * order, waits for the end (the guest exits, crashes or breaks ownership;
+ * the timeout; a signal), stops the started ones in reverse order, audits,
+ * reports, and exits the initialised ones in reverse order. So setup and
+ * teardown cannot drift apart, and stopping undoes starting step by step:
+ * the vCPUs are kicked first, the servicers stop before the userfaultfds
+ * close (which releases a vCPU stuck in a fault nobody serves), and the
+ * vCPU threads are joined last. Errors travel back as -errno; the exit
+ * status is decided here, once.
  */
+#include "vm.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,9 +26,26 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "control.h"
+#include "cpu.h"
+#include "guest_pages.h"
+#include "kvm.h"
+#include "labyrinth/frame_alloc.h"
 #include "labyrinth/linux_compat.h"
+#include "loader.h"
+#include "memory.h"
+#include "prefetch.h"
+#include "pressure.h"
+#include "reclaim.h"
+#include "report.h"
+#include "sampler.h"
+#include "scenario.h"
+#include "servicer.h"
+#include "swap.h"
+#include "trace.h"
+#include "uffd.h"
 #include "util.h"
-#include "vm.h"
+#include "x86/boot.h"
 
 #define AUDIT_REPORT_LEN 2048
 
@@ -55,56 +81,103 @@ void vm_bug(struct vm *vm, const char *fmt, ...)
 		pr_err("internal error: %s", what);
 }
 
-static unsigned online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+/* ---- the stages ---- */
 
-	return n > 0 ? (unsigned)n : 1;
+static bool uffd_paging(const struct vm *vm)
+{
+	return vm->cfg.paging == PAGING_UFFD;
 }
 
-/* Ranges of guest RAM with a userfaultfd each, and their servicers. */
-static int setup_uffd(struct vm *vm)
+static bool prefault_paging(const struct vm *vm)
 {
-	uint64_t gfns = vm->nr_gfns;
+	return vm->cfg.paging == PAGING_PREFAULT;
+}
+
+/* Every file and directory the run will write, checked before it starts:
+ * a typo in a path is the user's error, not a wasted run's. */
+static int check_outputs(struct vm *vm)
+{
+	const struct vm_config *cfg = &vm->cfg;
+	int err = 0;
+
+	if (!err && cfg->report_path)
+		err = check_output_path("--report", cfg->report_path);
+	if (!err && cfg->trace_path)
+		err = check_output_path("--trace", cfg->trace_path);
+	if (!err && cfg->record_path)
+		err = check_output_path("--record", cfg->record_path);
+	if (!err && cfg->swap_dir)
+		err = check_output_dir("--swap-dir", cfg->swap_dir);
+	if (!err && cfg->control_path)
+		err = control_check_path(cfg->control_path);
+	vm->bad_input = err != 0;
+	return err;
+}
+
+/* The image and the scenario before KVM: a bad one is the user's error,
+ * whatever the host. */
+static int load_image(struct vm *vm)
+{
+	int err = loader_load_elf(vm, vm->cfg.image);
+
+	vm->bad_input = err != 0;
+	return err;
+}
+
+static int read_scenario(struct vm *vm)
+{
+	int err = scenario_init(vm);
+
+	vm->bad_input = err != 0;
+	return err;
+}
+
+static int create_vcpus(struct vm *vm)
+{
 	int err;
 
-	if (vm->cfg.ownership == OWN_FIRST_TOUCH) {
-		vm->nr_ranges = 1;
-		vm->ranges[0] = (struct uffd_range){ .fd = -1, .gfn_first = 0, .gfn_end = gfns,
-						     .home_vcpu = -1 };
-		/* One servicer per CPU in use, all on the one userfaultfd. */
-		vm->nr_servicers = vm->nr_vcpus < online_cpus() ? vm->nr_vcpus : online_cpus();
-	} else {
-		uint64_t per = gfns / vm->nr_vcpus;
-
-		vm->partition_size = per << PAGE_SHIFT;
-		vm->nr_ranges = vm->nr_vcpus;
-		for (unsigned i = 0; i < vm->nr_vcpus; i++)
-			vm->ranges[i] = (struct uffd_range){ .fd = -1, .gfn_first = i * per,
-							     .gfn_end = (i + 1) * per,
-							     .home_vcpu = (int)i };
-		vm->nr_servicers = vm->nr_vcpus;
-	}
-	for (unsigned i = 0; i < vm->nr_ranges; i++) {
-		/* Evicting contexts: every servicer, and the reclaimer. */
-		err = uffd_open(vm, &vm->ranges[i], vm->nr_servicers + 1);
+	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -ENOMEM;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i].fd = -1;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		err = vcpu_init(vm, &vm->vcpus[i], i);
 		if (err)
 			return err;
 	}
-	for (unsigned i = 0; i < vm->nr_servicers; i++) {
-		struct servicer *s = &vm->servicers[i];
+	return vcpu_tsc_khz(&vm->vcpus[0], &vm->tsc_khz);
+}
 
-		s->vm = vm;
-		s->id = i;
-		s->range = &vm->ranges[vm->nr_ranges == 1 ? 0 : i];
-		s->cache = lab_pool_cache(vm->pool, i);
-		s->ectx = (struct evict_ctx){ .index = i, .cache = s->cache };
-		s->cpu = vm->cfg.pin ? cpu_for_index(i) : -1;
-		s->drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (s->drain_fd < 0)
-			return -errno;
+static void join_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_join(&vm->vcpus[i]);
+}
+
+static void destroy_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; vm->vcpus && i < vm->nr_vcpus; i++)
+		vcpu_exit(&vm->vcpus[i]);
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+}
+
+static int start_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		int err = vcpu_start(&vm->vcpus[i]);
+
+		if (err)
+			return err;
 	}
 	return 0;
+}
+
+static void kick_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
 }
 
 /* Under pressure: min = budget / PRESSURE_MIN_DIVISOR (at least
@@ -114,7 +187,7 @@ static int setup_uffd(struct vm *vm)
 #define PRESSURE_MIN_DIVISOR 32u
 #define PRESSURE_MIN_FLOOR   64u
 
-static int setup_pool(struct vm *vm)
+static int create_pool(struct vm *vm)
 {
 	struct lab_pool_config pc = {
 		.frames = vm->cfg.pool_bytes / PAGE_SIZE,
@@ -131,9 +204,17 @@ static int setup_pool(struct vm *vm)
 		.reclaim_wake = reclaim_wake,
 		.reclaim_arg = vm,
 	};
+	bool quotas = false;
 	size_t min;
-	int err = lab_pool_create(&pc, &vm->pool);
+	int err;
 
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		quotas |= vm->cfg.quota_bytes[i] != 0;
+	/* Reclaim runs when the pool is smaller than RAM, or when the user
+	 * may squeeze it (quotas, scenarios, the control socket). */
+	vm->pressure = vm->cfg.pool_bytes < vm->cfg.mem_bytes || quotas ||
+		       vm->cfg.scenario_path || vm->cfg.control_path;
+	err = lab_pool_create(&pc, &vm->pool);
 	if (err) {
 		char limit[96];
 
@@ -142,7 +223,6 @@ static int setup_pool(struct vm *vm)
 		       err == -ENOMEM ? address_space_note(limit, sizeof(limit)) : "");
 		return err;
 	}
-	pressure_init(vm);
 	/* A pool as large as guest RAM never needs reclaim, so it keeps no
 	 * reserve: every guest page must get its frame. */
 	if (!vm->pressure)
@@ -158,13 +238,82 @@ static int setup_pool(struct vm *vm)
 	return lab_pool_set_watermarks(vm->pool, min, 2 * min, 3 * min);
 }
 
-static int setup_pressure(struct vm *vm)
+static void destroy_pool(struct vm *vm)
+{
+	lab_pool_destroy(vm->pool);
+	vm->pool = NULL;
+}
+
+/* A servicer may sleep in a stalled allocation: it must wake to stop. */
+static void cancel_waiters(struct vm *vm)
+{
+	lab_pool_cancel_waiters(vm->pool);
+}
+
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Ranges of guest RAM with a userfaultfd each: the whole of it, or one
+ * per vCPU partition. */
+static int open_ranges(struct vm *vm)
+{
+	uint64_t gfns = vm->nr_gfns;
+	int err;
+
+	vm->nr_ranges = vm->cfg.ownership == OWN_FIRST_TOUCH ? 1 : vm->nr_vcpus;
+	vm->ranges = calloc(vm->nr_ranges, sizeof(*vm->ranges));
+	if (!vm->ranges)
+		return -ENOMEM;
+	if (vm->cfg.ownership == OWN_FIRST_TOUCH) {
+		vm->ranges[0] = (struct uffd_range){ .fd = -1, .gfn_first = 0, .gfn_end = gfns,
+						     .home_vcpu = -1 };
+		/* One servicer per CPU in use, all on the one userfaultfd. */
+		vm->nr_servicers = vm->nr_vcpus < online_cpus() ? vm->nr_vcpus : online_cpus();
+	} else {
+		uint64_t per = gfns / vm->nr_vcpus;
+
+		vm->partition_size = per << PAGE_SHIFT;
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			vm->ranges[i] = (struct uffd_range){ .fd = -1, .gfn_first = i * per,
+							     .gfn_end = (i + 1) * per,
+							     .home_vcpu = (int)i };
+		vm->nr_servicers = vm->nr_vcpus;
+	}
+	for (unsigned i = 0; i < vm->nr_ranges; i++) {
+		/* Evicting contexts: every servicer, and the reclaimer. */
+		err = uffd_init(vm, &vm->ranges[i], vm->nr_servicers + 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* A vCPU may sit in a fault no one will serve now (a violation, a
+ * stall): closing its userfaultfd releases it to the kernel. */
+static void close_ranges(struct vm *vm)
+{
+	for (unsigned i = 0; vm->ranges && i < vm->nr_ranges; i++)
+		uffd_exit(&vm->ranges[i]);
+}
+
+static void free_ranges(struct vm *vm)
+{
+	close_ranges(vm);
+	free(vm->ranges);
+	vm->ranges = NULL;
+}
+
+/* The swap store, when reclaim runs: every guest page could be out at
+ * once, and a page holds one slot at most. */
+static int open_swap(struct vm *vm)
 {
 	const char *dir = vm->cfg.swap_dir;
 	int err;
 
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		atomic_store(&vm->quota_frames[i], vm->cfg.quota_bytes[i] / PAGE_SIZE);
 	if (!vm->pressure)
 		return 0;
 	if (vm->cfg.swap == SWAP_FILE && !dir) {
@@ -172,152 +321,103 @@ static int setup_pressure(struct vm *vm)
 		if (!dir || !*dir)
 			dir = "/tmp";
 	}
-	/* Every guest page could be out at once. */
-	err = swap_init(&vm->swap, vm->cfg.swap == SWAP_FILE ? dir : NULL,
-			(uint32_t)vm->nr_gfns);
-	if (err)
-		return err;
-	vm->swap_ready = true;
-	vm->swap.fail_write_at = vm->cfg.inject[INJECT_SWAP_WRITE_ERROR];
-	err = reclaim_init(vm);
-	if (err)
-		return err;
-	if (vm->scenario.nr_events) {
-		char msg[512];
-
-		err = scenario_check(vm, &vm->scenario, msg, sizeof(msg));
-		if (err) {
-			pr_err("%s", msg);
-			vm->bad_input = true;
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* Every file and directory the run will write, checked before it starts:
- * a typo in a path is the user's error, not a wasted run's. */
-static int check_outputs(const struct vm_config *cfg)
-{
-	int err = 0;
-
-	if (!err && cfg->report_path)
-		err = check_output_path("--report", cfg->report_path);
-	if (!err && cfg->trace_path)
-		err = check_output_path("--trace", cfg->trace_path);
-	if (!err && cfg->record_path)
-		err = check_output_path("--record", cfg->record_path);
-	if (!err && cfg->swap_dir)
-		err = check_output_dir("--swap-dir", cfg->swap_dir);
-	if (!err && cfg->control_path)
-		err = control_check_path(cfg->control_path);
+	err = swap_create(vm->cfg.swap == SWAP_FILE ? dir : NULL, (uint32_t)vm->nr_gfns,
+			  &vm->swap);
+	if (!err)
+		swap_fail_write_at(vm->swap, vm->cfg.inject[INJECT_SWAP_WRITE_ERROR]);
 	return err;
 }
 
-static int setup(struct vm *vm)
+static void close_swap(struct vm *vm)
 {
-	int err;
+	swap_destroy(vm->swap);
+	vm->swap = NULL;
+}
 
-	/* The image and the scenario first: a bad one is the user's error,
-	 * whatever KVM is. */
-	err = check_outputs(&vm->cfg);
-	if (err) {
-		vm->bad_input = true;
-		return err;
-	}
-	err = memory_init(vm);
-	if (err)
-		return err;
-	err = loader_load_elf(vm, vm->cfg.image);
-	if (err) {
-		vm->bad_input = true;
-		return err;
-	}
-	if (vm->cfg.scenario_path) {
-		char msg[512];
+static int read_prefetch(struct vm *vm)
+{
+	int err = prefetch_init(vm);
 
-		err = scenario_parse_file(vm->cfg.scenario_path, &vm->scenario, msg, sizeof(msg));
-		if (err) {
-			pr_err("%s", msg);
-			vm->bad_input = true;
-			return -EINVAL;
-		}
-	}
-	err = kvm_init(vm);
-	if (!err)
-		err = memory_register(vm);
-	if (err)
-		return err;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		err = cpu_create(vm, &vm->vcpus[i], i);
-		if (err)
-			return err;
-		vm->vcpus[i].cpu = vm->cfg.pin ? cpu_for_index(i) : -1;
-	}
-	err = cpu_tsc_khz(&vm->vcpus[0], &vm->tsc_khz);
-	if (err)
-		return err;
-	if (vm->cfg.paging == PAGING_UFFD) {
-		bool quotas = false;
+	vm->bad_input = err != 0;
+	return err;
+}
 
-		for (unsigned i = 0; i < vm->nr_vcpus; i++)
-			quotas |= vm->cfg.quota_bytes[i] != 0;
-		/* Reclaim runs when the pool is smaller than RAM, or when the
-		 * user may squeeze it (quotas, scenarios, the control socket). */
-		vm->pressure = vm->cfg.pool_bytes < vm->cfg.mem_bytes || quotas ||
-			       vm->cfg.scenario_path || vm->cfg.control_path;
-		err = guest_pages_init(vm);
-		if (!err)
-			err = setup_pool(vm);
-		if (!err)
-			err = setup_uffd(vm);
-		if (!err)
-			err = setup_pressure(vm);
-		if (!err && vm->cfg.prefetch_path) {
-			err = prefetch_load(vm, vm->cfg.prefetch_path);
-			if (err)
-				vm->bad_input = true;
-		}
-		if (err)
-			return err;
-	}
-	err = boot_setup_memory(vm);
+static int boot(struct vm *vm)
+{
+	int err = boot_setup_memory(vm);
+
 	for (unsigned i = 0; !err && i < vm->nr_vcpus; i++)
 		err = boot_setup_vcpu(vm, &vm->vcpus[i]);
-	if (err)
-		return err;
-	if (vm->cfg.paging == PAGING_PREFAULT &&
-	    madvise(vm->ram, vm->ram_size, MADV_POPULATE_WRITE)) {
-		err = -errno;
+	return err;
+}
+
+static int prefault(struct vm *vm)
+{
+	if (madvise(vm->ram, vm->ram_size, MADV_POPULATE_WRITE)) {
+		int err = -errno;
+
 		pr_err("populating guest RAM (MADV_POPULATE_WRITE): %s", strerror(errno));
 		return err;
 	}
 	return 0;
 }
 
-static void teardown(struct vm *vm)
+/* The run's clock starts once the fault service runs, before the helpers
+ * that timestamp against it and the vCPUs. */
+static int start_clock(struct vm *vm)
 {
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		cpu_destroy(&vm->vcpus[i]);
-	for (unsigned i = 0; i < vm->nr_ranges; i++)
-		uffd_close(&vm->ranges[i]);
-	servicers_exit(vm);
-	scenario_free(&vm->scenario);
-	sampler_exit(&vm->sampler);
-	record_free(vm);
-	prefetch_free(vm);
-	reclaim_exit(vm);
-	pressure_exit(vm);
-	if (vm->swap_ready)
-		swap_exit(&vm->swap);
-	guest_pages_exit(vm);
-	lab_pool_destroy(vm->pool);
-	memory_exit(vm);
-	kvm_exit(vm);
-	if (vm->done_fd >= 0)
-		close(vm->done_fd);
-	pthread_mutex_destroy(&vm->stop_lock);
+	vm->start_ns = now_ns();
+	return 0;
 }
+
+static int start_control(struct vm *vm)
+{
+	return vm->cfg.control_path ? control_start(vm, vm->cfg.control_path) : 0;
+}
+
+struct stage {
+	const char *name;
+	bool (*applies)(const struct vm *vm);   /* NULL: every run */
+	int (*init)(struct vm *vm);
+	int (*start)(struct vm *vm);
+	void (*stop)(struct vm *vm);
+	void (*exit)(struct vm *vm);
+};
+
+static const struct stage stages[] = {
+	{ "outputs",     NULL,            check_outputs,    NULL,            NULL,           NULL },
+	{ "memory",      NULL,            memory_init,      NULL,            NULL,           memory_exit },
+	{ "image",       NULL,            load_image,       NULL,            NULL,           loader_exit },
+	{ "scenario",    NULL,            read_scenario,    NULL,            NULL,           scenario_exit },
+	{ "kvm",         NULL,            kvm_init,         NULL,            NULL,           kvm_exit },
+	{ "memslots",    NULL,            memory_register,  NULL,            NULL,           NULL },
+	{ "vcpus",       NULL,            create_vcpus,     NULL,            join_vcpus,     destroy_vcpus },
+	{ "page table",  uffd_paging,     guest_pages_init, NULL,            NULL,           guest_pages_exit },
+	{ "pool",        uffd_paging,     create_pool,      NULL,            NULL,           destroy_pool },
+	{ "pressure",    uffd_paging,     pressure_init,    NULL,            NULL,           pressure_exit },
+	{ "userfaultfd", uffd_paging,     open_ranges,      NULL,            close_ranges,   free_ranges },
+	{ "servicers",   uffd_paging,     servicers_init,   servicers_start, servicers_stop, servicers_exit },
+	{ "waiters",     uffd_paging,     NULL,             NULL,            cancel_waiters, NULL },
+	{ "swap",        uffd_paging,     open_swap,        NULL,            NULL,           close_swap },
+	{ "reclaim",     uffd_paging,     reclaim_init,     reclaim_start,   reclaim_stop,   reclaim_exit },
+	{ "prefetch",    uffd_paging,     read_prefetch,    prefetch_start,  prefetch_stop,  prefetch_exit },
+	{ "boot",        NULL,            boot,             NULL,            NULL,           NULL },
+	{ "prefault",    prefault_paging, prefault,         NULL,            NULL,           NULL },
+	{ "clock",       NULL,            NULL,             start_clock,     NULL,           NULL },
+	{ "sampler",     NULL,            sampler_init,     sampler_start,   sampler_stop,   sampler_exit },
+	{ "scenario",    NULL,            NULL,             scenario_start,  scenario_stop,  NULL },
+	{ "control",     NULL,            NULL,             start_control,   control_stop,   NULL },
+	{ "vcpu threads", NULL,           NULL,             start_vcpus,     kick_vcpus,     NULL },
+};
+
+#define NR_STAGES (sizeof(stages) / sizeof(stages[0]))
+
+static bool stage_applies(const struct stage *s, const struct vm *vm)
+{
+	return !s->applies || s->applies(vm);
+}
+
+/* ---- the run ---- */
 
 /* Waits for the end: the guest, a signal, or the timeout. */
 static void wait_for_end(struct vm *vm, int sig_fd)
@@ -349,40 +449,13 @@ static void wait_for_end(struct vm *vm, int sig_fd)
 			struct signalfd_siginfo si;
 
 			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
-				vm_stop(vm, STOP_SIGNAL, 128 + (int)si.ssi_signo,
+				vm_stop(vm, STOP_SIGNAL, LAB_EXIT_SIGNAL_BASE + (int)si.ssi_signo,
 					"stopped by signal %s", strsignal((int)si.ssi_signo));
 		}
 	}
 }
 
-static void stop_threads(struct vm *vm)
-{
-	scenario_stop(&vm->scenario);
-	control_stop(&vm->control);
-	sampler_stop(&vm->sampler);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		cpu_kick(&vm->vcpus[i]);
-	/* A servicer may sleep in a stalled allocation: cancel that first. */
-	if (vm->pool)
-		lab_pool_cancel_waiters(vm->pool);
-	prefetch_stop(vm);
-	servicers_stop(vm);
-	reclaim_stop(vm);
-	/* A vCPU may sit in a fault no one will serve now (a violation, a
-	 * stall): closing its userfaultfd releases it to the kernel. */
-	for (unsigned i = 0; i < vm->nr_ranges; i++)
-		uffd_close(&vm->ranges[i]);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i].thread_started) {
-			pthread_join(vm->vcpus[i].thread, NULL);
-			vm->vcpus[i].thread_started = false;
-		}
-	vm->end_ns = now_ns();
-	if (vm->start_ns)
-		sampler_take(&vm->sampler);
-}
-
-/* The VMM's, the allocator's and the ownership table's invariants after
+/* The VMM's, the allocator's and the page-state table's invariants after
  * the run. */
 static int audit(struct vm *vm)
 {
@@ -401,7 +474,7 @@ static int audit(struct vm *vm)
 		err = -EUCLEAN;
 	}
 	if (guest_pages_audit(vm, report, sizeof(report))) {
-		pr_err("ownership table audit failed after the run:\n%s", report);
+		pr_err("page-state table audit failed after the run:\n%s", report);
 		err = -EUCLEAN;
 	}
 	return err;
@@ -419,79 +492,12 @@ static int exit_status(struct vm *vm)
 	}
 }
 
-int vm_run(const struct vm_config *cfg)
+/* What the run leaves: messages, audit, recording, trace, report. */
+static int finish(struct vm *vm)
 {
-	struct vm *vm = calloc(1, sizeof(*vm));
-	sigset_t block, old_mask;
-	int sig_fd = -1, status, err;
+	const struct vm_config *cfg = &vm->cfg;
+	int status = exit_status(vm);
 
-	if (!vm) {
-		pr_err("out of memory");
-		return LAB_EXIT_HOST_ERROR;
-	}
-	vm->cfg = *cfg;
-	vm->nr_vcpus = cfg->nr_vcpus;
-	vm->kvm_fd = vm->vm_fd = -1;
-	for (unsigned i = 0; i < LAB_MAX_VCPUS; i++) {
-		vm->vcpus[i].fd = -1;
-		pthread_mutex_init(&vm->vcpus[i].result_lock, NULL);
-		vm->ranges[i].fd = -1;
-		worker_init(&vm->servicers[i].worker);
-		vm->servicers[i].drain_fd = -1;
-	}
-	util_quiet = cfg->quiet;
-	pthread_mutex_init(&vm->stop_lock, NULL);
-	vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	vm->control.listen_fd = -1;
-	worker_init(&vm->control.worker);
-	sampler_init(&vm->sampler, vm, cfg->paging == PAGING_UFFD ? cfg->sample_ns : 0);
-
-	/* Signals: SIGINT, SIGTERM and SIGHUP reach main() through a signalfd;
-	 * every thread inherits the mask, vCPU threads unblock their kick
-	 * signal. The caller's mask comes back at the end. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
-	sigdelset(&block, SIGUSR1);
-	sig_fd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (vm->done_fd < 0 || sig_fd < 0) {
-		pr_err("eventfd/signalfd: %s", strerror(errno));
-		status = LAB_EXIT_HOST_ERROR;
-		goto out;
-	}
-	err = setup(vm);
-	if (err) {
-		status = vm->bad_input ? LAB_EXIT_BAD_INPUT : LAB_EXIT_HOST_ERROR;
-		goto out;
-	}
-	if (cfg->paging == PAGING_UFFD && ((err = servicers_start(vm)) ||
-					   (vm->reclaim && (err = reclaim_start(vm))) ||
-					   (err = prefetch_start(vm)))) {
-		vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
-			"starting the fault service threads: %s", strerror(-err));
-		goto out_stop;
-	}
-	vm->start_ns = now_ns();
-	if ((err = sampler_start(&vm->sampler)) ||
-	    (vm->scenario.nr_events && (err = scenario_start(vm, &vm->scenario))) ||
-	    (cfg->control_path && (err = control_start(vm, &vm->control, cfg->control_path)))) {
-		vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "starting the run: %s",
-			strerror(-err));
-		goto out_stop;
-	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		if ((err = cpu_start(&vm->vcpus[i]))) {
-			vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "starting vCPU %u: %s", i,
-				strerror(-err));
-			break;
-		}
-	wait_for_end(vm, sig_fd);
-out_stop:
-	stop_threads(vm);
-	status = exit_status(vm);
 	if (vm->stop_reason != STOP_GUEST_EXIT || vm->guest_status)
 		pr_err("%s", vm->stop_detail[0] ? vm->stop_detail : "the run failed");
 	/* --quiet kept the console to itself: a failing guest's last words
@@ -502,22 +508,95 @@ out_stop:
 				pr_err("guest[%u] last said: %s", i, vm->vcpus[i].last_line);
 	if (audit(vm) && status == LAB_EXIT_OK)
 		status = LAB_EXIT_HOST_ERROR;
-	if (cfg->record_path && vm->start_ns && record_write(vm, cfg->record_path) &&
-	    status == LAB_EXIT_OK)
+	/* A run that failed to start has nothing to show. */
+	if (!vm->start_ns)
+		return status;
+	if (cfg->record_path && record_write(vm, cfg->record_path) && status == LAB_EXIT_OK)
 		status = LAB_EXIT_HOST_ERROR;
-	if (cfg->trace_path && vm->start_ns && report_write_trace(vm, cfg->trace_path) &&
-	    status == LAB_EXIT_OK)
+	if (cfg->trace_path && trace_write(vm, cfg->trace_path) && status == LAB_EXIT_OK)
 		status = LAB_EXIT_HOST_ERROR;
-	if (vm->stop_reason != STOP_HOST_ERROR || vm->start_ns) {
-		report_print_summary(vm, stdout);
-		if (cfg->report_path && report_write_json(vm, cfg->report_path) &&
-		    status == LAB_EXIT_OK)
-			status = LAB_EXIT_HOST_ERROR;
+	report_print_summary(vm, stdout);
+	if (cfg->report_path && report_write_json(vm, cfg->report_path) && status == LAB_EXIT_OK)
+		status = LAB_EXIT_HOST_ERROR;
+	return status;
+}
+
+int vm_run(const struct vm_config *cfg)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	size_t inited = 0, started = 0;
+	sigset_t block, old_mask;
+	int sig_fd = -1, status = LAB_EXIT_HOST_ERROR, err = 0;
+
+	if (!vm) {
+		pr_err("out of memory");
+		return LAB_EXIT_HOST_ERROR;
 	}
+	vm->cfg = *cfg;
+	vm->nr_vcpus = cfg->nr_vcpus;
+	vm->kvm_fd = vm->vm_fd = -1;
+	util_quiet = cfg->quiet;
+	pthread_mutex_init(&vm->stop_lock, NULL);
+	vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	/* Signals: SIGINT, SIGTERM and SIGHUP reach this thread through a
+	 * signalfd; every thread inherits the mask, vCPU threads unblock their
+	 * kick signal. The caller's mask comes back at the end. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+	sigdelset(&block, SIGUSR1);
+	sig_fd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (vm->done_fd < 0 || sig_fd < 0) {
+		pr_err("eventfd/signalfd: %s", strerror(errno));
+		goto out;
+	}
+	for (; inited < NR_STAGES; inited++) {
+		const struct stage *s = &stages[inited];
+
+		if (stage_applies(s, vm) && s->init && (err = s->init(vm))) {
+			status = vm->bad_input ? LAB_EXIT_BAD_INPUT : LAB_EXIT_HOST_ERROR;
+			inited++;          /* a stage undoes what it half did */
+			goto out;
+		}
+	}
+	for (; started < NR_STAGES; started++) {
+		const struct stage *s = &stages[started];
+
+		if (stage_applies(s, vm) && s->start && (err = s->start(vm))) {
+			vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "starting the %s: %s",
+				s->name, strerror(-err));
+			break;
+		}
+	}
+	if (started == NR_STAGES)
+		wait_for_end(vm, sig_fd);
+	else
+		started++;                 /* it may have started threads */
+	while (started--) {
+		const struct stage *s = &stages[started];
+
+		if (stage_applies(s, vm) && s->stop)
+			s->stop(vm);
+	}
+	vm->end_ns = now_ns();
+	sampler_take(vm);
+	status = finish(vm);
 out:
-	teardown(vm);
+	while (inited--) {
+		const struct stage *s = &stages[inited];
+
+		if (stage_applies(s, vm) && s->exit)
+			s->exit(vm);
+	}
+	if (vm->done_fd >= 0)
+		close(vm->done_fd);
 	if (sig_fd >= 0)
 		close(sig_fd);
+	pthread_mutex_destroy(&vm->stop_lock);
 	free(vm);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	return status;

@@ -6,15 +6,20 @@
  * info block, and each vCPU's CPUID, segment and general registers.
  *
  * Why ring 3: on kvm-pvm, CPL-0 guest code is emulated and refuses many
- * instructions, while CPL-3 code runs natively (DESIGN.md). RFLAGS.IOPL = 3
+ * instructions, while CPL-3 code runs natively (docs/ARCHITECTURE.md, "kvm-pvm"). RFLAGS.IOPL = 3
  * lets the guest reach the VMM with port I/O from ring 3. Nothing here
  * depends on PVM; the same state enters a guest under VMX or SVM.
  */
+#include "boot.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "../cpu.h"
+#include "../loader.h"
+#include "../memory.h"
 #include "../util.h"
 #include "../vm.h"
 
@@ -92,8 +97,8 @@ static uint64_t sys_page_flags(struct vm *vm, uint64_t gpa)
 		return slot < vm->nr_vcpus && !guard ? PTE_P | PTE_RW | PTE_US : 0;
 	}
 	if (gpa >= LAB_GPA_IMAGE && gpa < LAB_GPA_IMAGE_END) {
-		for (unsigned i = 0; i < vm->image.nr_segments; i++) {
-			const struct loaded_segment *s = &vm->image.seg[i];
+		for (unsigned i = 0; i < vm->image->nr_segments; i++) {
+			const struct loaded_segment *s = &vm->image->seg[i];
 			uint64_t start = s->gpa & ~(PAGE_SIZE - 1);
 
 			if (gpa >= start && gpa < s->gpa + s->memsz)
@@ -218,7 +223,7 @@ int boot_setup_vcpu(struct vm *vm, struct vcpu *vcpu)
 		return err;
 	}
 	memset(&regs, 0, sizeof(regs));
-	regs.rip = vm->image.entry;
+	regs.rip = vm->image->entry;
 	regs.rsp = stack_top(vcpu->id);
 	regs.rflags = RFLAGS_RESERVED | RFLAGS_IOPL3;
 	regs.rdi = vcpu->id;

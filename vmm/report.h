@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The run's figures, gathered once into one report structure, then shown
+ * as a human table and written as JSON (through jansson). Memory figures
+ * use libvirt's domain memory statistic names: KiB, and counts for faults.
+ */
+#ifndef LABYRINTH_VMM_REPORT_H
+#define LABYRINTH_VMM_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct vm;
+
+/* Context: after the run (every thread stopped). */
+void report_print_summary(struct vm *vm, FILE *out);
+int report_write_json(struct vm *vm, const char *path);
+/* Live counters as one JSON line (the control socket's `stats`). Any
+ * thread, while the run goes on. */
+void report_stats_line(struct vm *vm, char *buf, size_t len);
+
+#endif
