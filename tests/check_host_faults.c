@@ -86,7 +86,7 @@ static int without_userfaultfd(void *arg)
 }
 
 /* An address-space limit (ulimit -v) of *arg bytes. */
-static int address_space_limit(void *arg)
+static __attribute__((unused)) int address_space_limit(void *arg)
 {
 	rlim_t bytes = *(const rlim_t *)arg;
 	struct rlimit lim = { bytes, bytes };
@@ -103,7 +103,7 @@ struct host_fault {
 	const char *says[3];
 };
 
-static rlim_t six_gib = 6ull << 30;
+static __attribute__((unused)) rlim_t six_gib = 6ull << 30;
 
 static const struct host_fault faults[] = {
 	{ "no /dev/kvm", without_kvm, { "--mem", "16M" },
