@@ -4,7 +4,7 @@
  * names the option and the value, and what was expected.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "config.h"
@@ -34,61 +34,6 @@ const char *install_mode_name(enum install_mode m)
 const char *reclaim_policy_name(int policy)
 {
 	return reclaim_names[policy];
-}
-
-void config_usage_run(FILE *out)
-{
-	fprintf(out,
-"usage: labyrinth run GUEST.elf [options] [-- key=value ...]\n"
-"\n"
-"Runs a guest whose RAM is demand-paged through labyrinth's frame allocator.\n"
-"\n"
-"  --mem SIZE             guest RAM (default 256M; multiple of 2M, at most 256G)\n"
-"  --vcpus N              vCPUs, 1..%u (default 1)\n"
-"  --pool SIZE            frame pool (default: --mem)\n"
-"  --paging MODE          uffd (default): served by labyrinth; kernel: the kernel's\n"
-"                         own anonymous faults; prefault: RAM populated beforehand\n"
-"  --ownership MODE       first-touch (default), partitioned (a home range, fault\n"
-"                         servicer and quota per vCPU), strict (partitioned; a touch\n"
-"                         outside the home range stops the guest)\n"
-"  --fault-around N       pages installed per fault, power of two 1..%u (default 32)\n"
-"  --no-ramp              keep every window at --fault-around; by default a vCPU\n"
-"                         that faults where its last window ended (a sequential\n"
-"                         stream) gets windows twice as large, up to %u pages\n"
-"  --install MODE         copy (default), zeropage or move\n"
-"  --pin, --no-pin        pin each vCPU and its servicer to one CPU (default: pin)\n"
-"  --no-record            the guest does not time each first touch\n"
-"  --report FILE.json     write the run's figures as JSON\n"
-"  --trace FILE.csv       every fault (servicer side) and every timed first touch\n"
-"                         (guest side), to match them one by one\n"
-"  --timeout SECONDS      stop the guest after this long (exit status 6)\n"
-"\n"
-"Memory pressure (a pool smaller than --mem is served by reclaim):\n"
-"  --reclaim POLICY       victims by fifo (default) or clock (KVM dirty log)\n"
-"  --swap KIND            file (default) or memory\n"
-"  --swap-dir DIR         directory of the (unlinked) swap file (default $TMPDIR or /tmp)\n"
-"  --quota VCPU=SIZE      frames vCPU VCPU may own; over it, it reclaims its own\n"
-"                         pages first (repeatable)\n"
-"  --scenario FILE        pressure over time (see guests/scenarios/*.scn)\n"
-"  --control SOCKET       accept `labyrinth ctl SOCKET ...` commands\n"
-"  --sample-ms N          time series sample period (default 100; 0: off)\n"
-"  --console-limit SIZE   console output printed per vCPU (default 1M; 0: all); the\n"
-"                         rest is counted and dropped\n"
-"  --inject NAME=N        fault injection for the tests (repeatable): swap-write-error,\n"
-"                         prefetch-nomem, install-delay-us, drain-at-stop,\n"
-"                         hide-uffd-features\n"
-"\n"
-"Working sets:\n"
-"  --record FILE          save the order of first touches (and their vCPUs)\n"
-"  --prefetch FILE        install a recorded working set ahead of the guest\n"
-"\n"
-"  --quiet                print only the summary table\n"
-"  -h, --help             this text\n"
-"\n"
-"Sizes take K, M, G, T (binary). Arguments after -- go to the guest.\n"
-"Exit status: 0 guest succeeded, 1 guest failed, 2 bad input, 3 host error,\n"
-"4 guest crashed, 5 ownership violation, 6 timeout, 128+N killed by signal N.\n",
-		LAB_MAX_VCPUS, CFG_MAX_FAULT_AROUND, CFG_MAX_FAULT_AROUND);
 }
 
 static int pick(const char *opt, const char *value, const char *const *names, size_t n,
@@ -146,118 +91,6 @@ static int guest_args(struct vm_config *cfg, int argc, char **argv, int first)
 		used += len;
 		cfg->guest_args[used] = '\0';
 	}
-	return 0;
-}
-
-enum {
-	OPT_MEM = 0x100, OPT_VCPUS, OPT_POOL, OPT_PAGING, OPT_OWNERSHIP, OPT_FAULT_AROUND,
-	OPT_INSTALL, OPT_PIN, OPT_NO_PIN, OPT_NO_RECORD, OPT_REPORT, OPT_TIMEOUT, OPT_QUIET,
-	OPT_RECLAIM, OPT_SWAP, OPT_SWAP_DIR, OPT_QUOTA, OPT_SCENARIO, OPT_CONTROL, OPT_SAMPLE_MS,
-	OPT_INJECT, OPT_RECORD, OPT_PREFETCH, OPT_TRACE, OPT_NO_RAMP, OPT_CONSOLE_LIMIT,
-	OPT_END,
-};
-_Static_assert(OPT_END - OPT_MEM <= 64, "options are tracked in a 64-bit set");
-
-static const struct option run_options[] = {
-	{ "mem", required_argument, NULL, OPT_MEM },
-	{ "vcpus", required_argument, NULL, OPT_VCPUS },
-	{ "pool", required_argument, NULL, OPT_POOL },
-	{ "paging", required_argument, NULL, OPT_PAGING },
-	{ "ownership", required_argument, NULL, OPT_OWNERSHIP },
-	{ "fault-around", required_argument, NULL, OPT_FAULT_AROUND },
-	{ "install", required_argument, NULL, OPT_INSTALL },
-	{ "pin", no_argument, NULL, OPT_PIN },
-	{ "no-pin", no_argument, NULL, OPT_NO_PIN },
-	{ "no-record", no_argument, NULL, OPT_NO_RECORD },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "reclaim", required_argument, NULL, OPT_RECLAIM },
-	{ "swap", required_argument, NULL, OPT_SWAP },
-	{ "swap-dir", required_argument, NULL, OPT_SWAP_DIR },
-	{ "quota", required_argument, NULL, OPT_QUOTA },
-	{ "scenario", required_argument, NULL, OPT_SCENARIO },
-	{ "control", required_argument, NULL, OPT_CONTROL },
-	{ "sample-ms", required_argument, NULL, OPT_SAMPLE_MS },
-	{ "inject", required_argument, NULL, OPT_INJECT },
-	{ "record", required_argument, NULL, OPT_RECORD },
-	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
-	{ "trace", required_argument, NULL, OPT_TRACE },
-	{ "no-ramp", no_argument, NULL, OPT_NO_RAMP },
-	{ "console-limit", required_argument, NULL, OPT_CONSOLE_LIMIT },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void config_defaults(struct vm_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->mem_bytes = CFG_DEFAULT_MEM;
-	cfg->nr_vcpus = 1;
-	cfg->paging = PAGING_UFFD;
-	cfg->ownership = OWN_FIRST_TOUCH;
-	cfg->install = INSTALL_COPY;
-	cfg->fault_around = 32;
-	cfg->ramp = true;
-	cfg->pin = true;
-	cfg->record_touches = true;
-	cfg->sample_ns = CFG_DEFAULT_SAMPLE_MS * 1000000ull;
-	cfg->console_limit = CFG_DEFAULT_CONSOLE_LIMIT;
-}
-
-/*
- * getopt_long takes any unambiguous prefix (--time for --timeout), so a
- * typo could silently mean another option: every option must be spelled
- * out. Checked before getopt runs, over the options part of argv.
- */
-static int check_spelling(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *guess = NULL;
-		const struct option *o;
-		size_t n;
-
-		if (strncmp(a, "--", 2) || !a[2])
-			continue;
-		n = strcspn(a + 2, "=");
-		for (o = run_options; o->name; o++) {
-			if (strlen(o->name) == n && !strncmp(o->name, a + 2, n))
-				break;
-			if (!guess && n < strlen(o->name) && !strncmp(o->name, a + 2, n))
-				guess = o->name;
-		}
-		if (!o->name) {
-			if (guess)
-				pr_err("unknown option '%.*s' (options are never abbreviated: "
-				       "--%s?)", (int)n + 2, a, guess);
-			else
-				pr_err("unknown option '%.*s' (see: labyrinth run --help)",
-				       (int)n + 2, a);
-			return -EINVAL;
-		}
-		/* Its value is the next argument: whatever it looks like. */
-		if (o->has_arg == required_argument && !a[2 + n])
-			i++;
-	}
-	return 0;
-}
-
-/* An option given twice is an error (--quota and --inject are checked per
- * vCPU and per point); --pin and --no-pin are one option. */
-static int check_once(int opt, const char *name, uint64_t *seen)
-{
-	int key = opt == OPT_NO_PIN ? OPT_PIN : opt;
-	uint64_t bit;
-
-	if (opt < OPT_MEM || opt >= OPT_END || opt == OPT_QUOTA || opt == OPT_INJECT)
-		return 0;
-	bit = 1ull << (key - OPT_MEM);
-	if (*seen & bit) {
-		pr_err("%s given twice%s: give it once", name,
-		       key == OPT_PIN ? " (--pin or --no-pin)" : "");
-		return -EINVAL;
-	}
-	*seen |= bit;
 	return 0;
 }
 
@@ -342,19 +175,6 @@ static int inject_arg(struct vm_config *cfg, const char *value)
 	return -EINVAL;
 }
 
-/* Options that shape how labyrinth serves faults: meaningless when the
- * kernel serves them (--paging kernel or prefault). */
-static bool uffd_only_option(int opt)
-{
-	switch (opt) {
-	case OPT_FAULT_AROUND: case OPT_INSTALL: case OPT_NO_RAMP: case OPT_RECLAIM:
-	case OPT_SWAP: case OPT_SWAP_DIR: case OPT_INJECT: case OPT_SAMPLE_MS:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* uffd_only: the last option given that only --paging uffd uses, or NULL. */
 static int config_check(struct vm_config *cfg, bool pool_given, const char *uffd_only)
 {
@@ -417,187 +237,423 @@ static int config_check(struct vm_config *cfg, bool pool_given, const char *uffd
 	return 0;
 }
 
-int config_parse_run(int argc, char **argv, struct vm_config *cfg)
+
+/* ---- the options, described once ---------------------------------------- */
+
+struct run_option;
+typedef int option_setter(const struct run_option *o, struct vm_config *cfg,
+			  const char *value);
+
+enum option_flags {
+	OPTF_REPEATABLE = 1u << 0,    /* checked per vCPU or point by its setter */
+	OPTF_UFFD_ONLY = 1u << 1,     /* meaningless when the kernel serves faults */
+};
+
+/*
+ * One line of this table is all there is of an option: its name, its
+ * argument (NULL: a flag), its help (more lines after '\n'), its section
+ * of --help, and the setter that parses its value into the config. The
+ * parser, --help, and the checks for repeated or misspelled options all
+ * read it. `same` names an option that is the same setting (given both,
+ * the second is a repeat).
+ */
+struct run_option {
+	const char *name;
+	const char *arg;
+	const char *help;
+	const char *section;
+	unsigned flags;
+	option_setter *set;
+	size_t field;                 /* offsetof(struct vm_config, ...) for generic setters */
+	const char *const *choices;   /* set_choice: the names, index = value */
+	unsigned nr_choices;
+	const char *same;
+};
+
+#define FIELD(f) offsetof(struct vm_config, f)
+#define CHOICES(a) .choices = (a), .nr_choices = (unsigned)ARRAY_SIZE(a)
+#define SECTION_PRESSURE "Memory pressure (a pool smaller than --mem is served by reclaim):"
+#define SECTION_WORKING_SETS "Working sets:"
+
+static void *field_of(struct vm_config *cfg, const struct run_option *o)
 {
-	bool pool_given = false;
-	const char *uffd_only = NULL;
-	uint64_t seen = 0;
-	int opt_argc = argc, choice, opt, index = 0;
+	return (char *)cfg + o->field;
+}
+
+static int set_size(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	char opt[48];
+
+	snprintf(opt, sizeof(opt), "--%s", o->name);
+	return size_arg(opt, value, field_of(cfg, o));
+}
+
+/* The choice options' fields are enums written as ints. */
+_Static_assert(sizeof(enum paging_mode) == sizeof(int) &&
+	       sizeof(enum ownership_mode) == sizeof(int) &&
+	       sizeof(enum install_mode) == sizeof(int) && sizeof(enum swap_kind) == sizeof(int),
+	       "set_choice writes an int");
+
+static int set_choice(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	char opt[48];
+
+	snprintf(opt, sizeof(opt), "--%s", o->name);
+	return pick(opt, value, o->choices, o->nr_choices, field_of(cfg, o));
+}
+
+static int set_true(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	(void)value;
+	*(bool *)field_of(cfg, o) = true;
+	return 0;
+}
+
+static int set_false(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	(void)value;
+	*(bool *)field_of(cfg, o) = false;
+	return 0;
+}
+
+static int set_file(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	char opt[48];
+
+	snprintf(opt, sizeof(opt), "--%s", o->name);
+	return path_arg(opt, value, "a file name", field_of(cfg, o));
+}
+
+static int set_vcpus(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
 	uint64_t v;
 
-	config_defaults(cfg);
-	/* Everything after "--" belongs to the guest. */
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--")) {
-			opt_argc = i;
-			break;
-		}
-	if (check_spelling(opt_argc, argv))
+	(void)o;
+	if (parse_uint(value, 1, LAB_MAX_VCPUS, &v)) {
+		pr_err("--vcpus '%s': expected a number from 1 to %u", value, LAB_MAX_VCPUS);
 		return -EINVAL;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(opt_argc, argv, ":h", run_options, &index)) != -1) {
-		const char *name = argv[optind - 1];
+	}
+	cfg->nr_vcpus = (unsigned)v;
+	return 0;
+}
 
-		if (opt >= OPT_MEM && opt < OPT_END) {
-			char long_name[40];
+static int set_fault_around(const struct run_option *o, struct vm_config *cfg,
+			    const char *value)
+{
+	uint64_t v;
 
-			snprintf(long_name, sizeof(long_name), "--%s", run_options[index].name);
-			if (check_once(opt, long_name, &seen))
-				return -EINVAL;
+	(void)o;
+	if (parse_uint(value, 1, CFG_MAX_FAULT_AROUND, &v) || (v & (v - 1))) {
+		pr_err("--fault-around '%s': expected a power of two from 1 to %u", value,
+		       CFG_MAX_FAULT_AROUND);
+		return -EINVAL;
+	}
+	cfg->fault_around = (unsigned)v;
+	return 0;
+}
+
+static int set_timeout(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	(void)o;
+	if (parse_duration_ns(value, &cfg->timeout_ns) || !cfg->timeout_ns) {
+		pr_err("--timeout '%s': expected a positive duration such as 30, 2.5s or 500ms",
+		       value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_swap_dir(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	(void)o;
+	return path_arg("--swap-dir", value, "a directory", &cfg->swap_dir);
+}
+
+static int set_scenario(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	(void)o;
+	return path_arg("--scenario", value, "a scenario file", &cfg->scenario_path);
+}
+
+static int set_prefetch(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	(void)o;
+	return path_arg("--prefetch", value, "a recording", &cfg->prefetch_path);
+}
+
+#define CONTROL_PATH_MAX 100u        /* a Unix socket address holds 108 bytes */
+
+static int set_control(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	(void)o;
+	if (!*value || strlen(value) >= CONTROL_PATH_MAX) {
+		pr_err("--control '%s': expected a socket path shorter than %u bytes", value,
+		       CONTROL_PATH_MAX);
+		return -EINVAL;
+	}
+	cfg->control_path = value;
+	return 0;
+}
+
+#define SAMPLE_MS_MAX 3600000u
+
+static int set_sample_ms(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	uint64_t v;
+
+	(void)o;
+	if (parse_uint(value, 0, SAMPLE_MS_MAX, &v)) {
+		pr_err("--sample-ms '%s': expected milliseconds from 0 to %u", value, SAMPLE_MS_MAX);
+		return -EINVAL;
+	}
+	cfg->sample_ns = v * 1000000ull;
+	return 0;
+}
+
+static int set_quota(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	(void)o;
+	return quota_arg(cfg, value);
+}
+
+static int set_inject(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	(void)o;
+	return inject_arg(cfg, value);
+}
+
+static const struct run_option run_options[] = {
+	{ .name = "mem", .arg = "SIZE", .set = set_size, .field = FIELD(mem_bytes),
+	  .help = "guest RAM (default 256M; multiple of 2M, at most 256G)" },
+	{ .name = "vcpus", .arg = "N", .set = set_vcpus, .help = "vCPUs, 1..64 (default 1)" },
+	{ .name = "pool", .arg = "SIZE", .set = set_size, .field = FIELD(pool_bytes),
+	  .help = "frame pool (default: --mem)" },
+	{ .name = "paging", .arg = "MODE", .set = set_choice, .field = FIELD(paging),
+	  CHOICES(paging_names),
+	  .help = "uffd (default): served by labyrinth; kernel: the kernel's\n"
+		  "own anonymous faults; prefault: RAM populated beforehand" },
+	{ .name = "ownership", .arg = "MODE", .set = set_choice, .field = FIELD(ownership),
+	  CHOICES(ownership_names),
+	  .help = "first-touch (default), partitioned (a home range, fault\n"
+		  "servicer and quota per vCPU), strict (partitioned; a touch\n"
+		  "outside the home range stops the guest)" },
+	{ .name = "fault-around", .arg = "N", .set = set_fault_around, .flags = OPTF_UFFD_ONLY,
+	  .help = "pages installed per fault, power of two 1..512 (default 32)" },
+	{ .name = "no-ramp", .set = set_false, .field = FIELD(ramp), .flags = OPTF_UFFD_ONLY,
+	  .help = "keep every window at --fault-around; by default a vCPU\n"
+		  "that faults where its last window ended (a sequential\n"
+		  "stream) gets windows twice as large, up to 512 pages" },
+	{ .name = "install", .arg = "MODE", .set = set_choice, .field = FIELD(install),
+	  CHOICES(install_names), .flags = OPTF_UFFD_ONLY,
+	  .help = "copy (default), zeropage or move" },
+	{ .name = "pin", .set = set_true, .field = FIELD(pin), .same = "no-pin",
+	  .help = "pin each vCPU and its servicer to one CPU (the default)" },
+	{ .name = "no-pin", .set = set_false, .field = FIELD(pin), .same = "pin",
+	  .help = "let the scheduler place them" },
+	{ .name = "no-record", .set = set_false, .field = FIELD(record_touches),
+	  .help = "the guest does not time each first touch" },
+	{ .name = "report", .arg = "FILE.json", .set = set_file, .field = FIELD(report_path),
+	  .help = "write the run's figures as JSON" },
+	{ .name = "trace", .arg = "FILE.csv", .set = set_file, .field = FIELD(trace_path),
+	  .help = "every fault (servicer side) and every timed first touch\n"
+		  "(guest side), to match them one by one" },
+	{ .name = "timeout", .arg = "SECONDS", .set = set_timeout,
+	  .help = "stop the guest after this long (exit status 6)" },
+	{ .name = "reclaim", .arg = "POLICY", .set = set_choice, .field = FIELD(reclaim_policy),
+	  CHOICES(reclaim_names), .flags = OPTF_UFFD_ONLY, .section = SECTION_PRESSURE,
+	  .help = "victims by fifo (default) or clock (KVM dirty log)" },
+	{ .name = "swap", .arg = "KIND", .set = set_choice, .field = FIELD(swap),
+	  CHOICES(swap_names), .flags = OPTF_UFFD_ONLY, .section = SECTION_PRESSURE,
+	  .help = "file (default) or memory" },
+	{ .name = "swap-dir", .arg = "DIR", .set = set_swap_dir, .flags = OPTF_UFFD_ONLY,
+	  .section = SECTION_PRESSURE,
+	  .help = "directory of the (unlinked) swap file (default $TMPDIR or /tmp)" },
+	{ .name = "quota", .arg = "VCPU=SIZE", .set = set_quota, .flags = OPTF_REPEATABLE,
+	  .section = SECTION_PRESSURE,
+	  .help = "frames vCPU VCPU may own; over it, it reclaims its own\n"
+		  "pages first (repeatable)" },
+	{ .name = "scenario", .arg = "FILE", .set = set_scenario, .section = SECTION_PRESSURE,
+	  .help = "pressure over time (see guests/scenarios/*.scn)" },
+	{ .name = "control", .arg = "SOCKET", .set = set_control, .section = SECTION_PRESSURE,
+	  .help = "accept `labyrinth ctl SOCKET ...` commands" },
+	{ .name = "sample-ms", .arg = "N", .set = set_sample_ms, .flags = OPTF_UFFD_ONLY,
+	  .section = SECTION_PRESSURE, .help = "time series sample period (default 100; 0: off)" },
+	{ .name = "console-limit", .arg = "SIZE", .set = set_size, .field = FIELD(console_limit),
+	  .section = SECTION_PRESSURE,
+	  .help = "console output printed per vCPU (default 1M; 0: all); the\n"
+		  "rest is counted and dropped" },
+	{ .name = "inject", .arg = "NAME=N", .set = set_inject,
+	  .flags = OPTF_REPEATABLE | OPTF_UFFD_ONLY, .section = SECTION_PRESSURE,
+	  .help = "fault injection for the tests (repeatable): swap-write-error,\n"
+		  "prefetch-nomem, install-delay-us, drain-at-stop,\nhide-uffd-features" },
+	{ .name = "record", .arg = "FILE", .set = set_file, .field = FIELD(record_path),
+	  .section = SECTION_WORKING_SETS,
+	  .help = "save the order of first touches (and their vCPUs)" },
+	{ .name = "prefetch", .arg = "FILE", .set = set_prefetch, .section = SECTION_WORKING_SETS,
+	  .help = "install a recorded working set ahead of the guest" },
+	{ .name = "quiet", .set = set_true, .field = FIELD(quiet), .section = "",
+	  .help = "print only the summary table" },
+};
+
+#define NR_RUN_OPTIONS ARRAY_SIZE(run_options)
+#define HELP_COLUMN 25u
+_Static_assert(NR_RUN_OPTIONS <= 64, "given options are tracked in a 64-bit set");
+
+static void print_option(FILE *out, const char *name, const char *arg, const char *help)
+{
+	char head[64];
+	int n = snprintf(head, sizeof(head), "  %s%s%s", name, arg ? " " : "", arg ? arg : "");
+
+	fprintf(out, "%-*s", (int)HELP_COLUMN, head);
+	if (n >= (int)HELP_COLUMN)
+		fprintf(out, "\n%*s", (int)HELP_COLUMN, "");
+	for (const char *p = help; *p; p++) {
+		fputc(*p, out);
+		if (*p == '\n')
+			fprintf(out, "%*s", (int)HELP_COLUMN, "");
+	}
+	fputc('\n', out);
+}
+
+void config_usage_run(FILE *out)
+{
+	const char *section = NULL;
+
+	fprintf(out, "usage: labyrinth run GUEST.elf [options] [-- key=value ...]\n\n"
+		"Runs a guest whose RAM is demand-paged through labyrinth's frame allocator.\n\n");
+	for (size_t i = 0; i < NR_RUN_OPTIONS; i++) {
+		const struct run_option *o = &run_options[i];
+		char name[48];
+
+		if (o->section && (!section || strcmp(o->section, section))) {
+			fprintf(out, "\n%s%s", o->section, *o->section ? "\n" : "");
+			section = o->section;
 		}
-		if (uffd_only_option(opt))
-			uffd_only = run_options[index].name;
-		switch (opt) {
-		case OPT_MEM:
-			if (size_arg("--mem", optarg, &cfg->mem_bytes))
-				return -EINVAL;
-			break;
-		case OPT_POOL:
-			if (size_arg("--pool", optarg, &cfg->pool_bytes))
-				return -EINVAL;
-			pool_given = true;
-			break;
-		case OPT_VCPUS:
-			if (parse_uint(optarg, 1, LAB_MAX_VCPUS, &v)) {
-				pr_err("--vcpus '%s': expected a number from 1 to %u", optarg,
-				       LAB_MAX_VCPUS);
-				return -EINVAL;
-			}
-			cfg->nr_vcpus = (unsigned)v;
-			break;
-		case OPT_PAGING:
-			if (pick("--paging", optarg, paging_names, ARRAY_SIZE(paging_names), &choice))
-				return -EINVAL;
-			cfg->paging = (enum paging_mode)choice;
-			break;
-		case OPT_OWNERSHIP:
-			if (pick("--ownership", optarg, ownership_names,
-				 ARRAY_SIZE(ownership_names), &choice))
-				return -EINVAL;
-			cfg->ownership = (enum ownership_mode)choice;
-			break;
-		case OPT_INSTALL:
-			if (pick("--install", optarg, install_names, ARRAY_SIZE(install_names),
-				 &choice))
-				return -EINVAL;
-			cfg->install = (enum install_mode)choice;
-			break;
-		case OPT_FAULT_AROUND:
-			if (parse_uint(optarg, 1, CFG_MAX_FAULT_AROUND, &v) || (v & (v - 1))) {
-				pr_err("--fault-around '%s': expected a power of two from 1 to %u",
-				       optarg, CFG_MAX_FAULT_AROUND);
-				return -EINVAL;
-			}
-			cfg->fault_around = (unsigned)v;
-			break;
-		case OPT_PIN:
-			cfg->pin = true;
-			break;
-		case OPT_NO_PIN:
-			cfg->pin = false;
-			break;
-		case OPT_NO_RECORD:
-			cfg->record_touches = false;
-			break;
-		case OPT_NO_RAMP:
-			cfg->ramp = false;
-			break;
-		case OPT_REPORT:
-			if (path_arg("--report", optarg, "a file name", &cfg->report_path))
-				return -EINVAL;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_duration_ns(optarg, &cfg->timeout_ns) || !cfg->timeout_ns) {
-				pr_err("--timeout '%s': expected a positive duration such as 30, 2.5s "
-				       "or 500ms", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_QUIET:
-			cfg->quiet = true;
-			break;
-		case OPT_RECLAIM:
-			if (pick("--reclaim", optarg, reclaim_names, ARRAY_SIZE(reclaim_names), &choice))
-				return -EINVAL;
-			cfg->reclaim_policy = choice;
-			break;
-		case OPT_SWAP:
-			if (pick("--swap", optarg, swap_names, ARRAY_SIZE(swap_names), &choice))
-				return -EINVAL;
-			cfg->swap = (enum swap_kind)choice;
-			break;
-		case OPT_SWAP_DIR:
-			if (path_arg("--swap-dir", optarg, "a directory", &cfg->swap_dir))
-				return -EINVAL;
-			break;
-		case OPT_QUOTA:
-			if (quota_arg(cfg, optarg))
-				return -EINVAL;
-			break;
-		case OPT_SCENARIO:
-			if (path_arg("--scenario", optarg, "a scenario file", &cfg->scenario_path))
-				return -EINVAL;
-			break;
-		case OPT_CONTROL:
-			if (!*optarg || strlen(optarg) >= 100) {
-				pr_err("--control '%s': expected a socket path shorter than 100 bytes",
-				       optarg);
-				return -EINVAL;
-			}
-			cfg->control_path = optarg;
-			break;
-		case OPT_SAMPLE_MS:
-			if (parse_uint(optarg, 0, 3600000, &v)) {
-				pr_err("--sample-ms '%s': expected milliseconds from 0 to 3600000",
-				       optarg);
-				return -EINVAL;
-			}
-			cfg->sample_ns = v * 1000000ull;
-			break;
-		case OPT_INJECT:
-			if (inject_arg(cfg, optarg))
-				return -EINVAL;
-			break;
-		case OPT_RECORD:
-			if (path_arg("--record", optarg, "a file name", &cfg->record_path))
-				return -EINVAL;
-			break;
-		case OPT_PREFETCH:
-			if (path_arg("--prefetch", optarg, "a recording", &cfg->prefetch_path))
-				return -EINVAL;
-			break;
-		case OPT_TRACE:
-			if (path_arg("--trace", optarg, "a file name", &cfg->trace_path))
-				return -EINVAL;
-			break;
-		case OPT_CONSOLE_LIMIT:
-			if (size_arg("--console-limit", optarg, &cfg->console_limit))
-				return -EINVAL;
-			break;
-		case 'h':
+		snprintf(name, sizeof(name), "--%s", o->name);
+		print_option(out, name, o->arg, o->help);
+	}
+	print_option(out, "-h, --help", NULL, "this text");
+	fprintf(out, "\nSizes take K, M, G, T (binary). Arguments after -- go to the guest.\n"
+		"Exit status: 0 guest succeeded, 1 guest failed, 2 bad input, 3 host error,\n"
+		"4 guest crashed, 5 ownership violation, 6 timeout, 128+N killed by signal N.\n");
+}
+
+static void config_defaults(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_bytes = CFG_DEFAULT_MEM;
+	cfg->nr_vcpus = 1;
+	cfg->paging = PAGING_UFFD;
+	cfg->ownership = OWN_FIRST_TOUCH;
+	cfg->install = INSTALL_COPY;
+	cfg->fault_around = 32;
+	cfg->ramp = true;
+	cfg->pin = true;
+	cfg->record_touches = true;
+	cfg->sample_ns = CFG_DEFAULT_SAMPLE_MS * 1000000ull;
+	cfg->console_limit = CFG_DEFAULT_CONSOLE_LIMIT;
+}
+
+/* The option `name` (n bytes) spells out exactly, or NULL; *guess gets an
+ * option it is a prefix of, for the message (options are never
+ * abbreviated: a typo could otherwise silently mean another option). */
+static const struct run_option *find_option(const char *name, size_t n, const char **guess)
+{
+	*guess = NULL;
+	for (size_t i = 0; i < NR_RUN_OPTIONS; i++) {
+		const char *o = run_options[i].name;
+
+		if (strlen(o) == n && !strncmp(o, name, n))
+			return &run_options[i];
+		if (!*guess && n < strlen(o) && !strncmp(o, name, n))
+			*guess = o;
+	}
+	return NULL;
+}
+
+/* Repeats are errors (--quota and --inject check per vCPU and point;
+ * --pin and --no-pin are one setting). */
+static int check_once(const struct run_option *o, uint64_t *given)
+{
+	size_t i = (size_t)(o - run_options);
+	const char *guess;
+	const struct run_option *same = o->same ? find_option(o->same, strlen(o->same), &guess)
+					       : NULL;
+	uint64_t bits = 1ull << i | (same ? 1ull << (same - run_options) : 0);
+
+	if (o->flags & OPTF_REPEATABLE)
+		return 0;
+	if (*given & bits) {
+		if (same)
+			pr_err("--%s given twice (--%s or --%s): give it once", o->name,
+			       (same < o ? same : o)->name, (same < o ? o : same)->name);
+		else
+			pr_err("--%s given twice: give it once", o->name);
+		return -EINVAL;
+	}
+	*given |= bits;
+	return 0;
+}
+
+int config_parse_run(int argc, char **argv, struct vm_config *cfg)
+{
+	const char *uffd_only = NULL, *guess;
+	uint64_t given = 0;
+	int i;
+
+	config_defaults(cfg);
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *a = argv[i], *value = NULL;
+		const struct run_option *o;
+		size_t n;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			config_usage_run(stdout);
 			return 1;
-		case ':':
-			pr_err("option %s needs a value", name);
-			return -EINVAL;
-		default:
-			pr_err("unknown option '%s' (see: labyrinth run --help)", name);
+		}
+		if (a[0] != '-' || !a[1]) {
+			if (cfg->image) {
+				pr_err("run: unexpected argument '%s' after the guest image '%s' "
+				       "(guest arguments go after --)", a, cfg->image);
+				return -EINVAL;
+			}
+			cfg->image = a;
+			continue;
+		}
+		n = strncmp(a, "--", 2) ? 0 : strcspn(a + 2, "=");
+		o = n ? find_option(a + 2, n, &guess) : NULL;
+		if (!o) {
+			if (n && guess)
+				pr_err("unknown option '%.*s' (options are never abbreviated: --%s?)",
+				       (int)n + 2, a, guess);
+			else
+				pr_err("unknown option '%.*s' (see: labyrinth run --help)",
+				       n ? (int)n + 2 : (int)strlen(a), a);
 			return -EINVAL;
 		}
+		if (a[2 + n] == '=')
+			value = a + 3 + n;
+		if (o->arg && !value) {
+			if (i + 1 >= argc || !strcmp(argv[i + 1], "--")) {
+				pr_err("option --%s needs a value", o->name);
+				return -EINVAL;
+			}
+			value = argv[++i];
+		} else if (!o->arg && value) {
+			pr_err("option --%s takes no value (found '%s')", o->name, value);
+			return -EINVAL;
+		}
+		if (check_once(o, &given) || o->set(o, cfg, value))
+			return -EINVAL;
+		if (o->flags & OPTF_UFFD_ONLY)
+			uffd_only = o->name;
 	}
-	/* getopt moved the non-options (the image) to the end. */
-	if (optind >= opt_argc) {
+	if (!cfg->image) {
 		pr_err("run: expected a guest image, e.g. labyrinth run build/guests/seqtouch.elf");
 		return -EINVAL;
 	}
-	if (optind + 1 < opt_argc) {
-		pr_err("run: unexpected argument '%s' after the guest image '%s' (guest "
-		       "arguments go after --)", argv[optind + 1], argv[optind]);
+	if (guest_args(cfg, argc, argv, i + 1))
 		return -EINVAL;
-	}
-	cfg->image = argv[optind];
-	if (guest_args(cfg, argc, argv, opt_argc + 1))
-		return -EINVAL;
-	return config_check(cfg, pool_given, uffd_only);
+	return config_check(cfg, given & 1ull << (find_option("pool", 4, &guess) - run_options),
+			    uffd_only);
 }
