@@ -150,6 +150,64 @@ static int check_unsupported(const char *path, unsigned i, const Elf64_Phdr *p,
 	}
 }
 
+/* Checks loadable segment i and copies it in; 0 or -ENOEXEC. */
+static int load_segment(const char *path, unsigned i, const Elf64_Phdr *p, const uint8_t *file,
+			size_t len, uint8_t *sys, struct loaded_image *img)
+{
+	uint64_t start = p->p_paddr, end;
+
+	if (p->p_filesz > p->p_memsz) {
+		pr_err("guest image %s: segment %u: file size %#llx exceeds memory size %#llx",
+		       path, i, (unsigned long long)p->p_filesz, (unsigned long long)p->p_memsz);
+		return -ENOEXEC;
+	}
+	if (p->p_offset > len || p->p_filesz > len - p->p_offset) {
+		pr_err("guest image %s: truncated: segment %u needs bytes [%#llx, %#llx) of a "
+		       "%zu-byte file", path, i, (unsigned long long)p->p_offset,
+		       (unsigned long long)(p->p_offset + p->p_filesz), len);
+		return -ENOEXEC;
+	}
+	if (p->p_vaddr != p->p_paddr) {
+		pr_err("guest image %s: segment %u: virtual %#llx != physical %#llx (the guest "
+		       "runs identity-mapped)", path, i, (unsigned long long)p->p_vaddr,
+		       (unsigned long long)p->p_paddr);
+		return -ENOEXEC;
+	}
+	if (start < LAB_GPA_IMAGE || start >= LAB_GPA_IMAGE_END ||
+	    p->p_memsz > LAB_GPA_IMAGE_END - start) {
+		pr_err("guest image %s: segment %u [%#llx, %#llx) lies outside the image area "
+		       "[%#llx, %#llx)", path, i, (unsigned long long)start,
+		       (unsigned long long)(start + p->p_memsz), (unsigned long long)LAB_GPA_IMAGE,
+		       (unsigned long long)LAB_GPA_IMAGE_END);
+		return -ENOEXEC;
+	}
+	end = start + p->p_memsz;
+	/* Segments are mapped page by page: no two may share a page. */
+	for (unsigned j = 0; j < img->nr_segments; j++) {
+		const struct loaded_segment *o = &img->seg[j];
+		uint64_t ostart = o->gpa & ~(PAGE_SIZE - 1);
+		uint64_t oend = (o->gpa + o->memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+
+		if ((start & ~(PAGE_SIZE - 1)) < oend && ostart < end) {
+			pr_err("guest image %s: segment %u [%#llx, %#llx) overlaps an earlier "
+			       "segment [%#llx, %#llx) (page-granular)", path, i,
+			       (unsigned long long)start, (unsigned long long)end,
+			       (unsigned long long)o->gpa, (unsigned long long)(o->gpa + o->memsz));
+			return -ENOEXEC;
+		}
+	}
+	if (img->nr_segments == MAX_SEGMENTS) {
+		pr_err("guest image %s: more than %d loadable segments", path, MAX_SEGMENTS);
+		return -ENOEXEC;
+	}
+	memcpy(sys + start, file + p->p_offset, p->p_filesz);
+	memset(sys + start + p->p_filesz, 0, p->p_memsz - p->p_filesz);
+	img->seg[img->nr_segments++] = (struct loaded_segment){
+		.gpa = start, .memsz = p->p_memsz, .writable = p->p_flags & PF_W,
+	};
+	return 0;
+}
+
 int loader_parse(const char *path, const uint8_t *file, size_t len, uint8_t *sys,
 		 struct loaded_image *img)
 {
@@ -170,65 +228,14 @@ int loader_parse(const char *path, const uint8_t *file, size_t len, uint8_t *sys
 	}
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *p = &ph[i];
-		uint64_t start = p->p_paddr, end;
 
-		if (p->p_type != PT_LOAD)
+		if (p->p_type != PT_LOAD || p->p_memsz == 0)
 			continue;
-		if (p->p_memsz == 0)
-			continue;
-		if (p->p_filesz > p->p_memsz) {
-			pr_err("guest image %s: segment %u: file size %#llx exceeds memory size %#llx",
-			       path, i, (unsigned long long)p->p_filesz,
-			       (unsigned long long)p->p_memsz);
-			return -ENOEXEC;
-		}
-		if (p->p_offset > len || p->p_filesz > len - p->p_offset) {
-			pr_err("guest image %s: truncated: segment %u needs bytes [%#llx, %#llx) "
-			       "of a %zu-byte file", path, i, (unsigned long long)p->p_offset,
-			       (unsigned long long)(p->p_offset + p->p_filesz), len);
-			return -ENOEXEC;
-		}
-		if (p->p_vaddr != p->p_paddr) {
-			pr_err("guest image %s: segment %u: virtual %#llx != physical %#llx "
-			       "(the guest runs identity-mapped)", path, i,
-			       (unsigned long long)p->p_vaddr, (unsigned long long)p->p_paddr);
-			return -ENOEXEC;
-		}
-		if (start < LAB_GPA_IMAGE || start >= LAB_GPA_IMAGE_END ||
-		    p->p_memsz > LAB_GPA_IMAGE_END - start) {
-			pr_err("guest image %s: segment %u [%#llx, %#llx) lies outside the image "
-			       "area [%#llx, %#llx)", path, i, (unsigned long long)start,
-			       (unsigned long long)(start + p->p_memsz),
-			       (unsigned long long)LAB_GPA_IMAGE,
-			       (unsigned long long)LAB_GPA_IMAGE_END);
-			return -ENOEXEC;
-		}
-		end = start + p->p_memsz;
-		/* Segments are mapped page by page: no two may share a page. */
-		for (unsigned j = 0; j < img->nr_segments; j++) {
-			const struct loaded_segment *o = &img->seg[j];
-			uint64_t ostart = o->gpa & ~(PAGE_SIZE - 1);
-			uint64_t oend = (o->gpa + o->memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-
-			if ((start & ~(PAGE_SIZE - 1)) < oend && ostart < end) {
-				pr_err("guest image %s: segment %u [%#llx, %#llx) overlaps an "
-				       "earlier segment [%#llx, %#llx) (page-granular)", path, i,
-				       (unsigned long long)start, (unsigned long long)end,
-				       (unsigned long long)o->gpa,
-				       (unsigned long long)(o->gpa + o->memsz));
-				return -ENOEXEC;
-			}
-		}
-		if (img->nr_segments == MAX_SEGMENTS) {
-			pr_err("guest image %s: more than %d loadable segments", path, MAX_SEGMENTS);
-			return -ENOEXEC;
-		}
-		memcpy(sys + start, file + p->p_offset, p->p_filesz);
-		memset(sys + start + p->p_filesz, 0, p->p_memsz - p->p_filesz);
-		img->seg[img->nr_segments++] = (struct loaded_segment){
-			.gpa = start, .memsz = p->p_memsz, .writable = p->p_flags & PF_W,
-		};
-		if ((p->p_flags & PF_X) && eh->e_entry >= start && eh->e_entry < end)
+		err = load_segment(path, i, p, file, len, sys, img);
+		if (err)
+			return err;
+		if ((p->p_flags & PF_X) && eh->e_entry >= p->p_paddr &&
+		    eh->e_entry < p->p_paddr + p->p_memsz)
 			entry_ok = true;
 	}
 	if (!img->nr_segments) {

@@ -521,16 +521,19 @@ static int finish(struct vm *vm)
 	return status;
 }
 
-int vm_run(const struct vm_config *cfg)
+/* A VM with nothing set up yet: its stop machinery and its signals.
+ * SIGINT, SIGTERM and SIGHUP reach the main thread through a signalfd;
+ * every thread inherits the mask, vCPU threads unblock their kick signal;
+ * vm_free() gives the caller its mask back. NULL after a message. */
+static struct vm *vm_alloc(const struct vm_config *cfg, int *sig_fd, sigset_t *old_mask)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
-	size_t inited = 0, started = 0;
-	sigset_t block, old_mask;
-	int sig_fd = -1, status = LAB_EXIT_HOST_ERROR, err = 0;
+	sigset_t block;
 
+	*sig_fd = -1;
 	if (!vm) {
 		pr_err("out of memory");
-		return LAB_EXIT_HOST_ERROR;
+		return NULL;
 	}
 	vm->cfg = *cfg;
 	vm->nr_vcpus = cfg->nr_vcpus;
@@ -538,44 +541,47 @@ int vm_run(const struct vm_config *cfg)
 	util_quiet = cfg->quiet;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-
-	/* Signals: SIGINT, SIGTERM and SIGHUP reach this thread through a
-	 * signalfd; every thread inherits the mask, vCPU threads unblock their
-	 * kick signal. The caller's mask comes back at the end. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+	pthread_sigmask(SIG_BLOCK, &block, old_mask);
 	sigdelset(&block, SIGUSR1);
-	sig_fd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (vm->done_fd < 0 || sig_fd < 0) {
-		pr_err("eventfd/signalfd: %s", strerror(errno));
-		goto out;
-	}
-	for (; inited < NR_STAGES; inited++) {
-		const struct stage *s = &stages[inited];
+	*sig_fd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
+	return vm;
+}
 
-		if (stage_applies(s, vm) && s->init && (err = s->init(vm))) {
-			status = vm->bad_input ? LAB_EXIT_BAD_INPUT : LAB_EXIT_HOST_ERROR;
-			inited++;          /* a stage undoes what it half did */
-			goto out;
-		}
-	}
+static void vm_free(struct vm *vm, int sig_fd, const sigset_t *old_mask)
+{
+	if (vm->done_fd >= 0)
+		close(vm->done_fd);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	pthread_mutex_destroy(&vm->stop_lock);
+	free(vm);
+	pthread_sigmask(SIG_SETMASK, old_mask, NULL);
+}
+
+/* Starts the stages in order, waits for the end, stops what started in
+ * reverse order. */
+static void run(struct vm *vm, int sig_fd)
+{
+	size_t started = 0;
+
 	for (; started < NR_STAGES; started++) {
 		const struct stage *s = &stages[started];
+		int err;
 
 		if (stage_applies(s, vm) && s->start && (err = s->start(vm))) {
 			vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "starting the %s: %s",
 				s->name, strerror(-err));
+			started++;         /* it may have started threads */
 			break;
 		}
 	}
 	if (started == NR_STAGES)
 		wait_for_end(vm, sig_fd);
-	else
-		started++;                 /* it may have started threads */
 	while (started--) {
 		const struct stage *s = &stages[started];
 
@@ -584,6 +590,31 @@ int vm_run(const struct vm_config *cfg)
 	}
 	vm->end_ns = now_ns();
 	sampler_take(vm);
+}
+
+int vm_run(const struct vm_config *cfg)
+{
+	size_t inited = 0;
+	sigset_t old_mask;
+	int sig_fd, status = LAB_EXIT_HOST_ERROR;
+	struct vm *vm = vm_alloc(cfg, &sig_fd, &old_mask);
+
+	if (!vm)
+		return LAB_EXIT_HOST_ERROR;
+	if (vm->done_fd < 0 || sig_fd < 0) {
+		pr_err("eventfd/signalfd: %s", strerror(errno));
+		goto out;
+	}
+	for (; inited < NR_STAGES; inited++) {
+		const struct stage *s = &stages[inited];
+
+		if (stage_applies(s, vm) && s->init && s->init(vm)) {
+			status = vm->bad_input ? LAB_EXIT_BAD_INPUT : LAB_EXIT_HOST_ERROR;
+			inited++;          /* a stage undoes what it half did */
+			goto out;
+		}
+	}
+	run(vm, sig_fd);
 	status = finish(vm);
 out:
 	while (inited--) {
@@ -592,12 +623,6 @@ out:
 		if (stage_applies(s, vm) && s->exit)
 			s->exit(vm);
 	}
-	if (vm->done_fd >= 0)
-		close(vm->done_fd);
-	if (sig_fd >= 0)
-		close(sig_fd);
-	pthread_mutex_destroy(&vm->stop_lock);
-	free(vm);
-	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	vm_free(vm, sig_fd, &old_mask);
 	return status;
 }
