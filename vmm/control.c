@@ -283,22 +283,31 @@ int control_start(struct vm *vm, const char *path)
 	worker_init(&ctl->worker);
 	vm->control = ctl;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	/* Never remove something that is not a stale socket. */
 	err = control_check_path(path);
 	if (err)
 		return err;
 	if (!lstat(path, &st))
 		unlink(path);
+	/* Bound under a name of this process's and renamed once it listens:
+	 * the socket appears ready, a client never finds it refusing. */
+	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s.%d", path, (int)getpid()) >=
+	    (int)sizeof(addr.sun_path) || (!lstat(addr.sun_path, &st) && !S_ISSOCK(st.st_mode))) {
+		pr_err("--control %s: no room for a temporary name beside it", path);
+		return -ENAMETOOLONG;
+	}
+	unlink(addr.sun_path);
 	ctl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (ctl->listen_fd < 0 ||
 	    bind(ctl->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(ctl->listen_fd, 4)) {
+	    chmod(addr.sun_path, 0600) || listen(ctl->listen_fd, 4) ||
+	    rename(addr.sun_path, path)) {
 		err = -errno;
 		pr_err("--control %s: %s", path, strerror(errno));
+		unlink(addr.sun_path);
 		return err;
 	}
-	chmod(path, 0600);
+	ctl->bound = true;
 	return worker_start(&ctl->worker, control_thread, ctl);
 }
 
@@ -312,10 +321,10 @@ void control_stop(struct vm *vm)
 	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (ctl->conns[i])
 			conn_close(ctl, i);
-	if (ctl->listen_fd >= 0) {
+	if (ctl->listen_fd >= 0)
 		close(ctl->listen_fd);
+	if (ctl->bound)
 		unlink(ctl->path);
-	}
 	free(ctl);
 	vm->control = NULL;
 }

@@ -42,6 +42,7 @@ struct control_conn {
 struct control {
 	struct vm *vm;
 	int listen_fd;
+	bool bound;                   /* the socket at path is ours to remove */
 	char path[108];
 	struct worker worker;
 	struct control_conn *conns[CONTROL_MAX_CLIENTS];

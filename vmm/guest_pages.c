@@ -323,33 +323,16 @@ void guest_pages_mark_swapped(struct vm *vm, uint64_t gfn, uint32_t slot, lab_ow
 
 /* ---- audit ---- */
 
-static void audit_note(char *buf, size_t len, size_t *used, unsigned *problems,
-		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void audit_note(char *buf, size_t len, size_t *used, unsigned *problems,
-		       const char *fmt, ...)
-{
-	va_list ap;
-
-	if (++*problems > 8 || !buf || *used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf + *used, len - *used, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*used += (size_t)n < len - *used ? (size_t)n : len - *used - 1;
-}
 
 int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 {
-	size_t used = 0, frames = lab_pool_frames(vm->pool);
+	size_t frames = lab_pool_frames(vm->pool);
 	uint32_t slots = vm->swap ? swap_slots(vm->swap) : 0, held = 0, in_use = 0;
 	uint8_t *seen = calloc(frames, 1), *slot_seen = calloc(slots ? slots : 1, 1);
 	uint8_t *slot_used = vm->swap ? swap_usage_map(vm->swap) : calloc(1, 1);
-	unsigned problems = 0;
+	struct audit_log a;
 
-	if (buf && len)
-		buf[0] = '\0';
+	audit_start(&a, buf, len);
 	if (!seen || !slot_seen || !slot_used) {
 		free(seen);
 		free(slot_seen);
@@ -361,15 +344,15 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 		struct lab_frame_info info;
 
 		if (v == GP_BUSY)
-			audit_note(buf, len, &used, &problems, "gfn %#llx is still claimed\n",
+			audit_note(&a, "gfn %#llx is still claimed\n",
 				   (unsigned long long)gfn);
 		if (gp_has_slot(v)) {
 			if (gp_slot(v) >= slots || !slot_used[gp_slot(v)])
-				audit_note(buf, len, &used, &problems,
+				audit_note(&a,
 					   "gfn %#llx -> swap slot %u, which is not in use\n",
 					   (unsigned long long)gfn, gp_slot(v));
 			else if (slot_seen[gp_slot(v)]++)
-				audit_note(buf, len, &used, &problems,
+				audit_note(&a,
 					   "swap slot %u holds two guest pages\n", gp_slot(v));
 			held++;
 		}
@@ -378,14 +361,14 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 		lab_frame_t f = gp_frame(v);
 
 		if (lab_frame_info(vm->pool, f, &info)) {
-			audit_note(buf, len, &used, &problems, "gfn %#llx -> bad frame %u\n",
+			audit_note(&a, "gfn %#llx -> bad frame %u\n",
 				   (unsigned long long)gfn, f);
 			continue;
 		}
 		if (seen[f]++)
-			audit_note(buf, len, &used, &problems, "frame %u backs two guest pages\n", f);
+			audit_note(&a, "frame %u backs two guest pages\n", f);
 		if (info.state != LAB_FS_ALLOCATED || !info.exclusive || info.gfn != gfn)
-			audit_note(buf, len, &used, &problems,
+			audit_note(&a,
 				   "gfn %#llx -> frame %u, which is %s for gfn %#x\n",
 				   (unsigned long long)gfn, f, lab_frame_state_name(info.state),
 				   info.gfn);
@@ -393,11 +376,11 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 	for (uint32_t i = 0; i < slots; i++)
 		in_use += slot_used[i];
 	if (held != in_use || (vm->swap && in_use != swap_used(vm->swap)))
-		audit_note(buf, len, &used, &problems,
+		audit_note(&a,
 			   "the swap store has %u slots in use (it counts %u), the table holds "
 			   "%u\n", in_use, vm->swap ? swap_used(vm->swap) : 0, held);
 	free(seen);
 	free(slot_seen);
 	free(slot_used);
-	return problems ? -EUCLEAN : 0;
+	return a.problems ? -EUCLEAN : 0;
 }

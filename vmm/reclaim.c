@@ -622,33 +622,15 @@ void reclaim_exit(struct vm *vm)
 
 /* ---- audit ---- */
 
-static void audit_note(char *buf, size_t len, size_t *used, unsigned *problems,
-		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void audit_note(char *buf, size_t len, size_t *used, unsigned *problems,
-		       const char *fmt, ...)
-{
-	va_list ap;
-
-	if (++*problems > 8 || !buf || *used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf + *used, len - *used, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*used += (size_t)n < len - *used ? (size_t)n : len - *used - 1;
-}
 
 int reclaim_audit(struct vm *vm, char *buf, size_t len)
 {
 	struct reclaimer *r = vm->reclaim;
 	struct victim_lists *l;
 	uint8_t *on = NULL;
-	size_t used = 0;
-	unsigned problems = 0;
+	struct audit_log a;
 
-	if (buf && len)
-		buf[0] = '\0';
+	audit_start(&a, buf, len);
 	if (!r)
 		return 0;
 	l = &r->lists;
@@ -662,29 +644,29 @@ int reclaim_audit(struct vm *vm, char *buf, size_t len)
 			uint32_t v = guest_pages_get(vm, g);
 
 			if (on[g]++)
-				audit_note(buf, len, &used, &problems,
+				audit_note(&a,
 					   "gfn %#x is on a victim list twice\n", g);
 			if (!gp_is_frame(v))
-				audit_note(buf, len, &used, &problems,
+				audit_note(&a,
 					   "gfn %#x is on list %u but not resident\n", g, o);
 			else if (list_of(l, gp_owner(vm, v)) != o)
-				audit_note(buf, len, &used, &problems,
+				audit_note(&a,
 					   "gfn %#x is on list %u, its owner is %u\n", g, o,
 					   gp_owner(vm, v));
 			if (n++ && l->seq[g] < last)
-				audit_note(buf, len, &used, &problems,
+				audit_note(&a,
 					   "list %u is out of order at gfn %#x\n", o, g);
 			last = l->seq[g];
 		}
 		if (n != l->len[o])
-			audit_note(buf, len, &used, &problems, "list %u holds %llu pages, counts "
+			audit_note(&a, "list %u holds %llu pages, counts "
 				   "%llu\n", o, (unsigned long long)n,
 				   (unsigned long long)l->len[o]);
 	}
 	for (uint64_t g = 0; g < vm->nr_gfns; g++)
 		if (gp_is_frame(guest_pages_get(vm, g)) && !on[g])
-			audit_note(buf, len, &used, &problems,
+			audit_note(&a,
 				   "resident gfn %#llx is on no victim list\n", (unsigned long long)g);
 	free(on);
-	return problems ? -EUCLEAN : 0;
+	return a.problems ? -EUCLEAN : 0;
 }

@@ -164,6 +164,27 @@ const char *format_size(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+void audit_start(struct audit_log *a, char *buf, size_t len)
+{
+	*a = (struct audit_log){ .buf = buf, .len = len };
+	if (buf && len)
+		buf[0] = '\0';
+}
+
+void audit_note(struct audit_log *a, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (++a->problems > AUDIT_SHOWN || !a->buf || a->used + 1 >= a->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(a->buf + a->used, a->len - a->used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		a->used += (size_t)n < a->len - a->used ? (size_t)n : a->len - a->used - 1;
+}
+
 int cpu_for_index(unsigned n)
 {
 	cpu_set_t set;

@@ -91,6 +91,19 @@ void worker_stop(struct worker *w, const char *what);
 /* For a worker that waits on nothing else: whether it was asked to stop. */
 bool worker_should_stop(struct worker *w);
 
+/*
+ * The findings of an audit, written into the caller's buffer: the first
+ * AUDIT_SHOWN in full, the rest only counted.
+ */
+#define AUDIT_SHOWN 8u
+struct audit_log {
+	char *buf;
+	size_t len, used;
+	unsigned problems;
+};
+void audit_start(struct audit_log *a, char *buf, size_t len);
+void audit_note(struct audit_log *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The n-th CPU this process may run on (wrapping), or -1. */
 int cpu_for_index(unsigned n);
 int pin_self_to_cpu(int cpu);

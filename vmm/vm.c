@@ -477,6 +477,10 @@ static int audit(struct vm *vm)
 		pr_err("page-state table audit failed after the run:\n%s", report);
 		err = -EUCLEAN;
 	}
+	if (reclaim_audit(vm, report, sizeof(report))) {
+		pr_err("victim lists audit failed after the run:\n%s", report);
+		err = -EUCLEAN;
+	}
 	return err;
 }
 
