@@ -47,7 +47,11 @@ enum inject_point {
 	INJECT_POINTS,
 };
 
+#define CFG_NAME_MAX 64u
+#define CFG_MAX_OWNED 8u                 /* strings a config owns (config_keep) */
+
 struct vm_config {
+	char name[CFG_NAME_MAX];         /* the guest's name (domain <name>, --name) */
 	const char *image;
 	uint64_t mem_bytes;
 	uint64_t pool_bytes;
@@ -77,6 +81,18 @@ struct vm_config {
 	const char *record_path;              /* --record FILE */
 	const char *prefetch_path;            /* --prefetch FILE */
 	const char *trace_path;               /* --trace FILE: every fault and touch */
+
+	/* Domains (domain.c). */
+	const char *domain_path;              /* --domain FILE.xml, or NULL */
+	bool print_domain;                    /* --print-domain: print it, run nothing */
+	char overridden[256];                 /* options the command line took from the domain */
+	char *owned[CFG_MAX_OWNED];           /* strings made for this config */
+	unsigned nr_owned;
+
+	/* What parsing learnt, for the checks across options. */
+	bool pool_given;
+	const char *uffd_only_option;         /* the last option only uffd paging uses */
+	uint64_t domain_settings;             /* options the domain set, by table index */
 };
 
 const char *paging_mode_name(enum paging_mode m);
@@ -86,10 +102,33 @@ const char *reclaim_policy_name(int policy);
 const char *inject_point_name(enum inject_point p);
 
 /*
- * Parses `run` arguments (argv[0] is "run"). Returns 0, 1 when --help was
- * printed, or -EINVAL after printing what was wrong.
+ * Parses `run` arguments (argv[0] is "run"): the defaults, then the domain
+ * of --domain, then every other option, which overrides the domain's.
+ * Returns 0, 1 when --help was printed, or -EINVAL after printing what was
+ * wrong. config_release() frees what it kept.
  */
 int config_parse_run(int argc, char **argv, struct vm_config *cfg);
 void config_usage_run(FILE *out);
+void config_defaults(struct vm_config *cfg);
+/* The checks across options, once all are in; 0 or -EINVAL after a message. */
+int config_check(struct vm_config *cfg);
+void config_release(struct vm_config *cfg);
+/* A copy of s that lives as long as the config; NULL without memory. */
+const char *config_keep(struct vm_config *cfg, const char *s);
+
+/* For domain files: sets option `name` (a domain setting: see --help) to
+ * value (NULL for a flag) as the command line would. -ENOENT when no such
+ * option may be set from a domain, -EINVAL after a message otherwise. */
+int config_set_option(struct vm_config *cfg, const char *name, const char *value);
+/* Appends one guest argument (key=value); -EINVAL after a message naming
+ * `where` it came from. */
+int config_add_guest_arg(struct vm_config *cfg, const char *arg, const char *where);
+/* Calls emit(arg, name, value) for every domain setting of cfg, as
+ * config_set_option() takes them back (value NULL for a flag). */
+void config_each_domain_setting(const struct vm_config *cfg,
+				void (*emit)(void *arg, const char *name, const char *value),
+				void *arg);
+/* The names of the domain settings, ", "-separated, for messages. */
+const char *config_domain_setting_names(void);
 
 #endif

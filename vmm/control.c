@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,11 +95,12 @@ int control_parse(char *line, size_t len, struct control_cmd *cmd, char *err, si
 	for (char *p = line; *p; p++)
 		if (!isprint((unsigned char)*p) && *p != '\t')
 			*p = '?';
-	if (cursor_word(&c, w, sizeof(w)) && !strcmp(w, "stats")) {
+	if (cursor_word(&c, w, sizeof(w)) && (!strcmp(w, "stats") || !strcmp(w, "dommemstat"))) {
 		c.p += strlen(w);
 		if (!cursor_at_end(&c))
-			return cursor_fail(&c, "unexpected '%s' after 'stats'", c.p);
-		cmd->stats = true;
+			return cursor_fail(&c, "unexpected '%s' after '%s'", c.p, w);
+		cmd->stats = !strcmp(w, "stats");
+		cmd->memstat = !cmd->stats;
 		return 0;
 	}
 	if (pressure_parse(&c, &cmd->pressure, NULL))
@@ -120,6 +122,8 @@ static void handle_line(void *arg, struct control_conn *conn, char *line, size_t
 		snprintf(out, sizeof(out), "error: %s\n", err);
 	} else if (cmd.stats) {
 		report_stats_line(vm, out, sizeof(out));
+	} else if (cmd.memstat) {
+		report_memstat_line(vm, out, sizeof(out));
 	} else {
 		if (pressure_apply(vm, &cmd.pressure, err, sizeof(err)))
 			snprintf(out, sizeof(out), "error: %s\n", err);
@@ -329,6 +333,28 @@ void control_stop(struct vm *vm)
 	vm->control = NULL;
 }
 
+/* dommemstat as virsh prints it: "name value" lines. */
+static int print_memstat(const char *sock, const char *reply)
+{
+	const char *const *names;
+	size_t n = report_memstat_names(&names);
+	json_t *o = json_loads(reply, 0, NULL);
+
+	if (!json_is_object(o)) {
+		pr_err("ctl: %s answered dommemstat with no JSON object: %s", sock, reply);
+		json_decref(o);
+		return LAB_EXIT_HOST_ERROR;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(o, names[i]);
+
+		if (json_is_integer(v))
+			printf("%s %lld\n", names[i], (long long)json_integer_value(v));
+	}
+	json_decref(o);
+	return LAB_EXIT_OK;
+}
+
 /* The client's blocking send (bounded by SO_SNDTIMEO); 0 or -1 (errno). */
 static int send_all(int fd, const char *text)
 {
@@ -355,7 +381,7 @@ int control_client(int argc, char **argv)
 
 	if (argc < 3) {
 		pr_err("usage: labyrinth ctl SOCKET COMMAND [ARGS]  (pool SIZE, quota VCPU SIZE|off, "
-		       "reclaim SIZE, fragment SIZE, unfragment, stats)");
+		       "reclaim SIZE, fragment SIZE, unfragment, stats, dommemstat)");
 		return LAB_EXIT_BAD_INPUT;
 	}
 	if (strlen(argv[1]) >= sizeof(addr.sun_path)) {
@@ -418,6 +444,8 @@ int control_client(int argc, char **argv)
 		pr_err("ctl: %s closed the connection without a reply", argv[1]);
 		return LAB_EXIT_HOST_ERROR;
 	}
+	if (!strcmp(argv[2], "dommemstat") && buf[0] == '{')
+		return print_memstat(argv[1], buf);
 	fputs(buf, strncmp(buf, "error", 5) ? stdout : stderr);
 	return strncmp(buf, "error", 5) ? LAB_EXIT_OK : LAB_EXIT_BAD_INPUT;
 }

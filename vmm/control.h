@@ -2,8 +2,9 @@
 /*
  * Live control over a Unix socket (--control SOCKET): one command a line,
  * the scenario commands (pool, quota, reclaim, fragment, unfragment) plus
- * `stats`; each gets one reply line: "ok", "error: ..." or, for stats, a
- * JSON object. `labyrinth ctl SOCKET COMMAND...` is the client.
+ * `stats` and `dommemstat`; each gets one reply line: "ok", "error: ..."
+ * or, for stats and dommemstat, a JSON object. `labyrinth ctl SOCKET
+ * COMMAND...` is the client (it prints dommemstat as virsh does).
  *
  * The control thread serves up to CONTROL_MAX_CLIENTS connections at once
  * from one poll loop that also watches the run's stop event, so no client
@@ -50,7 +51,8 @@ struct control {
 
 /* A parsed command line. */
 struct control_cmd {
-	bool stats;                   /* `stats`; otherwise `pressure` */
+	bool stats;                   /* `stats` */
+	bool memstat;                 /* `dommemstat`; neither: `pressure` */
 	struct pressure_cmd pressure;
 };
 

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -269,4 +270,21 @@ void loader_exit(struct vm *vm)
 {
 	free(vm->image);
 	vm->image = NULL;
+}
+
+int loader_check_file(const char *path)
+{
+	struct loaded_image img;
+	uint8_t *file = NULL, *sys;
+	size_t len = 0;
+	int err = read_file(path, &file, &len);
+
+	if (err)
+		return err;
+	sys = map_anonymous(LAB_GPA_SYS_END);
+	err = sys ? loader_parse(path, file, len, sys, &img) : -ENOMEM;
+	if (sys)
+		munmap(sys, LAB_GPA_SYS_END);
+	free(file);
+	return err;
 }

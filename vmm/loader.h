@@ -30,6 +30,9 @@ struct loaded_image {
  * 0, or -errno after a message naming the file and the fault. */
 int loader_load_elf(struct vm *vm, const char *path);
 void loader_exit(struct vm *vm);
+/* Whether the image at path would load (into a scratch system region):
+ * 0, or -errno after the same message loading it would give. */
+int loader_check_file(const char *path);
 /* Checks an image of len bytes and copies its segments into sys (the
  * system region, LAB_GPA_SYS_END bytes); 0 or -ENOEXEC after a message
  * naming path and the fault. Pure: no VM needed (the fuzz target's). */

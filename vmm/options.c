@@ -4,10 +4,13 @@
  * names the option and the value, and what was expected.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "domain.h"
 #include "util.h"
 
 static const char *const paging_names[] = { "uffd", "kernel", "prefault" };
@@ -67,29 +70,36 @@ static int size_arg(const char *opt, const char *value, uint64_t *out)
 	return err ? -EINVAL : 0;
 }
 
+int config_add_guest_arg(struct vm_config *cfg, const char *arg, const char *where)
+{
+	const char *eq = strchr(arg, '=');
+	size_t used = strlen(cfg->guest_args), len = strlen(arg);
+
+	if (!eq || eq == arg || strpbrk(arg, " \t\n\r\"'")) {
+		pr_err("guest argument '%s' (%s): expected key=value without spaces", arg, where);
+		return -EINVAL;
+	}
+	if (used + len + 1 >= sizeof(cfg->guest_args)) {
+		pr_err("guest arguments longer than %u bytes (%s)", LAB_ARGS_MAX - 1, where);
+		return -EINVAL;
+	}
+	if (used)
+		cfg->guest_args[used++] = ' ';
+	memcpy(cfg->guest_args + used, arg, len + 1);
+	return 0;
+}
+
+/* The guest arguments after --: they replace any the domain gave. */
 static int guest_args(struct vm_config *cfg, int argc, char **argv, int first)
 {
-	size_t used = 0;
+	char where[48];
 
+	if (first < argc)
+		cfg->guest_args[0] = '\0';
 	for (int i = first; i < argc; i++) {
-		const char *a = argv[i];
-		const char *eq = strchr(a, '=');
-		size_t len = strlen(a);
-
-		if (!eq || eq == a || strpbrk(a, " \t\n\r\"'")) {
-			pr_err("guest argument '%s' (argument %d after --): expected key=value "
-			       "without spaces", a, i - first + 1);
+		snprintf(where, sizeof(where), "argument %d after --", i - first + 1);
+		if (config_add_guest_arg(cfg, argv[i], where))
 			return -EINVAL;
-		}
-		if (used + len + 1 >= sizeof(cfg->guest_args)) {
-			pr_err("guest arguments longer than %u bytes", LAB_ARGS_MAX - 1);
-			return -EINVAL;
-		}
-		if (used)
-			cfg->guest_args[used++] = ' ';
-		memcpy(cfg->guest_args + used, a, len);
-		used += len;
-		cfg->guest_args[used] = '\0';
 	}
 	return 0;
 }
@@ -176,17 +186,33 @@ static int inject_arg(struct vm_config *cfg, const char *value)
 }
 
 /* uffd_only: the last option given that only --paging uffd uses, or NULL. */
-static int config_check(struct vm_config *cfg, bool pool_given, const char *uffd_only)
+/* The default name: the image's file name without its extension. */
+static void default_name(struct vm_config *cfg)
 {
+	const char *base = strrchr(cfg->image, '/') ? strrchr(cfg->image, '/') + 1 : cfg->image;
+	size_t n = strcspn(base, ".");
+
+	if (!n || n >= sizeof(cfg->name))
+		n = 0;
+	snprintf(cfg->name, sizeof(cfg->name), "%.*s", (int)n, base);
+	if (!cfg->name[0])
+		snprintf(cfg->name, sizeof(cfg->name), "guest");
+}
+
+int config_check(struct vm_config *cfg)
+{
+	const char *uffd_only = cfg->uffd_only_option;
 	char a[32], b[32];
 
+	if (!cfg->name[0])
+		default_name(cfg);
 	if (cfg->mem_bytes < CFG_MIN_MEM || cfg->mem_bytes > CFG_MAX_MEM ||
 	    cfg->mem_bytes % CFG_MEM_ALIGN) {
 		pr_err("--mem %s: expected a multiple of 2 MiB from 2 MiB to 256 GiB",
 		       format_size(cfg->mem_bytes, a, sizeof(a)));
 		return -EINVAL;
 	}
-	if (!pool_given)
+	if (!cfg->pool_given)
 		cfg->pool_bytes = cfg->mem_bytes;
 	if (cfg->pool_bytes % 4096 || cfg->pool_bytes < 64 * 4096ull) {
 		pr_err("--pool %s: expected a multiple of 4 KiB, at least 256 KiB",
@@ -243,10 +269,17 @@ static int config_check(struct vm_config *cfg, bool pool_given, const char *uffd
 struct run_option;
 typedef int option_setter(const struct run_option *o, struct vm_config *cfg,
 			  const char *value);
+/* The k-th value of a domain setting: FORMAT_NONE (no such value: unset,
+ * or k past the last), FORMAT_FLAG (a flag in effect), or FORMAT_VALUE
+ * with the text in buf, as the setter takes it back. */
+enum { FORMAT_NONE, FORMAT_FLAG, FORMAT_VALUE };
+typedef int option_formatter(const struct run_option *o, const struct vm_config *cfg,
+			     unsigned k, char *buf, size_t len);
 
 enum option_flags {
 	OPTF_REPEATABLE = 1u << 0,    /* checked per vCPU or point by its setter */
 	OPTF_UFFD_ONLY = 1u << 1,     /* meaningless when the kernel serves faults */
+	OPTF_DOMAIN = 1u << 2,        /* a domain setting (<metadata> of a domain file) */
 };
 
 /*
@@ -268,12 +301,14 @@ struct run_option {
 	const char *const *choices;   /* set_choice: the names, index = value */
 	unsigned nr_choices;
 	const char *same;
+	option_formatter *format;     /* OPTF_DOMAIN: its value(s), for --print-domain */
 };
 
 #define FIELD(f) offsetof(struct vm_config, f)
 #define CHOICES(a) .choices = (a), .nr_choices = (unsigned)ARRAY_SIZE(a)
 #define SECTION_PRESSURE "Memory pressure (a pool smaller than --mem is served by reclaim):"
 #define SECTION_WORKING_SETS "Working sets:"
+#define SECTION_DOMAINS "libvirt domains (labyrinth domain validate FILE.xml checks one):"
 
 static void *field_of(struct vm_config *cfg, const struct run_option *o)
 {
@@ -324,6 +359,35 @@ static int set_file(const struct run_option *o, struct vm_config *cfg, const cha
 	return path_arg(opt, value, "a file name", field_of(cfg, o));
 }
 
+static int set_pool(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	cfg->pool_given = true;
+	return set_size(o, cfg, value);
+}
+
+/* --domain is read before every other option (parse_domain()). */
+static int set_domain(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	(void)o;
+	return path_arg("--domain", value, "a domain file", &cfg->domain_path);
+}
+
+/* Names as libvirt and file names take them alike. */
+static int set_name(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	size_t n = strlen(value);
+
+	(void)o;
+	if (!n || n >= sizeof(cfg->name) || value[0] == '.' ||
+	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n) {
+		pr_err("--name '%s': expected 1 to %zu letters, digits, '.', '_' or '-', not "
+		       "starting with '.'", value, sizeof(cfg->name) - 1);
+		return -EINVAL;
+	}
+	memcpy(cfg->name, value, n + 1);
+	return 0;
+}
+
 static int set_vcpus(const struct run_option *o, struct vm_config *cfg, const char *value)
 {
 	uint64_t v;
@@ -368,6 +432,7 @@ static int set_swap_dir(const struct run_option *o, struct vm_config *cfg, const
 	(void)o;
 	return path_arg("--swap-dir", value, "a directory", &cfg->swap_dir);
 }
+
 
 static int set_scenario(const struct run_option *o, struct vm_config *cfg, const char *value)
 {
@@ -422,34 +487,153 @@ static int set_inject(const struct run_option *o, struct vm_config *cfg, const c
 	return inject_arg(cfg, value);
 }
 
+/* ---- formatters: a setting's value as its setter takes it back ---- */
+
+/* A size as the size parser takes it: the largest exact unit. */
+static void size_text(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "TGMK";
+
+	for (unsigned i = 0; i < sizeof(units) - 1; i++) {
+		unsigned shift = 10 * (unsigned)(sizeof(units) - 1 - i);
+
+		if (v && !(v & ((1ull << shift) - 1))) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(v >> shift), units[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static int fmt_size(const struct run_option *o, const struct vm_config *cfg, unsigned k,
+		    char *buf, size_t len)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)cfg + o->field, sizeof(v));
+	if (k)
+		return FORMAT_NONE;
+	size_text(v, buf, len);
+	return FORMAT_VALUE;
+}
+
+static int fmt_choice(const struct run_option *o, const struct vm_config *cfg, unsigned k,
+		      char *buf, size_t len)
+{
+	int v;
+
+	memcpy(&v, (const char *)cfg + o->field, sizeof(v));
+	if (k || v < 0 || (unsigned)v >= o->nr_choices)
+		return FORMAT_NONE;
+	snprintf(buf, len, "%s", o->choices[v]);
+	return FORMAT_VALUE;
+}
+
+/* A flag is in effect when its field holds what its setter stores. */
+static int fmt_flag(const struct run_option *o, const struct vm_config *cfg, unsigned k,
+		    char *buf, size_t len)
+{
+	bool v;
+
+	(void)buf;
+	(void)len;
+	memcpy(&v, (const char *)cfg + o->field, sizeof(v));
+	return !k && v == (o->set == set_true) ? FORMAT_FLAG : FORMAT_NONE;
+}
+
+static int fmt_path(const struct run_option *o, const struct vm_config *cfg, unsigned k,
+		    char *buf, size_t len)
+{
+	const char *v;
+
+	memcpy(&v, (const char *)cfg + o->field, sizeof(v));
+	if (k || !v)
+		return FORMAT_NONE;
+	snprintf(buf, len, "%s", v);
+	return FORMAT_VALUE;
+}
+
+static int fmt_fault_around(const struct run_option *o, const struct vm_config *cfg,
+			    unsigned k, char *buf, size_t len)
+{
+	(void)o;
+	if (k)
+		return FORMAT_NONE;
+	snprintf(buf, len, "%u", cfg->fault_around);
+	return FORMAT_VALUE;
+}
+
+static int fmt_timeout(const struct run_option *o, const struct vm_config *cfg, unsigned k,
+		       char *buf, size_t len)
+{
+	(void)o;
+	if (k || !cfg->timeout_ns)
+		return FORMAT_NONE;
+	if (cfg->timeout_ns % 1000000)
+		snprintf(buf, len, "%lluns", (unsigned long long)cfg->timeout_ns);
+	else
+		snprintf(buf, len, "%llums", (unsigned long long)(cfg->timeout_ns / 1000000));
+	return FORMAT_VALUE;
+}
+
+static int fmt_sample_ms(const struct run_option *o, const struct vm_config *cfg, unsigned k,
+			 char *buf, size_t len)
+{
+	(void)o;
+	if (k)
+		return FORMAT_NONE;
+	snprintf(buf, len, "%llu", (unsigned long long)(cfg->sample_ns / 1000000));
+	return FORMAT_VALUE;
+}
+
+/* The k-th quota that is set, as VCPU=SIZE. */
+static int fmt_quota(const struct run_option *o, const struct vm_config *cfg, unsigned k,
+		     char *buf, size_t len)
+{
+	(void)o;
+	for (unsigned i = 0; i < LAB_MAX_VCPUS; i++) {
+		if (!cfg->quota_bytes[i] || k--)
+			continue;
+		char size[32];
+
+		size_text(cfg->quota_bytes[i], size, sizeof(size));
+		snprintf(buf, len, "%u=%s", i, size);
+		return FORMAT_VALUE;
+	}
+	return FORMAT_NONE;
+}
+
 static const struct run_option run_options[] = {
 	{ .name = "mem", .arg = "SIZE", .set = set_size, .field = FIELD(mem_bytes),
 	  .help = "guest RAM (default 256M; multiple of 2M, at most 256G)" },
 	{ .name = "vcpus", .arg = "N", .set = set_vcpus, .help = "vCPUs, 1..64 (default 1)" },
-	{ .name = "pool", .arg = "SIZE", .set = set_size, .field = FIELD(pool_bytes),
+	{ .name = "pool", .arg = "SIZE", .set = set_pool, .field = FIELD(pool_bytes),
 	  .help = "frame pool (default: --mem)" },
 	{ .name = "paging", .arg = "MODE", .set = set_choice, .field = FIELD(paging),
-	  CHOICES(paging_names),
+	  CHOICES(paging_names), .flags = OPTF_DOMAIN, .format = fmt_choice,
 	  .help = "uffd (default): served by labyrinth; kernel: the kernel's\n"
 		  "own anonymous faults; prefault: RAM populated beforehand" },
 	{ .name = "ownership", .arg = "MODE", .set = set_choice, .field = FIELD(ownership),
-	  CHOICES(ownership_names),
+	  CHOICES(ownership_names), .flags = OPTF_DOMAIN, .format = fmt_choice,
 	  .help = "first-touch (default), partitioned (a home range, fault\n"
 		  "servicer and quota per vCPU), strict (partitioned; a touch\n"
 		  "outside the home range stops the guest)" },
-	{ .name = "fault-around", .arg = "N", .set = set_fault_around, .flags = OPTF_UFFD_ONLY,
+	{ .name = "fault-around", .arg = "N", .set = set_fault_around,
+	  .flags = OPTF_UFFD_ONLY | OPTF_DOMAIN, .format = fmt_fault_around,
 	  .help = "pages installed per fault, power of two 1..512 (default 32)" },
-	{ .name = "no-ramp", .set = set_false, .field = FIELD(ramp), .flags = OPTF_UFFD_ONLY,
+	{ .name = "no-ramp", .set = set_false, .field = FIELD(ramp),
+	  .flags = OPTF_UFFD_ONLY | OPTF_DOMAIN, .format = fmt_flag,
 	  .help = "keep every window at --fault-around; by default a vCPU\n"
 		  "that faults where its last window ended (a sequential\n"
 		  "stream) gets windows twice as large, up to 512 pages" },
 	{ .name = "install", .arg = "MODE", .set = set_choice, .field = FIELD(install),
-	  CHOICES(install_names), .flags = OPTF_UFFD_ONLY,
+	  CHOICES(install_names), .flags = OPTF_UFFD_ONLY | OPTF_DOMAIN, .format = fmt_choice,
 	  .help = "copy (default), zeropage or move" },
 	{ .name = "pin", .set = set_true, .field = FIELD(pin), .same = "no-pin",
+	  .flags = OPTF_DOMAIN, .format = fmt_flag,
 	  .help = "pin each vCPU and its servicer to one CPU (the default)" },
 	{ .name = "no-pin", .set = set_false, .field = FIELD(pin), .same = "pin",
-	  .help = "let the scheduler place them" },
+	  .flags = OPTF_DOMAIN, .format = fmt_flag, .help = "let the scheduler place them" },
 	{ .name = "no-record", .set = set_false, .field = FIELD(record_touches),
 	  .help = "the guest does not time each first touch" },
 	{ .name = "report", .arg = "FILE.json", .set = set_file, .field = FIELD(report_path),
@@ -457,29 +641,31 @@ static const struct run_option run_options[] = {
 	{ .name = "trace", .arg = "FILE.csv", .set = set_file, .field = FIELD(trace_path),
 	  .help = "every fault (servicer side) and every timed first touch\n"
 		  "(guest side), to match them one by one" },
-	{ .name = "timeout", .arg = "SECONDS", .set = set_timeout,
-	  .help = "stop the guest after this long (exit status 6)" },
+	{ .name = "timeout", .arg = "SECONDS", .set = set_timeout, .flags = OPTF_DOMAIN,
+	  .format = fmt_timeout, .help = "stop the guest after this long (exit status 6)" },
 	{ .name = "reclaim", .arg = "POLICY", .set = set_choice, .field = FIELD(reclaim_policy),
-	  CHOICES(reclaim_names), .flags = OPTF_UFFD_ONLY, .section = SECTION_PRESSURE,
-	  .help = "victims by fifo (default) or clock (KVM dirty log)" },
+	  CHOICES(reclaim_names), .flags = OPTF_UFFD_ONLY | OPTF_DOMAIN, .format = fmt_choice,
+	  .section = SECTION_PRESSURE, .help = "victims by fifo (default) or clock (KVM dirty log)" },
 	{ .name = "swap", .arg = "KIND", .set = set_choice, .field = FIELD(swap),
-	  CHOICES(swap_names), .flags = OPTF_UFFD_ONLY, .section = SECTION_PRESSURE,
-	  .help = "file (default) or memory" },
-	{ .name = "swap-dir", .arg = "DIR", .set = set_swap_dir, .flags = OPTF_UFFD_ONLY,
-	  .section = SECTION_PRESSURE,
+	  CHOICES(swap_names), .flags = OPTF_UFFD_ONLY | OPTF_DOMAIN, .format = fmt_choice,
+	  .section = SECTION_PRESSURE, .help = "file (default) or memory" },
+	{ .name = "swap-dir", .arg = "DIR", .set = set_swap_dir, .field = FIELD(swap_dir),
+	  .flags = OPTF_UFFD_ONLY | OPTF_DOMAIN, .format = fmt_path, .section = SECTION_PRESSURE,
 	  .help = "directory of the (unlinked) swap file (default $TMPDIR or /tmp)" },
-	{ .name = "quota", .arg = "VCPU=SIZE", .set = set_quota, .flags = OPTF_REPEATABLE,
-	  .section = SECTION_PRESSURE,
+	{ .name = "quota", .arg = "VCPU=SIZE", .set = set_quota,
+	  .flags = OPTF_REPEATABLE | OPTF_DOMAIN, .format = fmt_quota, .section = SECTION_PRESSURE,
 	  .help = "frames vCPU VCPU may own; over it, it reclaims its own\n"
 		  "pages first (repeatable)" },
-	{ .name = "scenario", .arg = "FILE", .set = set_scenario, .section = SECTION_PRESSURE,
+	{ .name = "scenario", .arg = "FILE", .set = set_scenario, .field = FIELD(scenario_path),
+	  .flags = OPTF_DOMAIN, .format = fmt_path, .section = SECTION_PRESSURE,
 	  .help = "pressure over time (see guests/scenarios/*.scn)" },
 	{ .name = "control", .arg = "SOCKET", .set = set_control, .section = SECTION_PRESSURE,
 	  .help = "accept `labyrinth ctl SOCKET ...` commands" },
-	{ .name = "sample-ms", .arg = "N", .set = set_sample_ms, .flags = OPTF_UFFD_ONLY,
+	{ .name = "sample-ms", .arg = "N", .set = set_sample_ms,
+	  .flags = OPTF_UFFD_ONLY | OPTF_DOMAIN, .format = fmt_sample_ms,
 	  .section = SECTION_PRESSURE, .help = "time series sample period (default 100; 0: off)" },
 	{ .name = "console-limit", .arg = "SIZE", .set = set_size, .field = FIELD(console_limit),
-	  .section = SECTION_PRESSURE,
+	  .flags = OPTF_DOMAIN, .format = fmt_size, .section = SECTION_PRESSURE,
 	  .help = "console output printed per vCPU (default 1M; 0: all); the\n"
 		  "rest is counted and dropped" },
 	{ .name = "inject", .arg = "NAME=N", .set = set_inject,
@@ -491,6 +677,16 @@ static const struct run_option run_options[] = {
 	  .help = "save the order of first touches (and their vCPUs)" },
 	{ .name = "prefetch", .arg = "FILE", .set = set_prefetch, .section = SECTION_WORKING_SETS,
 	  .help = "install a recorded working set ahead of the guest" },
+	{ .name = "domain", .arg = "FILE.xml", .set = set_domain, .section = SECTION_DOMAINS,
+	  .help = "a libvirt domain: <name>, <memory>, <currentMemory> (the pool),\n"
+		  "<vcpu>, <os><kernel> (the image, relative to the file),\n"
+		  "<os><cmdline> (guest arguments), and labyrinth's settings\n"
+		  "in <metadata>; options given here override it" },
+	{ .name = "print-domain", .set = set_true, .field = FIELD(print_domain),
+	  .section = SECTION_DOMAINS,
+	  .help = "print the domain XML of this command line and run nothing" },
+	{ .name = "name", .arg = "NAME", .set = set_name, .section = SECTION_DOMAINS,
+	  .help = "the guest's name (default: the image's file name)" },
 	{ .name = "quiet", .set = set_true, .field = FIELD(quiet), .section = "",
 	  .help = "print only the summary table" },
 };
@@ -538,7 +734,7 @@ void config_usage_run(FILE *out)
 		"4 guest crashed, 5 ownership violation, 6 timeout, 128+N killed by signal N.\n");
 }
 
-static void config_defaults(struct vm_config *cfg)
+void config_defaults(struct vm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mem_bytes = CFG_DEFAULT_MEM;
@@ -595,15 +791,125 @@ static int check_once(const struct run_option *o, uint64_t *given)
 	return 0;
 }
 
+const char *config_keep(struct vm_config *cfg, const char *str)
+{
+	char *copy;
+
+	if (cfg->nr_owned == CFG_MAX_OWNED || !(copy = strdup(str)))
+		return NULL;
+	cfg->owned[cfg->nr_owned++] = copy;
+	return copy;
+}
+
+void config_release(struct vm_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nr_owned; i++)
+		free(cfg->owned[i]);
+	cfg->nr_owned = 0;
+}
+
+int config_set_option(struct vm_config *cfg, const char *name, const char *value)
+{
+	const char *guess;
+	const struct run_option *o = find_option(name, strlen(name), &guess);
+
+	if (!o || !(o->flags & OPTF_DOMAIN) || !o->arg != !value)
+		return -ENOENT;
+	if (o->set(o, cfg, value))
+		return -EINVAL;
+	cfg->domain_settings |= 1ull << (o - run_options);
+	if (o->flags & OPTF_UFFD_ONLY)
+		cfg->uffd_only_option = o->name;
+	return 0;
+}
+
+void config_each_domain_setting(const struct vm_config *cfg,
+				void (*emit)(void *arg, const char *name, const char *value),
+				void *arg)
+{
+	char buf[PATH_MAX];
+
+	for (size_t i = 0; i < NR_RUN_OPTIONS; i++) {
+		const struct run_option *o = &run_options[i];
+		int kind;
+
+		if (!(o->flags & OPTF_DOMAIN))
+			continue;
+		for (unsigned k = 0; (kind = o->format(o, cfg, k, buf, sizeof(buf))); k++)
+			emit(arg, o->name, kind == FORMAT_VALUE ? buf : NULL);
+	}
+}
+
+const char *config_domain_setting_names(void)
+{
+	static char names[512];
+
+	if (!names[0])
+		for (size_t i = 0; i < NR_RUN_OPTIONS; i++)
+			if (run_options[i].flags & OPTF_DOMAIN)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+					 names[0] ? ", " : "", run_options[i].name);
+	return names;
+}
+
+/* The command line overrides a domain setting: said in the summary. */
+static void note_override(struct vm_config *cfg, const char *name)
+{
+	size_t used = strlen(cfg->overridden);
+
+	if (strstr(cfg->overridden, name))
+		return;
+	snprintf(cfg->overridden + used, sizeof(cfg->overridden) - used, "%s--%s",
+		 used ? ", " : "", name);
+}
+
+/* The one argument that is an option's value, or NULL after a message. */
+static const char *option_value(const struct run_option *o, int argc, char **argv, int *i,
+				const char *a, size_t n)
+{
+	if (a[2 + n] == '=') {
+		if (!o->arg) {
+			pr_err("option --%s takes no value (found '%s')", o->name, a + 3 + n);
+			return NULL;
+		}
+		return a + 3 + n;
+	}
+	if (!o->arg)
+		return "";
+	if (*i + 1 >= argc || !strcmp(argv[*i + 1], "--")) {
+		pr_err("option --%s needs a value", o->name);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+/* --domain first, wherever it is on the command line: every other option
+ * then overrides what the domain set. */
+static int parse_domain(int argc, char **argv, struct vm_config *cfg)
+{
+	const char *path = NULL;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strncmp(argv[i], "--domain=", 9))
+			path = argv[i] + 9;
+		else if (!strcmp(argv[i], "--domain") && i + 1 < argc)
+			path = argv[i + 1];
+	}
+	return path && *path ? domain_load(path, cfg) : 0;
+}
+
 int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
-	const char *uffd_only = NULL, *guess;
+	const char *guess, *domain_image;
 	uint64_t given = 0;
 	int i;
 
 	config_defaults(cfg);
+	if (parse_domain(argc, argv, cfg))
+		return -EINVAL;
+	domain_image = cfg->image;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		const char *a = argv[i], *value = NULL;
+		const char *a = argv[i], *value;
 		const struct run_option *o;
 		size_t n;
 
@@ -612,11 +918,13 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 			return 1;
 		}
 		if (a[0] != '-' || !a[1]) {
-			if (cfg->image) {
+			if (cfg->image && cfg->image != domain_image) {
 				pr_err("run: unexpected argument '%s' after the guest image '%s' "
 				       "(guest arguments go after --)", a, cfg->image);
 				return -EINVAL;
 			}
+			if (domain_image)
+				note_override(cfg, "the image");
 			cfg->image = a;
 			continue;
 		}
@@ -631,22 +939,15 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 				       n ? (int)n + 2 : (int)strlen(a), a);
 			return -EINVAL;
 		}
-		if (a[2 + n] == '=')
-			value = a + 3 + n;
-		if (o->arg && !value) {
-			if (i + 1 >= argc || !strcmp(argv[i + 1], "--")) {
-				pr_err("option --%s needs a value", o->name);
-				return -EINVAL;
-			}
-			value = argv[++i];
-		} else if (!o->arg && value) {
-			pr_err("option --%s takes no value (found '%s')", o->name, value);
+		value = option_value(o, argc, argv, &i, a, n);
+		if (!value || check_once(o, &given))
 			return -EINVAL;
-		}
-		if (check_once(o, &given) || o->set(o, cfg, value))
+		if (cfg->domain_settings & 1ull << (o - run_options))
+			note_override(cfg, o->name);
+		if (o->set != set_domain && o->set(o, cfg, o->arg ? value : NULL))
 			return -EINVAL;
 		if (o->flags & OPTF_UFFD_ONLY)
-			uffd_only = o->name;
+			cfg->uffd_only_option = o->name;
 	}
 	if (!cfg->image) {
 		pr_err("run: expected a guest image, e.g. labyrinth run build/guests/seqtouch.elf");
@@ -654,6 +955,7 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 	}
 	if (guest_args(cfg, argc, argv, i + 1))
 		return -EINVAL;
-	return config_check(cfg, given & 1ull << (find_option("pool", 4, &guess) - run_options),
-			    uffd_only);
+	if (i + 1 < argc && cfg->domain_path)
+		note_override(cfg, "the guest arguments");
+	return config_check(cfg);
 }

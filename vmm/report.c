@@ -210,7 +210,7 @@ void report_print_summary(struct vm *vm, FILE *out)
 	bool uffd = c->paging == PAGING_UFFD;
 
 	gather(vm, &r);
-	fprintf(out, "\nlabyrinth: %s, %u vCPU%s, RAM %s, pool %s, paging %s", c->image,
+	fprintf(out, "\nlabyrinth: %s (%s), %u vCPU%s, RAM %s, pool %s, paging %s", c->name, c->image,
 		vm->nr_vcpus, vm->nr_vcpus == 1 ? "" : "s", format_size(c->mem_bytes, mem, sizeof(mem)),
 		format_size(c->pool_bytes, pool, sizeof(pool)), paging_mode_name(c->paging));
 	if (uffd)
@@ -218,6 +218,9 @@ void report_print_summary(struct vm *vm, FILE *out)
 			ownership_mode_name(c->ownership), c->fault_around, c->ramp ? " (ramped)" : "",
 			install_mode_name(c->install), c->pin ? ", pinned" : "");
 	fprintf(out, "\n");
+	if (c->domain_path)
+		fprintf(out, "domain: %s%s%s\n", c->domain_path,
+			c->overridden[0] ? "; the command line overrides " : "", c->overridden);
 	fprintf(out, "guest: %s (status %d); %" PRIu64 " pages touched in %.3f ms",
 		stop_reason_name(vm->stop_reason), vm->guest_status, r.pages_touched,
 		(double)r.touch_ns / 1e6);
@@ -294,6 +297,44 @@ void report_stats_line(struct vm *vm, char *buf, size_t len)
 	snprintf(buf, len, "%s\n", text ? text : "{}");
 	free(text);
 	json_decref(o);
+}
+
+/* libvirt's domain memory statistics, in the order virsh dommemstat
+ * prints them: KiB, and counts for the faults. */
+static const char *const memstat_names[] = {
+	"swap_in", "swap_out", "major_fault", "minor_fault", "unused", "available", "actual",
+	"rss", "usable",
+};
+
+void report_memstat_line(struct vm *vm, char *buf, size_t len)
+{
+	static struct report r;
+	json_t *o = json_object();
+	uint64_t resident_kib;
+	char *text;
+
+	gather_live(vm, &r);
+	r.mem.rss = process_rss_kib();
+	resident_kib = r.resident_pages * (PAGE_SIZE / KIB);
+	r.mem.unused = r.mem.available > resident_kib ? r.mem.available - resident_kib : 0;
+	const uint64_t values[] = {
+		r.mem.swap_in, r.mem.swap_out, r.mem.major_fault, r.mem.minor_fault, r.mem.unused,
+		r.mem.available, r.mem.actual, r.mem.rss, r.mem.usable,
+	};
+
+	_Static_assert(ARRAY_SIZE(values) == ARRAY_SIZE(memstat_names), "one value a name");
+	for (size_t i = 0; o && i < ARRAY_SIZE(values); i++)
+		json_object_set_new(o, memstat_names[i], json_integer((json_int_t)values[i]));
+	text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	snprintf(buf, len, "%s\n", text ? text : "{}");
+	free(text);
+	json_decref(o);
+}
+
+size_t report_memstat_names(const char *const **names)
+{
+	*names = memstat_names;
+	return ARRAY_SIZE(memstat_names);
 }
 
 static json_t *summary_json(const struct hist_summary *h)
@@ -476,6 +517,11 @@ int report_write_json(struct vm *vm, const char *path)
 		pr_err("--report %s: building the JSON report failed", path);
 		return -ENOMEM;
 	}
+	json_object_set_new(json_object_get(root, "config"), "name", json_string(c->name));
+	json_object_set_new(json_object_get(root, "config"), "domain",
+			    c->domain_path ? json_string(c->domain_path) : json_null());
+	json_object_set_new(json_object_get(root, "config"), "overridden",
+			    json_string(c->overridden));
 	json_object_set_new(json_object_get(root, "faults"), "on_busy_page",
 			    json_integer((json_int_t)atomic_load(&vm->busy_faults)));
 	json_object_set_new(root, "vmm", json_pack("{s:I}", "internal_errors",

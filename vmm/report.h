@@ -18,5 +18,10 @@ int report_write_json(struct vm *vm, const char *path);
 /* Live counters as one JSON line (the control socket's `stats`). Any
  * thread, while the run goes on. */
 void report_stats_line(struct vm *vm, char *buf, size_t len);
+/* The memory statistics libvirt names, as one JSON line (the control
+ * socket's `dommemstat`). Any thread. */
+void report_memstat_line(struct vm *vm, char *buf, size_t len);
+/* Their names, in the order virsh dommemstat prints them. */
+size_t report_memstat_names(const char *const **names);
 
 #endif

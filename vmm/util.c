@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 bool util_quiet;
+const char *util_error_context;
 
 static void vmsg(const char *level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -34,10 +35,12 @@ static void vmsg(const char *level, const char *fmt, va_list ap)
 
 void pr_err(const char *fmt, ...)
 {
+	char level[256];
 	va_list ap;
 
+	snprintf(level, sizeof(level), "error: %s", util_error_context ? util_error_context : "");
 	va_start(ap, fmt);
-	vmsg("error: ", fmt, ap);
+	vmsg(level, fmt, ap);
 	va_end(ap);
 }
 

@@ -30,6 +30,9 @@ void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool util_quiet;
+/* Said before every error while set: where the input being read came from
+ * (e.g. "domain d.xml, <lab:paging>: "). Context: the main thread. */
+extern const char *util_error_context;
 
 static inline uint64_t now_ns(void)
 {
