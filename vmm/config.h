@@ -120,6 +120,9 @@ const char *config_keep(struct vm_config *cfg, const char *s);
  * value (NULL for a flag) as the command line would. -ENOENT when no such
  * option may be set from a domain, -EINVAL after a message otherwise. */
 int config_set_option(struct vm_config *cfg, const char *name, const char *value);
+/* Records that the domain gave what option `name` sets (<memory> is
+ * --mem, ...): the command line overriding it is then said. */
+void config_note_from_domain(struct vm_config *cfg, const char *name);
 /* Appends one guest argument (key=value); -EINVAL after a message naming
  * `where` it came from. */
 int config_add_guest_arg(struct vm_config *cfg, const char *arg, const char *where);
@@ -128,6 +131,9 @@ int config_add_guest_arg(struct vm_config *cfg, const char *arg, const char *whe
 void config_each_domain_setting(const struct vm_config *cfg,
 				void (*emit)(void *arg, const char *name, const char *value),
 				void *arg);
+/* Whether domain setting `name` takes a value (1), is a flag (0), or is no
+ * domain setting (-1). */
+int config_setting_takes_value(const char *name);
 /* The names of the domain settings, ", "-separated, for messages. */
 const char *config_domain_setting_names(void);
 

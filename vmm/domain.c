@@ -213,6 +213,7 @@ static int map_name(const struct reading *rd, xmlXPathContextPtr ctx, struct vm_
 			if (*p < 0x20 || *p == 0x7f)
 				*p = '?';
 		snprintf(cfg->name, sizeof(cfg->name), "%s", name);
+		config_note_from_domain(cfg, "name");
 	}
 	xmlFree(name);
 	return err;
@@ -240,6 +241,8 @@ static int map_memory(const struct reading *rd, xmlXPathContextPtr ctx, struct v
 	cfg->mem_bytes = mem;
 	cfg->pool_bytes = current;
 	cfg->pool_given = true;
+	config_note_from_domain(cfg, "mem");
+	config_note_from_domain(cfg, "pool");
 	return 0;
 }
 
@@ -255,6 +258,7 @@ static int map_vcpus(const struct reading *rd, xmlXPathContextPtr ctx, struct vm
 		err = -EINVAL;
 	} else {
 		cfg->nr_vcpus = (unsigned)n;
+		config_note_from_domain(cfg, "vcpus");
 	}
 	xmlFree(text);
 	return err;
@@ -327,14 +331,31 @@ static int map_settings(struct reading *rd, const char *xml, struct vm_config *c
 			value = resolve(rd, cfg, text);
 		else if (!empty)
 			value = text;
-		util_error_context = rd->context;
-		err = config_set_option(cfg, name, value);
-		util_error_context = NULL;
-		if (err == -ENOENT)
-			pr_err("domain %s: <%s:%s>%s is no labyrinth setting (these are: %s; a "
-			       "flag is an empty element, any other takes a value)", rd->path,
-			       DOMAIN_NS_PREFIX, name, empty ? "" : " with a value",
-			       config_domain_setting_names());
+		switch (config_setting_takes_value(name)) {
+		case -1:
+			pr_err("domain %s: <%s:%s> is no labyrinth setting (these are: %s)",
+			       rd->path, DOMAIN_NS_PREFIX, name, config_domain_setting_names());
+			err = -EINVAL;
+			break;
+		case 0:
+			if (!empty) {
+				pr_err("domain %s: <%s:%s> is a flag: an empty element, without "
+				       "the value '%s'", rd->path, DOMAIN_NS_PREFIX, name, text);
+				err = -EINVAL;
+			}
+			break;
+		default:
+			if (empty) {
+				pr_err("domain %s: <%s:%s> takes a value, as --%s does", rd->path,
+				       DOMAIN_NS_PREFIX, name, name);
+				err = -EINVAL;
+			}
+		}
+		if (!err) {
+			util_error_context = rd->context;
+			err = config_set_option(cfg, name, value);
+			util_error_context = NULL;
+		}
 		xmlFree(text);
 	}
 	xmlFreeDoc(doc);
@@ -503,8 +524,14 @@ int domain_main(int argc, char **argv)
 	err = domain_load(argv[2], &cfg);
 	if (!err)
 		err = config_check(&cfg);
-	if (!err)
+	if (!err) {
+		char context[PATH_MAX + 32];
+
+		snprintf(context, sizeof(context), "domain %s, <kernel>: ", argv[2]);
+		util_error_context = context;
 		err = loader_check_file(cfg.image);
+		util_error_context = NULL;
+	}
 	if (err) {
 		config_release(&cfg);
 		return LAB_EXIT_BAD_INPUT;

@@ -840,6 +840,23 @@ void config_each_domain_setting(const struct vm_config *cfg,
 	}
 }
 
+void config_note_from_domain(struct vm_config *cfg, const char *name)
+{
+	const char *guess;
+	const struct run_option *o = find_option(name, strlen(name), &guess);
+
+	if (o)
+		cfg->domain_settings |= 1ull << (o - run_options);
+}
+
+int config_setting_takes_value(const char *name)
+{
+	const char *guess;
+	const struct run_option *o = find_option(name, strlen(name), &guess);
+
+	return !o || !(o->flags & OPTF_DOMAIN) ? -1 : o->arg != NULL;
+}
+
 const char *config_domain_setting_names(void)
 {
 	static char names[512];
@@ -852,15 +869,16 @@ const char *config_domain_setting_names(void)
 	return names;
 }
 
-/* The command line overrides a domain setting: said in the summary. */
-static void note_override(struct vm_config *cfg, const char *name)
+/* The command line overrides a domain setting (an option's name) or part
+ * (its words): said in the summary. */
+static void note_override(struct vm_config *cfg, const char *what, bool option)
 {
 	size_t used = strlen(cfg->overridden);
 
-	if (strstr(cfg->overridden, name))
+	if (strstr(cfg->overridden, what))
 		return;
-	snprintf(cfg->overridden + used, sizeof(cfg->overridden) - used, "%s--%s",
-		 used ? ", " : "", name);
+	snprintf(cfg->overridden + used, sizeof(cfg->overridden) - used, "%s%s%s",
+		 used ? ", " : "", option ? "--" : "", what);
 }
 
 /* The one argument that is an option's value, or NULL after a message. */
@@ -924,7 +942,7 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 				return -EINVAL;
 			}
 			if (domain_image)
-				note_override(cfg, "the image");
+				note_override(cfg, "the image", false);
 			cfg->image = a;
 			continue;
 		}
@@ -943,7 +961,7 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 		if (!value || check_once(o, &given))
 			return -EINVAL;
 		if (cfg->domain_settings & 1ull << (o - run_options))
-			note_override(cfg, o->name);
+			note_override(cfg, o->name, true);
 		if (o->set != set_domain && o->set(o, cfg, o->arg ? value : NULL))
 			return -EINVAL;
 		if (o->flags & OPTF_UFFD_ONLY)
@@ -956,6 +974,6 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 	if (guest_args(cfg, argc, argv, i + 1))
 		return -EINVAL;
 	if (i + 1 < argc && cfg->domain_path)
-		note_override(cfg, "the guest arguments");
+		note_override(cfg, "the guest arguments", false);
 	return config_check(cfg);
 }
