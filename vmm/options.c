@@ -962,7 +962,7 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 			return -EINVAL;
 		if (cfg->domain_settings & 1ull << (o - run_options))
 			note_override(cfg, o->name, true);
-		if (o->set != set_domain && o->set(o, cfg, o->arg ? value : NULL))
+		if (o->set(o, cfg, o->arg ? value : NULL))
 			return -EINVAL;
 		if (o->flags & OPTF_UFFD_ONLY)
 			cfg->uffd_only_option = o->name;
