@@ -382,6 +382,9 @@ static const struct bad_guest bad_guests[] = {
 	/* The mailbox starts zeroed: record 0 is for gpa 0. */
 	{ "record-outside-ram", HC(0x501, 1), "1", LAB_EXIT_GUEST_CRASHED, "guest-crash",
 	  { "hypercall protocol error", "a record for a page outside guest RAM" } },
+	/* The mailbox starts zeroed: the metric has no name. */
+	{ "metric-without-name", HC(0x507, 0), "1", LAB_EXIT_GUEST_CRASHED, "guest-crash",
+	  { "hypercall protocol error", "LAB_HC_METRIC: a name of lowercase letters" } },
 	{ "panic", HC(0x506, 42), "1", LAB_EXIT_GUEST_CRASHED, "guest-crash",
 	  { "crashed", "guest panic (assertion at line 42)" } },
 	{ "exit-7", HC(0x503, 7), "1", LAB_EXIT_GUEST_FAILED, "guest-exit",

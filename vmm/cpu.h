@@ -22,6 +22,8 @@
 
 struct vm;
 
+#define VCPU_METRICS_MAX 32u         /* a workload's figures per vCPU */
+
 /* What a fault was, for counting and for the histograms. */
 enum fault_kind {
 	FAULT_FIRST_TOUCH,      /* the page was never there */
@@ -59,6 +61,8 @@ struct vcpu {
 	pthread_mutex_t result_lock;  /* result is read live (stats) while the guest sends it */
 	struct lab_result result;     /* copied at LAB_HC_RESULT */
 	bool result_valid;
+	struct lab_metric metrics[VCPU_METRICS_MAX];   /* LAB_HC_METRIC, by name */
+	unsigned nr_metrics;          /* under result_lock too */
 	char console[LAB_CONSOLE_MAX + 1];
 	char last_line[LAB_CONSOLE_MAX + 1]; /* kept under --quiet: a failing guest's reason */
 	size_t console_len;

@@ -101,6 +101,52 @@ static bool take_records(struct vcpu *vcpu, uint32_t n)
 	return true;
 }
 
+/* A name or unit the guest wrote: NUL-terminated within its buffer, and
+ * of the characters allowed. */
+static bool text_ok(const char *s, size_t max, const char *allowed)
+{
+	size_t n = strnlen(s, max);
+
+	if (!n || n == max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (allowed ? !strchr(allowed, s[i]) : s[i] < 0x20 || s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+#define METRIC_NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_.-"
+
+static bool take_metric(struct vcpu *vcpu)
+{
+	struct lab_metric m;
+	unsigned i;
+
+	memcpy(&m, &mailbox(vcpu)->metric, sizeof(m));
+	if (!text_ok(m.name, sizeof(m.name), METRIC_NAME_CHARS))
+		return protocol_error(vcpu, "LAB_HC_METRIC: a name of lowercase letters, digits, "
+				      "'_', '.' or '-' expected", 0);
+	if (!text_ok(m.unit, sizeof(m.unit), NULL))
+		return protocol_error(vcpu, "LAB_HC_METRIC: a unit of printable characters "
+				      "expected", 0);
+	if (m.scale_pow10 > LAB_METRIC_SCALE_MAX)
+		return protocol_error(vcpu, "LAB_HC_METRIC: scale_pow10 above its maximum",
+				      m.scale_pow10);
+	pthread_mutex_lock(&vcpu->result_lock);
+	for (i = 0; i < vcpu->nr_metrics && strcmp(vcpu->metrics[i].name, m.name); i++)
+		;
+	if (i < VCPU_METRICS_MAX) {
+		vcpu->metrics[i] = m;
+		if (i == vcpu->nr_metrics)
+			vcpu->nr_metrics++;
+	}
+	pthread_mutex_unlock(&vcpu->result_lock);
+	if (i == VCPU_METRICS_MAX)
+		return protocol_error(vcpu, "LAB_HC_METRIC: more figures than a vCPU may report",
+				      VCPU_METRICS_MAX);
+	return true;
+}
+
 bool hypercall_handle(struct vcpu *vcpu, uint16_t port, uint32_t value)
 {
 	struct vm *vm = vcpu->vm;
@@ -120,6 +166,8 @@ bool hypercall_handle(struct vcpu *vcpu, uint16_t port, uint32_t value)
 		vcpu->result_valid = true;
 		pthread_mutex_unlock(&vcpu->result_lock);
 		return true;
+	case LAB_HC_METRIC:
+		return take_metric(vcpu);
 	case LAB_HC_EXIT:
 		hypercall_flush_console(vcpu);
 		vm_stop(vm, STOP_GUEST_EXIT, (int)value, "guest exited with status %u", value);

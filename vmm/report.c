@@ -186,6 +186,94 @@ static void gather(struct vm *vm, struct report *r)
 	}
 }
 
+/* ---- the workload's own figures ---- */
+
+/* One metric name over the vCPUs: counts added, the longest time. */
+struct metric_sum {
+	struct lab_metric m;          /* name, unit, scale; count summed, ticks max */
+	unsigned vcpus;
+};
+
+static unsigned gather_metrics(struct vm *vm, struct metric_sum *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned v = 0; v < vm->nr_vcpus; v++) {
+		struct vcpu *vc = &vm->vcpus[v];
+
+		pthread_mutex_lock(&vc->result_lock);
+		for (unsigned i = 0; i < vc->nr_metrics; i++) {
+			const struct lab_metric *m = &vc->metrics[i];
+			unsigned k = 0;
+
+			while (k < n && strcmp(out[k].m.name, m->name))
+				k++;
+			if (k == n) {
+				if (n == max)
+					continue;
+				out[n++] = (struct metric_sum){ .m = *m, .vcpus = 0 };
+				out[k].m.count = 0;
+				out[k].m.ticks = 0;
+			}
+			out[k].m.count += m->count;
+			if (m->ticks > out[k].m.ticks)
+				out[k].m.ticks = m->ticks;
+			out[k].vcpus++;
+		}
+		pthread_mutex_unlock(&vc->result_lock);
+	}
+	return n;
+}
+
+static double metric_seconds(const struct vm *vm, const struct metric_sum *s)
+{
+	return vm->tsc_khz ? (double)s->m.ticks / ((double)vm->tsc_khz * 1e3) : 0;
+}
+
+/* The figure: a count scaled, or a rate per second. */
+static double metric_value(const struct vm *vm, const struct metric_sum *s)
+{
+	double v = (double)s->m.count;
+
+	for (unsigned i = 0; i < s->m.scale_pow10; i++)
+		v /= 10;
+	if (s->m.ticks) {
+		double secs = metric_seconds(vm, s);
+
+		v = secs > 0 ? v / secs : 0;
+	}
+	return v;
+}
+
+static json_t *metrics_json(struct vm *vm)
+{
+	struct metric_sum sums[VCPU_METRICS_MAX];
+	unsigned n = gather_metrics(vm, sums, VCPU_METRICS_MAX);
+	json_t *o = json_object();
+
+	for (unsigned i = 0; o && i < n; i++)
+		json_object_set_new(o, sums[i].m.name,
+				    json_pack("{s:f, s:s, s:I, s:o, s:i}", "value",
+					      metric_value(vm, &sums[i]), "unit", sums[i].m.unit,
+					      "count", (json_int_t)sums[i].m.count, "seconds",
+					      sums[i].m.ticks ? json_real(metric_seconds(vm, &sums[i]))
+							      : json_null(),
+					      "vcpus", (int)sums[i].vcpus));
+	return o;
+}
+
+static void print_metrics(struct vm *vm, FILE *out)
+{
+	struct metric_sum sums[VCPU_METRICS_MAX];
+	unsigned n = gather_metrics(vm, sums, VCPU_METRICS_MAX);
+
+	for (unsigned i = 0; i < n; i++)
+		fprintf(out, "%s%s %.6g %s", i ? ", " : "metrics: ", sums[i].m.name,
+			metric_value(vm, &sums[i]), sums[i].m.unit);
+	if (n)
+		fputc('\n', out);
+}
+
 static double us(uint64_t ns)
 {
 	return (double)ns / 1e3;
@@ -269,6 +357,7 @@ void report_print_summary(struct vm *vm, FILE *out)
 			pc.installed, pc.recorded, pc.runs, pc.taken_by_faults,
 			(double)pc.busy_ns / 1e6);
 	}
+	print_metrics(vm, out);
 	fprintf(out, "memory KiB: rss %" PRIu64 " (guest RAM %" PRIu64 ", pool %" PRIu64
 		"), actual %" PRIu64 ", usable %" PRIu64 ", unused %" PRIu64 ", swap_in %" PRIu64
 		", swap_out %" PRIu64 "\n", r.mem.rss, r.mem.guest_rss, r.mem.pool_rss, r.mem.actual,
@@ -517,6 +606,7 @@ int report_write_json(struct vm *vm, const char *path)
 		pr_err("--report %s: building the JSON report failed", path);
 		return -ENOMEM;
 	}
+	json_object_set_new(json_object_get(root, "guest"), "metrics", metrics_json(vm));
 	json_object_set_new(json_object_get(root, "config"), "name", json_string(c->name));
 	json_object_set_new(json_object_get(root, "config"), "domain",
 			    c->domain_path ? json_string(c->domain_path) : json_null());

@@ -116,6 +116,12 @@ static inline uint64_t lab_load64(uint64_t gpa)
 struct lab_result *lab_result(void);    /* values[] are the workload's */
 void lab_touch_phase_begin(void);
 void lab_touch_phase_end(void);
+/* Reports a figure of the workload's own (struct lab_metric): a count
+ * (ticks 0), or a rate, count per second over ticks; either divided by
+ * 10^scale_pow10. One name's counts add up over the vCPUs. The report
+ * shows them under guest.metrics. */
+void lab_metric(const char *name, const char *unit, uint64_t count, uint64_t ticks,
+		unsigned scale_pow10);
 /* Counts an error; prints the first LAB_MISMATCH_PRINT_MAX of this vCPU. */
 #define LAB_MISMATCH_PRINT_MAX 8u
 void lab_report_mismatch(uint64_t gpa, uint64_t expected, uint64_t got);

@@ -34,3 +34,27 @@ void lab_report_mismatch(uint64_t gpa, uint64_t expected, uint64_t got)
 			   (unsigned long long)expected, (unsigned long long)got);
 	r->errors++;
 }
+
+/* Copies at most max - 1 bytes of s and ends it: the VMM checks both. */
+static void copy_text(char *dst, const char *s, size_t max)
+{
+	size_t i = 0;
+
+	for (; s[i] && i + 1 < max; i++)
+		dst[i] = s[i];
+	dst[i] = '\0';
+}
+
+void lab_metric(const char *name, const char *unit, uint64_t count, uint64_t ticks,
+		unsigned scale_pow10)
+{
+	struct lab_metric *m = &lab_self()->mailbox->metric;
+
+	copy_text(m->name, name, sizeof(m->name));
+	copy_text(m->unit, unit, sizeof(m->unit));
+	m->count = count;
+	m->ticks = ticks;
+	m->scale_pow10 = scale_pow10;
+	m->reserved = 0;
+	lab_hypercall(LAB_HC_METRIC, 0);
+}

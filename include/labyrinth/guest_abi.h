@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define LAB_ABI_VERSION     1u
+#define LAB_ABI_VERSION     2u
 #define LAB_BOOT_MAGIC      0x68746e6972796261ull    /* "abyrinth" */
 
 /* Guest-physical layout. The first 2 MiB stay unmapped: a null pointer
@@ -77,6 +77,24 @@ struct lab_result {
 	uint64_t values[8];          /* workload-specific figures */
 };
 
+/*
+ * A figure of the workload's own (LAB_HC_METRIC): a count, or a rate: count
+ * per second over `ticks` TSC ticks. Either is divided by 10^scale_pow10
+ * (GUP/s: updates / 10^9 / s). The VMM adds up one name's counts over the
+ * vCPUs and takes the longest time of them.
+ */
+#define LAB_METRIC_NAME_MAX 32u     /* [a-z0-9_.-], NUL-terminated */
+#define LAB_METRIC_UNIT_MAX 16u     /* printable, NUL-terminated */
+#define LAB_METRIC_SCALE_MAX 18u
+struct lab_metric {
+	char name[LAB_METRIC_NAME_MAX];
+	char unit[LAB_METRIC_UNIT_MAX];
+	uint64_t count;
+	uint64_t ticks;              /* 0: a count, not a rate */
+	uint32_t scale_pow10;
+	uint32_t reserved;
+};
+
 #define LAB_CONSOLE_MAX     4096u
 #define LAB_RECORDS_MAX     ((LAB_MAILBOX_SIZE - LAB_CONSOLE_MAX - 256u) / \
 			     sizeof(struct lab_touch_record))
@@ -86,7 +104,8 @@ struct lab_result {
 struct lab_mailbox {
 	char console[LAB_CONSOLE_MAX];            /* LAB_HC_CONSOLE: EAX bytes */
 	struct lab_result result;                 /* LAB_HC_RESULT */
-	uint8_t reserved[256u - sizeof(struct lab_result)];
+	struct lab_metric metric;                 /* LAB_HC_METRIC */
+	uint8_t reserved[256u - sizeof(struct lab_result) - sizeof(struct lab_metric)];
 	struct lab_touch_record records[LAB_RECORDS_MAX]; /* LAB_HC_RECORDS: EAX records */
 };
 
@@ -98,6 +117,7 @@ struct lab_mailbox {
 #define LAB_HC_VCPU_DONE    0x0504   /* this vCPU is done; the others go on */
 #define LAB_HC_PHASE        0x0505   /* a workload phase starts: EAX = phase id */
 #define LAB_HC_PANIC        0x0506   /* guest assertion failed: EAX = line */
+#define LAB_HC_METRIC       0x0507   /* mailbox.metric is one more figure */
 
 /* LAB_HC_PHASE ids (the hog workload and others). */
 enum lab_phase {
