@@ -12,12 +12,14 @@
 #                   (4 vCPUs under pressure among them) under ThreadSanitizer
 #   make CC=clang   any target with clang
 
+VERSION   := 0.5.0
 BUILD     ?= build
 SANITIZE  ?=
 LAB_DEBUG ?= 0
 V         ?= 0
 
 comma := ,
+BUILD_BASE := $(BUILD)
 ifneq ($(SANITIZE),)
 BUILD     := $(BUILD)/san-$(subst $(comma),-,$(SANITIZE))
 endif
@@ -48,9 +50,9 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 # Guests: freestanding, no SSE (the emulated ring 0 of kvm-pvm refuses it;
 # the same code then runs unchanged on hardware virtualization).
-GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
-		-mgeneral-regs-only -mno-red-zone -fno-asynchronous-unwind-tables \
-		-fno-builtin -Iinclude -Iguests/runtime $(WARNINGS)
+GUEST_BUILD_FLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+		     -mgeneral-regs-only -mno-red-zone -fno-asynchronous-unwind-tables -fno-builtin
+GUEST_CFLAGS := $(GUEST_BUILD_FLAGS) -O2 -g -Iinclude -Iguests/runtime $(WARNINGS)
 GUEST_LDFLAGS := -nostdlib -static -Wl,-T,guests/runtime/guest.ld \
 		 -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
@@ -85,12 +87,12 @@ BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 DEPS_STAMP  := $(BUILD)/.deps-ok
 FLAGS_STAMP := $(BUILD)/.flags
 
-.PHONY: all check bench run deps clean tidy sanitize tsan FORCE
+.PHONY: all check bench run deps clean tidy sanitize tsan install uninstall FORCE
 # Keep intermediate objects (test helpers, guest objects).
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(VMM_BIN) $(GUEST_ELFS) $(TEST_BINS) $(BENCH_BINS)
+all: $(VMM_BIN) $(GUEST_ELFS) $(GUEST_LIB) $(TEST_BINS) $(BENCH_BINS)
 
 # ---- Debian packages -------------------------------------------------------
 deps: $(DEPS_STAMP)
@@ -142,6 +144,8 @@ $(BUILD)/tests/check_vmm_library: LDFLAGS += -Wl,--wrap=mmap -Wl,--wrap=munmap
 
 # Tests and benchmarks find the build through this.
 $(BUILD)/tests/%.o $(BUILD)/bench/%.o: CFLAGS_ALL += -DLAB_BUILD_DIR='"$(BUILD)"' $(shell pkg-config --cflags check 2>/dev/null)
+# ... and make itself, for the install test, with the variables of this build.
+$(BUILD)/tests/check_install.o: CFLAGS_ALL += -DLAB_MAKE_ARGS='"BUILD=$(BUILD_BASE) SANITIZE=$(SANITIZE) CC=$(CC)"' 
 
 # ---- guests ------------------------------------------------------------------
 $(BUILD)/guests/runtime/%.c.o: guests/runtime/%.c $(wildcard guests/runtime/*.h include/labyrinth/*.h) $(FLAGS_STAMP) | $(DEPS_STAMP)
@@ -152,6 +156,48 @@ $(BUILD)/guests/%.o: guests/%.c $(wildcard guests/runtime/*.h include/labyrinth/
 	$(call quiet,GCC,$<)mkdir -p $(dir $@) && $(CC) $(GUEST_CFLAGS) -c $< -o $@
 $(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_RT_OBJS) guests/runtime/guest.ld
 	$(call quiet,GLD,$@)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
+
+# The guest runtime for guests built out of the tree: a static library
+# (linked whole: the runtime calls the workload, the workload the runtime)
+# and, written at install time for the prefix it goes to, a pkg-config
+# file that says how.
+GUEST_LIB := $(BUILD)/guests/liblabyrinth-guest.a
+
+$(GUEST_LIB): $(GUEST_RT_OBJS)
+	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+# ---- installing -----------------------------------------------------------------
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SHARE   := $(DESTDIR)$(PREFIX)/share/labyrinth
+GUESTINC := $(DESTDIR)$(PREFIX)/include/labyrinth-guest
+
+# Installed domains find the installed guests: ../guests/ beside them.
+install: all
+	$(call quiet,INSTALL,$(DESTDIR)$(PREFIX))install -D -m 755 $(VMM_BIN) $(DESTDIR)$(PREFIX)/bin/labyrinth
+	$(Q)install -d $(SHARE)/guests $(SHARE)/scenarios $(SHARE)/domains $(GUESTINC)/labyrinth \
+		$(DESTDIR)$(PREFIX)/lib/labyrinth-guest $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	$(Q)install -m 644 $(GUEST_ELFS) $(SHARE)/guests/
+	$(Q)install -m 644 guests/scenarios/*.scn $(SHARE)/scenarios/
+	$(Q)for d in guests/domains/*.xml; do \
+		sed 's|<kernel>../../build/guests/|<kernel>../guests/|' $$d > $(SHARE)/domains/$${d##*/}; \
+	done
+	$(Q)install -m 644 guests/runtime/*.h $(GUESTINC)/
+	$(Q)install -m 644 include/labyrinth/guest_abi.h $(GUESTINC)/labyrinth/
+	$(Q)install -m 644 $(GUEST_LIB) guests/runtime/guest.ld $(DESTDIR)$(PREFIX)/lib/labyrinth-guest/
+	$(Q)printf '%s\n' \
+		'prefix=$(PREFIX)' 'libdir=$${prefix}/lib/labyrinth-guest' \
+		'includedir=$${prefix}/include/labyrinth-guest' '' \
+		'Name: labyrinth-guest' \
+		'Description: the runtime of labyrinth guests: freestanding x86-64, entered in ring 3' \
+		'Version: $(VERSION)' \
+		'Cflags: -I$${includedir} $(GUEST_BUILD_FLAGS)' \
+		'Libs: $(subst guests/runtime/guest.ld,$${libdir}/guest.ld,$(GUEST_LDFLAGS)) -Wl,--whole-archive $${libdir}/liblabyrinth-guest.a -Wl,--no-whole-archive' \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/labyrinth-guest.pc
+
+uninstall:
+	$(Q)rm -rf $(DESTDIR)$(PREFIX)/bin/labyrinth $(SHARE) $(GUESTINC) \
+		$(DESTDIR)$(PREFIX)/lib/labyrinth-guest $(DESTDIR)$(PREFIX)/lib/pkgconfig/labyrinth-guest.pc
 
 # ---- running -----------------------------------------------------------------
 check: all

@@ -239,10 +239,13 @@ static int map_memory(const struct reading *rd, xmlXPathContextPtr ctx, struct v
 		return -EINVAL;
 	}
 	cfg->mem_bytes = mem;
-	cfg->pool_bytes = current;
-	cfg->pool_given = true;
 	config_note_from_domain(cfg, "mem");
-	config_note_from_domain(cfg, "pool");
+	/* A pool smaller than RAM is a setting; one as large follows --mem. */
+	if (current < mem) {
+		cfg->pool_bytes = current;
+		cfg->pool_given = true;
+		config_note_from_domain(cfg, "pool");
+	}
 	return 0;
 }
 
