@@ -46,8 +46,8 @@
 
 #define KIB_PER_PAGE 4ll
 #define PAGES_PER_MIB 256ll
-/* The base fault-around window of a report's run (refaults use it). */
-#define FAULT_AROUND(r) vmm_report_int((r), "config.fault_around")
+/* The window of a report's refaults. */
+#define REFAULT_WINDOW(r) vmm_report_int((r), "config.refault_window")
 
 /* A run that normally takes a second or two; past this the VMM stops the
  * guest itself (exit status 6) and still writes its report. */
@@ -202,7 +202,7 @@ static void assert_counters_consistent(const struct vmm_result *r)
 	/* Only what was written can be read back. */
 	ck_assert_int_le(in, out);
 	/* Swap-in comes only with refaults, at most a window each. */
-	ck_assert_int_le(in, vmm_report_int(r, "faults.refault") * FAULT_AROUND(r));
+	ck_assert_int_le(in, vmm_report_int(r, "faults.refault") * REFAULT_WINDOW(r));
 }
 
 /* ---- 1. RAM four times the pool ------------------------------------------ */
@@ -255,7 +255,7 @@ START_TEST(pattern_verifies_ram_four_times_the_pool)
 	ck_assert_int_gt(vmm_report_int(&r, "faults.refault"), 0);
 	ck_assert_int_ge(vmm_report_int(&r, "reclaim.swap_out_pages"), must_move);
 	ck_assert_int_ge(vmm_report_int(&r, "reclaim.swap_in_pages"), must_move);
-	ck_assert_int_ge(vmm_report_int(&r, "faults.refault") * FAULT_AROUND(&r), must_move);
+	ck_assert_int_ge(vmm_report_int(&r, "faults.refault") * REFAULT_WINDOW(&r), must_move);
 	assert_counters_consistent(&r);
 	/* The budget stayed the pool, and held what was resident. */
 	ck_assert_int_eq(vmm_report_int(&r, "memory.actual"), OVER_POOL_PAGES * KIB_PER_PAGE);
@@ -1252,7 +1252,7 @@ START_TEST(quota_holds_one_vcpu_and_not_the_other)
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.pages_touched"), slice);
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.frames"), slice);
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.refault"), 0);
-	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.faults"), slice / FAULT_AROUND(&r));
+	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.faults"), slice / REFAULT_WINDOW(&r));
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.stalls"), 0);
 	vmm_result_free(&r);
 }

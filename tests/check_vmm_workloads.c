@@ -138,10 +138,57 @@ START_TEST(seqtouch_ramps_up_windows)
 	ck_assert_int_le(vmm_report_int(&r, "faults.total"), MEM_PAGES / 256 + 8);
 	ck_assert_int_ge(vmm_report_int(&r, "faults.total"), MEM_PAGES / 512);
 	vmm_result_free(&r);
-	/* --no-ramp: one fault per aligned default window (32 pages). */
-	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", MEM, "--no-ramp"), 0);
+	/* --no-ramp with a fixed window: one fault per aligned window. */
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", MEM, "--no-ramp",
+				 "--fault-around", "32"), 0);
 	assert_clean_exit(&r);
 	ck_assert_int_eq(vmm_report_int(&r, "faults.total"), MEM_PAGES / 32);
+	vmm_result_free(&r);
+	/* --no-ramp adaptive: no streams, but every page of a region is
+	 * touched, which the density estimate finds: at most FP_SATURATE
+	 * faults a region, whole regions once it knows. */
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", MEM, "--no-ramp"), 0);
+	assert_clean_exit(&r);
+	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.pages_installed"), MEM_PAGES);
+	ck_assert_int_le(vmm_report_int(&r, "faults.total"), MEM_PAGES / 512 * 16);
+	ck_assert_str_eq(vmm_report_str(&r, "vcpus.0.fault_policy.mode"), "dense");
+	vmm_result_free(&r);
+}
+END_TEST
+
+/* The adaptive policy (the default) on real guests: the mode each
+ * pattern ends in, and what it installs. */
+static const struct {
+	const char *guest, *mode;
+	long long max_faults;              /* over MEM_PAGES touched (sparse: 1 in 64) */
+	bool speculates;
+} adaptive_cases[] = {
+	{ VMM_GUEST("seqtouch"), "sequential", MEM_PAGES / 256 + 8, true },
+	{ VMM_GUEST("randtouch"), "dense", MEM_PAGES / 512 * 16, true },
+	{ VMM_GUEST("sparse"), "sparse", MEM_PAGES / 64, false },
+};
+
+START_TEST(adaptive_policy_follows_the_pattern)
+{
+	struct vmm_result r;
+	long long touched;
+
+	ck_assert_int_eq(LAB_RUN(&r, NULL, adaptive_cases[_i].guest, "--mem", MEM), 0);
+	assert_clean_exit(&r);
+	touched = vmm_report_int(&r, "guest.pages_touched");
+	ck_assert_str_eq(vmm_report_str(&r, "config.fault_policy"), "adaptive");
+	ck_assert_str_eq(vmm_report_str(&r, "vcpus.0.fault_policy.mode"), adaptive_cases[_i].mode);
+	ck_assert_int_le(vmm_report_int(&r, "faults.total"), adaptive_cases[_i].max_faults);
+	/* Nothing installed twice, nothing left untouched without pressure
+	 * when it does not speculate. */
+	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.pages_installed"), touched);
+	if (adaptive_cases[_i].speculates)
+		ck_assert_int_gt(vmm_report_int(&r, "vcpus.0.fault_policy.speculative_pages"), 0);
+	else
+		ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.fault_policy.speculative_pages"), 0);
+	ck_assert_int_eq(vmm_report_int(&r, "faults.speculative_unused"), 0);
+	ck_assert_int_ge(vmm_report_int(&r, "fault_costs.fault_ns"), 1);
+	assert_fault_totals_add_up(&r);
 	vmm_result_free(&r);
 }
 END_TEST
@@ -367,6 +414,8 @@ static Suite *workloads_suite(void)
 	tcase_add_loop_test(tc, seqtouch_faults_once_per_window, 0,
 			    (int)(sizeof(fault_arounds) / sizeof(fault_arounds[0])));
 	tcase_add_test(tc, randtouch_faults_once_per_window);
+	tcase_add_loop_test(tc, adaptive_policy_follows_the_pattern, 0,
+			    (int)(sizeof(adaptive_cases) / sizeof(adaptive_cases[0])));
 	tcase_add_loop_test(tc, sparse_faults_once_per_page_touched, 0, 3);
 	tcase_set_timeout(tc, 180);
 	suite_add_tcase(s, tc);

@@ -59,7 +59,7 @@ struct vm_config {
 	enum paging_mode paging;
 	enum ownership_mode ownership;
 	enum install_mode install;
-	unsigned fault_around;           /* pages per fault, power of two */
+	unsigned fault_around;           /* pages per fault, power of two; 0: adapt */
 	bool ramp;                       /* grow windows on sequential streams */
 	bool pin;
 	bool record_touches;             /* guest sends per-touch latencies */

@@ -24,6 +24,7 @@ int vcpu_init(struct vm *vm, struct vcpu *vcpu, unsigned id)
 	vcpu->id = id;
 	vcpu->host_cpu = vm->cfg.pin ? cpu_for_index(id) : -1;
 	pthread_mutex_init(&vcpu->result_lock, NULL);
+	fault_policy_vcpu_init(&vcpu->policy);
 	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (vcpu->fd < 0) {
 		err = -errno;
@@ -75,8 +76,10 @@ void vcpu_exit(struct vcpu *vcpu)
 		hist_destroy(vcpu->stats.service[k]);
 	hist_destroy(vcpu->stats.guest);
 	trace_free(&vcpu->trace);
-	if (vcpu->vm)
+	if (vcpu->vm) {
 		pthread_mutex_destroy(&vcpu->result_lock);
+		fault_policy_vcpu_exit(&vcpu->policy);
+	}
 	vcpu->run = NULL;
 	vcpu->fd = -1;
 }

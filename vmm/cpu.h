@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "fault_policy.h"
 #include "histogram.h"
 #include "labyrinth/guest_abi.h"
 #include "trace.h"
@@ -69,10 +70,7 @@ struct vcpu {
 	uint64_t console_printed;     /* bytes printed, against --console-limit */
 	uint64_t console_dropped;     /* bytes past the limit, not printed */
 	struct trace_log trace;       /* its guest-side touches (--trace) */
-	/* The sequential-stream detector of its first touches: where its last
-	 * window ended, and how large that window was. */
-	_Atomic uint64_t stream_next;
-	_Atomic uint32_t stream_pages;
+	struct fault_policy policy;   /* how large its faults' windows are */
 };
 
 /* Creates vCPU `id` of the VM (its fd, kvm_run, histograms). Context:

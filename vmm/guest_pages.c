@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cpu.h"
+#include "fault_policy.h"
 #include "memory.h"
 #include "reclaim.h"
 #include "runs.h"
@@ -283,6 +284,36 @@ void gp_window_wake(struct vm *vm, const struct gp_window *w)
 {
 	uffd_wake(uffd_range_of(vm, w->first)->fd, gfn_to_hva(vm, w->first),
 		  (w->end - w->first) << PAGE_SHIFT);
+}
+
+int64_t gp_install_speculative(struct vm *vm, struct gp_window *w, uint64_t first, uint64_t end,
+			       lab_owner_t owner, struct lab_cache *cache,
+			       bool (*deny)(void *arg), void *arg, uint64_t *skipped)
+{
+	int64_t installed;
+
+	gp_window_open(w, first, end, owner, cache, NULL);
+	for (uint64_t g = first; g < end; g++) {
+		uint32_t old;
+
+		if (!gp_window_claim(vm, w, g, false, &old)) {
+			++*skipped;          /* a fault (or someone) had it first */
+			continue;
+		}
+		w->frame[g - first] = deny && deny(arg) ? LAB_FRAME_NONE
+				      : lab_alloc_page(cache, LAB_GFP_NOWAIT | __LAB_GFP_EXCLUSIVE |
+						       __LAB_GFP_ZERO, owner, (uint32_t)g);
+		if (w->frame[g - first] == LAB_FRAME_NONE) {
+			/* No frames to spare: a vCPU may have faulted on it. */
+			gp_window_unclaim(vm, w, g);
+			*skipped += end - g;
+			break;
+		}
+	}
+	installed = gp_window_install(vm, w);
+	fault_costs_note_installed(vm->fault_costs, first, end - first, UINT64_MAX);
+	gp_window_wake(vm, w);
+	return installed;
 }
 
 /* ---- reclaiming ---- */

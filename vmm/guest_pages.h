@@ -143,6 +143,18 @@ int64_t gp_window_install(struct vm *vm, struct gp_window *w);
 void gp_window_release(struct vm *vm, struct gp_window *w);
 /* Wakes whoever waits on a page of the window. */
 void gp_window_wake(struct vm *vm, const struct gp_window *w);
+/*
+ * Speculation (a prefetch, a stride's pages): installs the pages of
+ * [first, end), one range's, that are still empty, as w, with NOWAIT
+ * frames from cache (never the reserve: the first page without one ends
+ * it), and wakes whoever waits on them. deny(arg), when given, refuses a
+ * claimed page its frame (fault injection). Pages left out are added to
+ * *skipped. Returns how many went in, or -errno when the VM is stopping.
+ * Context: a thread whose cache it is.
+ */
+int64_t gp_install_speculative(struct vm *vm, struct gp_window *w, uint64_t first, uint64_t end,
+			       lab_owner_t owner, struct lab_cache *cache,
+			       bool (*deny)(void *arg), void *arg, uint64_t *skipped);
 
 /* ---- reclaiming ---- */
 

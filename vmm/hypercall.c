@@ -12,6 +12,7 @@
 
 #include "cpu.h"
 #include "crash.h"
+#include "fault_policy.h"
 #include "memory.h"
 #include "sampler.h"
 #include "trace.h"
@@ -94,6 +95,7 @@ static bool take_records(struct vcpu *vcpu, uint32_t n)
 		uint64_t ns = (uint64_t)((double)rec[i].ticks * 1e6 / (double)vm->tsc_khz);
 
 		hist_record(vcpu->stats.guest, ns);
+		fault_costs_note_guest_fault(vm->fault_costs, ns);
 		if (vm->cfg.trace_path)
 			trace_add(&vcpu->trace, rec[i].gpa, ns, TRACE_TOUCH, (uint8_t)vcpu->id);
 	}

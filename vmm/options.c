@@ -557,7 +557,7 @@ static int fmt_fault_around(const struct run_option *o, const struct vm_config *
 			    unsigned k, char *buf, size_t len)
 {
 	(void)o;
-	if (k)
+	if (k || !cfg->fault_around)
 		return FORMAT_NONE;
 	snprintf(buf, len, "%u", cfg->fault_around);
 	return FORMAT_VALUE;
@@ -620,7 +620,8 @@ static const struct run_option run_options[] = {
 		  "outside the home range stops the guest)" },
 	{ .name = "fault-around", .arg = "N", .set = set_fault_around,
 	  .flags = OPTF_UFFD_ONLY | OPTF_DOMAIN, .format = fmt_fault_around,
-	  .help = "pages installed per fault, power of two 1..512 (default 32)" },
+	  .help = "pages installed per fault, a power of two 1..512, fixed; by\n"
+		  "default the window adapts to the access pattern" },
 	{ .name = "no-ramp", .set = set_false, .field = FIELD(ramp),
 	  .flags = OPTF_UFFD_ONLY | OPTF_DOMAIN, .format = fmt_flag,
 	  .help = "keep every window at --fault-around; by default a vCPU\n"
@@ -742,7 +743,7 @@ void config_defaults(struct vm_config *cfg)
 	cfg->paging = PAGING_UFFD;
 	cfg->ownership = OWN_FIRST_TOUCH;
 	cfg->install = INSTALL_COPY;
-	cfg->fault_around = 32;
+	cfg->fault_around = 0;           /* the adaptive policy */
 	cfg->ramp = true;
 	cfg->pin = true;
 	cfg->record_touches = true;

@@ -194,12 +194,19 @@ static lab_owner_t owner_of(const struct vm *vm, const struct prefetcher *p, uin
  * vCPU every time. Bounded: after 10 s it gives up waiting. */
 #define INJECT_WAIT_NS (10 * NSEC_PER_SEC)
 
-static bool inject_nomem(struct vm *vm, struct prefetcher *p)
+struct nomem_arg {
+	struct vm *vm;
+	struct prefetcher *p;
+};
+
+static bool inject_nomem(void *arg)
 {
+	struct nomem_arg *a = arg;
+	struct vm *vm = a->vm;
 	uint64_t deadline;
 
 	if (likely(!vm->cfg.inject[INJECT_PREFETCH_NOMEM]) ||
-	    ++p->claims != vm->cfg.inject[INJECT_PREFETCH_NOMEM])
+	    ++a->p->claims != vm->cfg.inject[INJECT_PREFETCH_NOMEM])
 		return false;
 	deadline = now_ns() + INJECT_WAIT_NS;
 	while (!atomic_load(&vm->busy_faults) && !vm_stopping(vm) && now_ns() < deadline)
@@ -208,35 +215,16 @@ static bool inject_nomem(struct vm *vm, struct prefetcher *p)
 }
 
 /* Installs entries [i, i + n), consecutive pages of one range and one
- * owner, as one window: the pages still empty get frames (NOWAIT: never
- * the reserve), the rest were taken by faults first. */
+ * owner, as one window. */
 static void prefetch_run(struct vm *vm, struct prefetcher *p, struct lab_cache *cache,
 			 uint64_t i, uint64_t n)
 {
-	struct gp_window *w = &p->w;
-	uint64_t first = p->entries[i].gfn;
-	int64_t installed;
+	struct nomem_arg arg = { vm, p };
+	uint64_t first = p->entries[i].gfn, skipped = 0;
+	int64_t installed = gp_install_speculative(vm, &p->w, first, first + n, owner_of(vm, p, i),
+						   cache, inject_nomem, &arg, &skipped);
 
-	gp_window_open(w, first, first + n, owner_of(vm, p, i), cache, NULL);
-	for (uint64_t g = first; g < first + n; g++) {
-		uint32_t old;
-
-		if (!gp_window_claim(vm, w, g, false, &old)) {
-			STAT_ADD(p->skipped, 1);
-			continue;
-		}
-		w->frame[g - first] = inject_nomem(vm, p) ? LAB_FRAME_NONE
-				      : lab_alloc_page(cache, LAB_GFP_NOWAIT | __LAB_GFP_EXCLUSIVE |
-						       __LAB_GFP_ZERO, w->owner, (uint32_t)g);
-		if (w->frame[g - first] == LAB_FRAME_NONE) {
-			/* No frames to spare: a vCPU may have faulted on it. */
-			gp_window_unclaim(vm, w, g);
-			STAT_ADD(p->skipped, first + n - g);
-			break;
-		}
-	}
-	installed = gp_window_install(vm, w);
-	gp_window_wake(vm, w);
+	STAT_ADD(p->skipped, skipped);
 	if (installed > 0) {
 		STAT_ADD(p->pages, (uint64_t)installed);
 		STAT_ADD(p->runs, 1);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cpu.h"
+#include "fault_policy.h"
 #include "guest_pages.h"
 #include "kvm.h"
 #include "memory.h"
@@ -357,6 +358,7 @@ static void release_frames(struct vm *vm, struct evict_ctx *ctx, struct batch *b
 		owners[i] = gp_owner(vm, b->entry[i]);
 		guest_pages_mark_swapped(vm, b->gfn[i], zero ? SWAP_ZERO_SLOT : b->slot[s++],
 					 owners[i]);
+		fault_costs_note_evicted(vm->fault_costs, b->gfn[i], zero);
 		if (zero)
 			STAT_ADD(r->stats.zero_pages, 1);
 	}

@@ -301,9 +301,13 @@ void report_print_summary(struct vm *vm, FILE *out)
 	fprintf(out, "\nlabyrinth: %s (%s), %u vCPU%s, RAM %s, pool %s, paging %s", c->name, c->image,
 		vm->nr_vcpus, vm->nr_vcpus == 1 ? "" : "s", format_size(c->mem_bytes, mem, sizeof(mem)),
 		format_size(c->pool_bytes, pool, sizeof(pool)), paging_mode_name(c->paging));
-	if (uffd)
+	if (uffd && c->fault_around)
 		fprintf(out, ", ownership %s, fault-around %u%s, install %s%s",
 			ownership_mode_name(c->ownership), c->fault_around, c->ramp ? " (ramped)" : "",
+			install_mode_name(c->install), c->pin ? ", pinned" : "");
+	else if (uffd)
+		fprintf(out, ", ownership %s, fault-around adaptive%s, install %s%s",
+			ownership_mode_name(c->ownership), c->ramp ? "" : " (no ramp)",
 			install_mode_name(c->install), c->pin ? ", pinned" : "");
 	fprintf(out, "\n");
 	if (c->domain_path)
@@ -315,10 +319,10 @@ void report_print_summary(struct vm *vm, FILE *out)
 	if (r.pages_touched)
 		fprintf(out, " = %.3f us/page", us(r.touch_ns) / (double)r.pages_touched);
 	fprintf(out, "; run %.3f ms\n", (double)r.elapsed_ns / 1e6);
-	fprintf(out, "%-5s %8s %8s %8s %7s %9s | %-40s | %-40s | %6s\n", "vcpu", "touched",
+	fprintf(out, "%-5s %8s %8s %8s %7s %9s | %-40s | %-40s | %6s | %s\n", "vcpu", "touched",
 		"faults", "refault", "stalls", "installed",
 		uffd ? "servicer us: p50 p90 p99 p99.9 max" : "servicer: n/a (kernel paging)",
-		"guest-observed us: p50 p90 p99 p99.9 max", "violations");
+		"guest-observed us: p50 p90 p99 p99.9 max", "violations", "policy (switches)");
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu_report *v = &r.vcpu[i];
 		char svc[64] = "-", gst[64] = "-";
@@ -332,10 +336,11 @@ void report_print_summary(struct vm *vm, FILE *out)
 				 us(v->guest.p90), us(v->guest.p99), us(v->guest.p999),
 				 us(v->guest.max));
 		fprintf(out, "%-5u %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %7" PRIu64 " %9" PRIu64
-			" | %-40s | %-40s | %6" PRIu64 "\n", i, v->pages_touched,
+			" | %-40s | %-40s | %6" PRIu64 " | %s (%" PRIu64 ")\n", i, v->pages_touched,
 			v->faults[FAULT_FIRST_TOUCH] + v->faults[FAULT_REFAULT],
 			v->faults[FAULT_REFAULT], v->faults[FAULT_STALLED], v->pages_installed, svc,
-			gst, v->violations);
+			gst, v->violations, uffd ? fault_policy_mode_names[vm->vcpus[i].policy.mode]
+						 : "-", vm->vcpus[i].policy.switches);
 	}
 	fprintf(out, "faults: %" PRIu64 " (first touch %" PRIu64 ", refault %" PRIu64
 		", from reserve %" PRIu64 ", stalled %" PRIu64 "); ownership violations %" PRIu64 "\n",
@@ -453,11 +458,11 @@ static json_t *buckets_json(const struct histogram *h)
 static json_t *vcpu_json(struct vm *vm, unsigned i, const struct vcpu_report *v)
 {
 	struct vcpu *vc = &vm->vcpus[i];
-	json_t *hists = json_object();
+	json_t *hists = json_object(), *o;
 
 	for (int k = 0; k < FAULT_KINDS; k++)
 		json_object_set_new(hists, fault_kind_names[k], buckets_json(vc->stats.service[k]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 			 "s:o, s:o, s:o, s:o}",
 			 "id", (json_int_t)i,
 			 "touch_ns", (json_int_t)v->touch_ns,
@@ -477,6 +482,16 @@ static json_t *vcpu_json(struct vm *vm, unsigned i, const struct vcpu_report *v)
 			 "guest_ns", summary_json(&v->guest),
 			 "service_histogram_ns", hists,
 			 "guest_histogram_ns", buckets_json(vc->stats.guest));
+	/* The fault policy it ended in, and what it took to get there. */
+	if (o)
+		json_object_set_new(o, "fault_policy", json_pack(
+			"{s:s, s:I, s:I, s:I, s:f}",
+			"mode", fault_policy_mode_names[vc->policy.mode],
+			"switches", (json_int_t)vc->policy.switches,
+			"sampled_faults", (json_int_t)STAT_GET(vc->policy.sampled_faults),
+			"speculative_pages", (json_int_t)STAT_GET(vc->policy.speculative_pages),
+			"touches_per_region", fault_policy_touches(vm->fault_costs, &vc->policy)));
+	return o;
 }
 
 static json_t *u64_array(const struct sample *x, unsigned n, size_t offset, double scale)
@@ -612,6 +627,22 @@ int report_write_json(struct vm *vm, const char *path)
 			    c->domain_path ? json_string(c->domain_path) : json_null());
 	json_object_set_new(json_object_get(root, "config"), "overridden",
 			    json_string(c->overridden));
+	json_object_set_new(json_object_get(root, "faults"), "speculative_unused",
+			    json_integer(vm->fault_costs ? (json_int_t)STAT_GET(
+					 vm->fault_costs->speculative_unused) : 0));
+	json_object_set_new(json_object_get(root, "config"), "fault_policy",
+			    json_string(c->fault_around ? "fixed" : "adaptive"));
+	json_object_set_new(json_object_get(root, "config"), "refault_window",
+			    json_integer(c->fault_around ? c->fault_around : FP_REFAULT_WINDOW));
+	/* What the adaptive policy weighed: the costs it measured. */
+	if (vm->fault_costs)
+		json_object_set_new(root, "fault_costs", json_pack(
+			"{s:I, s:f, s:I, s:I}",
+			"fault_ns", (json_int_t)STAT_GET(vm->fault_costs->fault_ns),
+			"install_ns_per_page",
+			(double)STAT_GET(vm->fault_costs->install_ns_x16) / 16,
+			"speculative_evicted", (json_int_t)STAT_GET(vm->fault_costs->speculative_evicted),
+			"speculative_unused", (json_int_t)STAT_GET(vm->fault_costs->speculative_unused)));
 	json_object_set_new(json_object_get(root, "faults"), "on_busy_page",
 			    json_integer((json_int_t)atomic_load(&vm->busy_faults)));
 	json_object_set_new(root, "vmm", json_pack("{s:I}", "internal_errors",

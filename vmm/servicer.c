@@ -7,7 +7,7 @@
  *      violation stops the guest;
  *   2. claim the page in the page-state table (exactly one claimer per
  *      page, however many vCPUs fault on it);
- *   3. the window: which neighbours come along (fault_around.c), held to
+ *   3. the window: which neighbours come along (fault_policy.c), held to
  *      the vCPU's quota (it reclaims its own pages first);
  *   4. a frame for the page from the servicer's cache (LAB_GFP_FAULT:
  *      atomic, exclusive, zeroed; below the reserve the vCPU stalls, and
@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "cpu.h"
-#include "fault_around.h"
+#include "fault_policy.h"
 #include "guest_pages.h"
 #include "labyrinth/linux_compat.h"
 #include "memory.h"
@@ -57,6 +57,7 @@ struct fault {
 	enum fault_kind kind;
 	uint64_t stall_ns;            /* waited for a frame */
 	bool in_reserve;              /* its frame came from the reserve */
+	struct fp_window decision;    /* the policy's: its window, and a stride */
 	struct gp_window w;
 };
 
@@ -192,8 +193,9 @@ static bool prepare(struct servicer *s, struct fault *f)
 		return false;
 	}
 	f->kind = gp_is_swapped(old) ? FAULT_REFAULT : FAULT_FIRST_TOUCH;
-	fault_around_window(vm, f->vcpu, s->range, f->gfn, f->kind == FAULT_REFAULT, &first,
-			    &end);
+	fault_policy_window(vm, f->vcpu, s->range, f->gfn, f->kind == FAULT_REFAULT, &f->decision);
+	first = f->decision.first;
+	end = f->decision.end;
 	gp_window_open(w, first, end, f->owner, s->cache, s->bounce);
 	w->old[f->gfn - first] = old;
 	/* Always called: a one-page window is held to the quota too. */
@@ -236,12 +238,45 @@ static void account(struct servicer *s, struct fault *f, int64_t installed, uint
 	}
 }
 
+/* A stride's pages, after the vCPU is woken: it runs on meanwhile, and
+ * one that faults on one of them waits for this install. */
+static void install_stride(struct servicer *s, struct fault *f)
+{
+	const struct fp_window *d = &f->decision;
+	uint64_t skipped = 0, installed = 0, pages = d->stride_pages;
+	struct vm *vm = s->vm;
+
+	/* Speculation reclaims nothing of its own: within the quota only. */
+	if (f->owner < vm->nr_vcpus && STAT_GET(vm->quota_frames[f->owner])) {
+		uint64_t quota = STAT_GET(vm->quota_frames[f->owner]);
+		uint64_t frames = STAT_GET(vm->vcpus[f->owner].stats.frames);
+
+		pages = frames < quota ? quota - frames : 0;
+		if (pages > d->stride_pages)
+			pages = d->stride_pages;
+	}
+	for (uint64_t k = 1; k <= pages; k++) {
+		uint64_t g = f->gfn + (uint64_t)((int64_t)k * d->stride);
+		int64_t n = gp_install_speculative(vm, &f->w, g, g + 1, f->owner, s->cache, NULL,
+						   NULL, &skipped);
+
+		if (n < 0)
+			break;
+		installed += (uint64_t)n;
+	}
+	if (f->vcpu) {
+		STAT_ADD(f->vcpu->stats.pages_installed, installed);
+		STAT_ADD(f->vcpu->policy.speculative_pages, installed);
+	}
+}
+
 static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t_read)
 {
 	struct vm *vm = s->vm;
 	struct fault f = { .t_read = t_read };
 	struct gp_window *w = &f.w;
 	int64_t installed;
+	uint64_t t_install;
 
 	if (!locate(s, addr, tid, &f) || !prepare(s, &f))
 		return;
@@ -250,9 +285,14 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 		gp_window_release(vm, w);
 		return;
 	}
+	t_install = now_ns();
 	installed = gp_window_install(vm, w);
 	if (installed < 0)
 		return;     /* the VM is stopping; what went in is counted */
+	fault_costs_note_install(vm->fault_costs, (uint64_t)installed, now_ns() - t_install);
+	fault_costs_note_installed(vm->fault_costs, w->first, w->end - w->first, f.gfn);
+	if (f.vcpu && installed > 1)
+		STAT_ADD(f.vcpu->policy.speculative_pages, (uint64_t)installed - 1);
 	if (vm->cfg.record_path)
 		for (uint64_t g = w->first; g < w->end; g++)
 			if (w->frame[g - w->first] != LAB_FRAME_NONE &&
@@ -263,6 +303,8 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 
 	gp_window_wake(vm, w);
 	account(s, &f, installed, latency);
+	if (f.decision.stride_pages)
+		install_stride(s, &f);
 }
 
 static void *servicer_thread(void *arg)

@@ -28,6 +28,7 @@
 
 #include "control.h"
 #include "cpu.h"
+#include "fault_policy.h"
 #include "guest_pages.h"
 #include "kvm.h"
 #include "labyrinth/frame_alloc.h"
@@ -393,6 +394,7 @@ static const struct stage stages[] = {
 	{ "memslots",    NULL,            memory_register,  NULL,            NULL,           NULL },
 	{ "vcpus",       NULL,            create_vcpus,     NULL,            join_vcpus,     destroy_vcpus },
 	{ "page table",  uffd_paging,     guest_pages_init, NULL,            NULL,           guest_pages_exit },
+	{ "fault policy", uffd_paging,    fault_policy_init, NULL,           NULL,           fault_policy_exit },
 	{ "pool",        uffd_paging,     create_pool,      NULL,            NULL,           destroy_pool },
 	{ "pressure",    uffd_paging,     pressure_init,    NULL,            NULL,           pressure_exit },
 	{ "userfaultfd", uffd_paging,     open_ranges,      NULL,            close_ranges,   free_ranges },

@@ -33,6 +33,7 @@
 #include "labyrinth/guest_abi.h"
 
 struct control;
+struct fault_costs;
 struct lab_pool;
 struct loaded_image;
 struct prefetcher;
@@ -85,6 +86,7 @@ struct vm {
 	unsigned nr_servicers;
 	struct servicer *servicers;
 	uint8_t *zero_source;         /* CFG_MAX_FAULT_AROUND zero pages to install from */
+	struct fault_costs *fault_costs;  /* the fault policy's (fault_policy.c) */
 	_Atomic uint64_t busy_faults; /* faults on a page another context had claimed */
 
 	/* Memory pressure (reclaim.c, swap.c, pressure.c, scenario.c, control.c) */
