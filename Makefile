@@ -75,6 +75,12 @@ GUEST_RT_OBJS := $(patsubst %,$(BUILD)/%.o,$(GUEST_RT_SRCS))
 GUEST_NAMES   := $(basename $(notdir $(wildcard guests/*.c)))
 GUEST_ELFS    := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES))
 
+# The harness: running programs with deadlines, their reports, files, the
+# clock, statistics, CPUs; one library that the tests and the benchmarks link.
+HARNESS_SRCS := $(sort $(wildcard tests/harness/*.c))
+HARNESS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(HARNESS_SRCS))
+HARNESS_LIB  := $(BUILD)/libharness.a
+
 TEST_SRCS   := $(sort $(wildcard tests/check_*.c))
 TEST_HELPER := $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(TEST_SRCS),$(wildcard tests/*.c)))
 TEST_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -131,14 +137,19 @@ $(LIB): $(LIB_OBJS)
 $(BUILD)/labyrinth: $(MAIN_OBJS) $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HELPER) $(LIB)
+$(HARNESS_LIB): $(HARNESS_OBJS)
+	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HELPER) $(HARNESS_LIB) $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-# Tests and benchmarks find the build through this.
-$(BUILD)/tests/%.o $(BUILD)/bench/%.o: CFLAGS_ALL += -DLAB_BUILD_DIR='"$(BUILD)"' $(shell pkg-config --cflags check 2>/dev/null)
+# Tests and benchmarks find the build through this, and the harness's
+# headers as harness/NAME.h.
+$(BUILD)/tests/%.o $(BUILD)/bench/%.o: CFLAGS_ALL += -DLAB_BUILD_DIR='"$(BUILD)"' -Itests \
+	$(shell pkg-config --cflags check 2>/dev/null)
 
 # ---- guests ------------------------------------------------------------------
 $(BUILD)/guests/runtime/%.c.o: guests/runtime/%.c $(wildcard guests/runtime/*.h include/labyrinth/*.h) $(FLAGS_STAMP) | $(DEPS_STAMP)

@@ -6,7 +6,6 @@
  * crash, time out or run under pressure with every helper thread (scenario,
  * control socket, reclaimer, prefetcher, sampler) going.
  */
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,21 +26,16 @@ struct footprint {
 
 static unsigned count_entries(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	unsigned n = 0;
+	long n = harness_dir_entries(dir);
 
-	ck_assert_msg(d, "cannot list %s", dir);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
+	ck_assert_msg(n >= 0, "cannot list %s", dir);
+	return (unsigned)n;
 }
 
 static unsigned count_lines(const char *path)
 {
 	size_t len;
-	char *text = vmm_read_file(path, &len);
+	char *text = harness_read_file(path, &len);
 	unsigned n = 0;
 
 	ck_assert_msg(text, "cannot read %s", path);
@@ -108,14 +102,14 @@ START_TEST(repeated_runs_leave_nothing_behind)
 	const char *const record[] = { VMM_GUEST("pattern"), "--quiet", "--mem", "32M",
 				       "--record", record_path, NULL };
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(scenario_path, sizeof(scenario_path), "%s/s.scn", dir);
 	snprintf(control_path, sizeof(control_path), "%s/ctl.sock", dir);
 	snprintf(record_path, sizeof(record_path), "%s/p.rec", dir);
 	static const char scenario[] = "every 50ms for 2s pool 4M..8M\nat 100ms fragment 1M\n"
 				       "at 200ms unfragment\n";
 
-	ck_assert(vmm_write_file(scenario_path, scenario, sizeof(scenario) - 1));
+	ck_assert(harness_write_file(scenario_path, scenario, sizeof(scenario) - 1));
 	ck_assert_int_eq(run_in_process(record), LAB_EXIT_OK);
 	/* A first round of every case warms the C library up (its malloc
 	 * arenas and its cache of thread stacks stay, by design). */
@@ -139,7 +133,7 @@ START_TEST(repeated_runs_leave_nothing_behind)
 					      sigismember(&after.blocked, sig) ? "" : "not ");
 		}
 	ck_assert_msg(access(control_path, F_OK), "the control socket is left");
-	ck_assert(vmm_tmpdir_remove(dir));
+	ck_assert(harness_tmpdir_remove(dir));
 }
 END_TEST
 
