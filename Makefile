@@ -85,8 +85,12 @@ TEST_SRCS   := $(sort $(wildcard tests/check_*.c))
 TEST_HELPER := $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(TEST_SRCS),$(wildcard tests/*.c)))
 TEST_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-BENCH_SRCS  := $(sort $(wildcard bench/*.c))
-BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+# Every bench/NAME.c is a benchmark of its own, but for the helpers that
+# they share.
+BENCH_HELPER_SRCS := bench/bench_util.c
+BENCH_HELPER := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_HELPER_SRCS))
+BENCH_SRCS   := $(sort $(filter-out $(BENCH_HELPER_SRCS),$(wildcard bench/*.c)))
+BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 DEPS_STAMP  := $(BUILD)/.deps-ok
 FLAGS_STAMP := $(BUILD)/.flags
@@ -143,7 +147,7 @@ $(HARNESS_LIB): $(HARNESS_OBJS)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HELPER) $(HARNESS_LIB) $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_HELPER) $(HARNESS_LIB) $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 # Tests and benchmarks find the build through this, and the harness's

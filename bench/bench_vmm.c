@@ -31,12 +31,10 @@
  * target, for plots).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -45,12 +43,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench_util.h"
+#include "harness/clock.h"
+#include "harness/files.h"
+#include "harness/process.h"
+#include "harness/report.h"
+#include "harness/stats.h"
 
 /* math.h's NAN is a float: spelled out as a double (-Wdouble-promotion). */
 #define NO_VALUE ((double)NAN)
@@ -201,7 +201,7 @@ struct options {
 
 struct ostats {                        /* stats over the rounds that have a value */
 	unsigned n;
-	struct bench_stats s;
+	struct harness_stats s;
 };
 
 enum verdict { V_MET, V_MISS, V_NA, V_FAILED };
@@ -534,204 +534,83 @@ static void on_stop_signal(int sig)
 	stop_signal = sig;
 }
 
-static int pidfd_of(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 /*
- * Runs argv in a process group of its own, stdout and stderr into `log`,
- * stdin from /dev/null. After timeout_s the group is killed. Returns the
- * wait status, or -1 when the process could not be started (errno).
- * Waits on a pidfd (no periodic wake-ups beside the measured run).
+ * Runs argv in a process group of its own, stdout and stderr both into
+ * r->out, stdin from /dev/null. After timeout_s the group is killed, and
+ * so it is when a signal stops the benchmark. Returns 0 once it ended, or
+ * -1 when it could not be started (r->err says why). Free r with
+ * harness_run_free().
  */
-static int spawn(char *const argv[], const char *log, unsigned timeout_s, bool *timed_out)
+static int run_program(const struct args *a, unsigned timeout_s, struct harness_run *r)
 {
-	const uint64_t deadline = bench_now_ns() + (uint64_t)timeout_s * BENCH_NS_PER_SEC;
-	const uint64_t poll_cap_ns = BENCH_NS_PER_SEC;   /* a look at the clock at least */
-	int fd, pidfd, status = 0;
-	pid_t pid;
+	const struct harness_run_opts opts = {
+		.timeout_s = timeout_s, .merge_output = true, .own_group = true,
+		.stop = &stop_signal,
+	};
 
-	*timed_out = false;
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(fd);
-		return -1;
-	}
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-
-		setpgid(0, 0);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		if (in >= 0)
-			dup2(in, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		execvp(argv[0], argv);
-		fprintf(stderr, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	setpgid(pid, pid);      /* also here: no race with the kill below */
-	close(fd);
-	pidfd = pidfd_of(pid);
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		uint64_t now = bench_now_ns();
-
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR) {
-			status = -1;
-			break;
-		}
-		if (now >= deadline || stop_signal) {
-			*timed_out = !stop_signal;
-			kill(-pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
-			break;
-		}
-		uint64_t wait_ns = deadline - now < poll_cap_ns ? deadline - now : poll_cap_ns;
-
-		if (pidfd >= 0) {
-			struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-			poll(&p, 1, (int)(wait_ns / 1000000) + 1);
-		} else {
-			bench_sleep_ns(1000000);        /* 1 ms */
-		}
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	return status;
+	return harness_runv(r, &opts, (const char *const *)a->v);
 }
 
-/* Reads a whole (small) file; NULL if it cannot. The caller frees. */
-static char *read_file(const char *path)
+/* The last non-empty line of `text` into buf ("" if none). */
+static void last_line(const char *text, char *buf, size_t len)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	const char *end = text + strlen(text), *start;
 
-	if (!f)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			char *p = realloc(buf, cap = cap ? cap * 2 : 65536);
-
-			if (!p) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = p;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* The last non-empty line of `log` into buf ("" if none). */
-static void last_line(const char *log, char *buf, size_t len)
-{
-	char *text = read_file(log), *end, *start;
-
-	buf[0] = '\0';
-	if (!text)
-		return;
-	end = text + strlen(text);
 	while (end > text && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = '\0';
-	start = strrchr(text, '\n');
-	snprintf(buf, len, "%s", start ? start + 1 : text);
-	free(text);
+		end--;
+	for (start = end; start > text && start[-1] != '\n'; start--)
+		;
+	snprintf(buf, len, "%.*s", (int)(end - start), start);
 }
 
-/* Prints the last `lines` lines of `log` to stderr, indented. */
-static void print_tail(const char *log, unsigned lines)
+/* Prints the last `lines` lines of `text` to stderr, indented. */
+static void print_tail(const char *text, unsigned lines)
 {
-	char *text = read_file(log), *p;
+	char *copy = strdup(text), *p;
 	unsigned seen = 0;
 
-	if (!text)
+	if (!copy)
 		return;
-	p = text + strlen(text);
-	while (p > text && p[-1] == '\n')
+	p = copy + strlen(copy);
+	while (p > copy && p[-1] == '\n')
 		*--p = '\0';
-	while (p > text && seen < lines)
+	while (p > copy && seen < lines)
 		if (*--p == '\n')
 			seen++;
 	if (*p == '\n')
 		p++;
 	for (char *line = strtok(p, "\n"); line; line = strtok(NULL, "\n"))
 		fprintf(stderr, "    | %s\n", line);
-	free(text);
+	free(copy);
 }
 
-static void describe_status(char *buf, size_t len, int status, bool timed_out,
-			    unsigned timeout_s, const char *log, bool labyrinth)
+/* Why the run r of a program failed; started: run_program() returned 0. */
+static void describe_status(char *buf, size_t len, const struct harness_run *r, bool started,
+			    unsigned timeout_s, bool labyrinth)
 {
 	char tail[TEXT_LEN / 2];
-	int code;
+	int code = r->status;
 
-	if (status < 0) {
-		snprintf(buf, len, "could not start: %s", strerror(errno));
+	if (!started) {
+		snprintf(buf, len, "could not start: %s", r->err);
 		return;
 	}
-	last_line(log, tail, sizeof(tail));
+	last_line(r->out, tail, sizeof(tail));
 	if (!tail[0])
 		snprintf(tail, sizeof(tail), "(no output)");
-	if (timed_out)
+	if (r->killed_at_deadline)
 		snprintf(buf, len, "killed after %u s; last output: %s", timeout_s, tail);
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by signal %d (%s); last output: %s", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)), tail);
-	else if (labyrinth && (code = WEXITSTATUS(status)) <
-		 (int)(sizeof(labyrinth_exit_names) / sizeof(labyrinth_exit_names[0])))
+	else if (r->term_signal)
+		snprintf(buf, len, "killed by signal %d (%s); last output: %s", r->term_signal,
+			 strsignal(r->term_signal), tail);
+	else if (labyrinth && code >= 0 &&
+		 code < (int)(sizeof(labyrinth_exit_names) / sizeof(labyrinth_exit_names[0])))
 		snprintf(buf, len, "exit %d (%s): %s", code, labyrinth_exit_names[code], tail);
 	else
-		snprintf(buf, len, "exit %d: %s", WEXITSTATUS(status), tail);
+		snprintf(buf, len, "exit %d: %s", code, tail);
 }
 
 /* ---- reading a report ------------------------------------------------------------------- */
-
-/* root's member at a dotted path, or NULL. */
-static json_t *jpath(json_t *root, const char *path)
-{
-	char key[64];
-
-	while (root && *path) {
-		size_t n = strcspn(path, ".");
-
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		root = json_object_get(root, key);
-		path += n + (path[n] == '.');
-	}
-	return root;
-}
-
-static double jnum(json_t *root, const char *path)
-{
-	json_t *v = jpath(root, path);
-
-	return json_is_number(v) ? json_number_value(v) : NO_VALUE;
-}
 
 struct bucket {
 	double low, high, count;
@@ -758,7 +637,7 @@ static double histogram_p50(json_t *vcpus, const char *kind)
 	json_t *v;
 
 	json_array_foreach(vcpus, i, v) {
-		json_t *h = jpath(v, "service_histogram_ns"), *row;
+		json_t *h = harness_report_get(v, "service_histogram_ns"), *row;
 		size_t j;
 
 		h = json_object_get(h, kind);
@@ -794,41 +673,35 @@ static double histogram_p50(json_t *vcpus, const char *kind)
 	return p50;
 }
 
-/* Fills m from a labyrinth --report file. False (and why) if it lacks a
- * touch phase or cannot be read. */
-static bool parse_report(const char *path, double m[NR_METRICS], char *why, size_t len)
+/* Fills m from the report of a labyrinth run. False (and why) if it lacks a
+ * touch phase. */
+static bool parse_report(json_t *r, double m[NR_METRICS], char *why, size_t len)
 {
-	json_error_t err;
-	json_t *r = json_load_file(path, 0, &err), *vcpus, *v, *free_frames, *budget, *wmark_min, *t_ms;
+	json_t *vcpus, *v, *free_frames, *budget, *wmark_min, *t_ms;
 	double pages, touch_ns, worst_tail = NO_VALUE;
 	size_t i;
 
-	if (!r) {
-		textf(why, len, "report %s: %s (line %d)", path, err.text, err.line);
-		return false;
-	}
-	pages = jnum(r, "guest.pages_touched");
-	touch_ns = jnum(r, "guest.touch_ns");
+	pages = harness_report_number(r, "guest.pages_touched");
+	touch_ns = harness_report_number(r, "guest.touch_ns");
 	if (!(pages > 0) || !(touch_ns > 0)) {
-		textf(why, len, "report %s: no touch phase (pages_touched %.0f, touch_ns %.0f)",
-			 path, pages, touch_ns);
-		json_decref(r);
+		textf(why, len, "report: no touch phase (pages_touched %.0f, touch_ns %.0f)",
+		      pages, touch_ns);
 		return false;
 	}
 	m[M_PAGES] = pages;
 	m[M_US_PER_PAGE] = touch_ns / 1e3 / pages;
 	m[M_PAGES_PER_SEC] = pages / touch_ns * 1e9;
-	m[M_ELAPSED_MS] = jnum(r, "elapsed_ns") / 1e6;
-	m[M_STALLS] = jnum(r, "faults.stalls");
+	m[M_ELAPSED_MS] = harness_report_number(r, "elapsed_ns") / 1e6;
+	m[M_STALLS] = harness_report_number(r, "faults.stalls");
 	/* --prefetch: the share of the recording installed before a fault took it. */
-	m[M_PREFETCH_AHEAD_PCT] = 100 * jnum(r, "prefetch.installed") /
-				  jnum(r, "prefetch.recorded");
-	m[M_STALL_MS] = jnum(r, "reclaim.stall_ns") / 1e6;
+	m[M_PREFETCH_AHEAD_PCT] = 100 * harness_report_number(r, "prefetch.installed") /
+				  harness_report_number(r, "prefetch.recorded");
+	m[M_STALL_MS] = harness_report_number(r, "reclaim.stall_ns") / 1e6;
 
 	/* The servicer's tail: the vCPU whose p99 / p50 is worst. */
-	vcpus = jpath(r, "vcpus");
+	vcpus = harness_report_get(r, "vcpus");
 	json_array_foreach(vcpus, i, v) {
-		double p50 = jnum(v, "service_ns.p50"), p99 = jnum(v, "service_ns.p99");
+		double p50 = harness_report_number(v, "service_ns.p50"), p99 = harness_report_number(v, "service_ns.p99");
 
 		if (p50 > 0 && !(p99 / p50 <= worst_tail)) {
 			worst_tail = p99 / p50;
@@ -842,10 +715,10 @@ static bool parse_report(const char *path, double m[NR_METRICS], char *why, size
 	m[M_REFAULT_OVER_FIRST] = m[M_REFAULT_P50_US] / m[M_FIRST_P50_US];
 
 	/* Free frames against the min watermark, as sampled, at every sample. */
-	free_frames = jpath(r, "timeseries.free_frames");
-	budget = jpath(r, "timeseries.budget_frames");
-	wmark_min = jpath(r, "timeseries.wmark_min_frames");
-	t_ms = jpath(r, "timeseries.t_ms");
+	free_frames = harness_report_get(r, "timeseries.free_frames");
+	budget = harness_report_get(r, "timeseries.budget_frames");
+	wmark_min = harness_report_get(r, "timeseries.wmark_min_frames");
+	t_ms = harness_report_get(r, "timeseries.t_ms");
 	json_array_foreach(free_frames, i, v) {
 		double f = json_number_value(v);
 		double frames = json_number_value(json_array_get(budget, i));
@@ -861,7 +734,6 @@ static bool parse_report(const char *path, double m[NR_METRICS], char *why, size
 			m[M_MARGIN_AT_MS] = json_number_value(json_array_get(t_ms, i));
 		}
 	}
-	json_decref(r);
 	return true;
 }
 
@@ -934,57 +806,50 @@ static void print_command(FILE *out, const struct args *a)
 static bool run_labyrinth(struct bench *b, const struct config *c, const char *record_to,
 			  double m[NR_METRICS], char *why, size_t len)
 {
-	char report[PATH_MAX + 16], log[PATH_MAX + 16];
+	const unsigned timeout_s = b->run_timeout_s + RUN_KILL_GRACE_S;
 	struct args *a = calloc(1, sizeof(*a));
-	bool timed_out, ok;
-	int status;
+	struct harness_run run;
+	bool started, ok;
 
 	if (!a) {
 		snprintf(why, len, "out of memory");
 		return false;
 	}
-	snprintf(report, sizeof(report), "%s/report.json", b->tmpdir);
-	snprintf(log, sizeof(log), "%s/run.log", b->tmpdir);
-	unlink(report);
-	labyrinth_args(b, c, report, record_to, a);
-	status = spawn(a->v, log, b->run_timeout_s + RUN_KILL_GRACE_S, &timed_out);
-	ok = status == 0 && !timed_out;
+	labyrinth_args(b, c, HARNESS_REPORT, record_to, a);
+	started = run_program(a, timeout_s, &run) == 0;
+	ok = started && !run.killed_at_deadline && run.status == 0;
 	if (!ok) {
-		describe_status(why, len, status, timed_out, b->run_timeout_s + RUN_KILL_GRACE_S,
-				log, true);
+		describe_status(why, len, &run, started, timeout_s, true);
 		fprintf(stderr, PROG ": run FAILED: %s\n    command: ", why);
 		print_command(stderr, a);
-		print_tail(log, PEER_LOG_TAIL_LINES);
+		print_tail(run.out, PEER_LOG_TAIL_LINES);
 	} else {
-		ok = parse_report(report, m, why, len);
+		ok = run.report && parse_report(run.report, m, why, len);
+		if (!run.report)
+			textf(why, len, "report: %s", run.report_error);
 		if (!ok)
 			fprintf(stderr, PROG ": run FAILED: %s: %s\n", c->name, why);
 	}
+	harness_run_free(&run);
 	free(a);
 	return ok;
 }
 
 /* The selftest's final line: peer: pages=N seconds=S pages_per_sec=R us_per_page=U */
-static bool parse_peer(const char *log, double m[NR_METRICS], char *why, size_t len)
+static bool parse_peer(const char *text, double m[NR_METRICS], char *why, size_t len)
 {
-	char *text = read_file(log), *line, *found = NULL;
+	const char *line, *found = NULL;
 	unsigned long pages = 0;
 	double seconds = 0;
 
-	if (!text) {
-		textf(why, len, "cannot read its output %s", log);
-		return false;
-	}
 	for (line = strstr(text, "peer: "); line; line = strstr(line + 1, "peer: "))
 		if (line == text || line[-1] == '\n')
 			found = line;
 	if (!found || sscanf(found, "peer: pages=%lu seconds=%lf", &pages, &seconds) != 2 ||
 	    !pages || !(seconds > 0)) {
 		snprintf(why, len, "no 'peer: pages=N seconds=S ...' line in its output");
-		free(text);
 		return false;
 	}
-	free(text);
 	m[M_PAGES] = (double)pages;
 	m[M_US_PER_PAGE] = seconds * 1e6 / (double)pages;
 	m[M_PAGES_PER_SEC] = (double)pages / seconds;
@@ -995,16 +860,14 @@ static bool parse_peer(const char *log, double m[NR_METRICS], char *why, size_t 
 static bool run_peer(struct bench *b, const struct config *c, unsigned timeout_s,
 		     double m[NR_METRICS], char *why, size_t len)
 {
-	char log[PATH_MAX + 16];
 	struct args *a = calloc(1, sizeof(*a));
-	bool timed_out, ok;
-	int status;
+	struct harness_run run;
+	bool started, ok;
 
 	if (!a) {
 		snprintf(why, len, "out of memory");
 		return false;
 	}
-	snprintf(log, sizeof(log), "%s/peer.log", b->tmpdir);
 	args_add(a, "bash");
 	args_add(a, "%s", b->peer_script);
 	args_add(a, "-u");
@@ -1013,21 +876,22 @@ static bool run_peer(struct bench *b, const struct config *c, unsigned timeout_s
 	args_add(a, "%u", c->vcpus);
 	args_add(a, "-b");
 	args_add(a, "%uM", c->mem_mib / c->vcpus);
-	status = spawn(a->v, log, timeout_s, &timed_out);
-	ok = status == 0 && !timed_out;
+	started = run_program(a, timeout_s, &run) == 0;
+	ok = started && !run.killed_at_deadline && run.status == 0;
 	if (!ok)
-		describe_status(why, len, status, timed_out, timeout_s, log, false);
+		describe_status(why, len, &run, started, timeout_s, false);
 	else
-		ok = parse_peer(log, m, why, len);
+		ok = parse_peer(run.out, m, why, len);
 	if (!ok) {
 		fprintf(stderr, "\n" PROG ": *** the peer demand_paging_test is UNAVAILABLE: %s\n"
 			PROG ": *** command: ", why);
 		print_command(stderr, a);
 		fprintf(stderr, PROG ": *** its last output:\n");
-		print_tail(log, PEER_LOG_TAIL_LINES);
+		print_tail(run.out, PEER_LOG_TAIL_LINES);
 		fprintf(stderr, PROG ": *** (it needs root, apt and Debian's linux-source-6.1 on "
 			"first use; set LAB_PEER_SCRIPT to use another copy)\n\n");
 	}
+	harness_run_free(&run);
 	free(a);
 	return ok;
 }
@@ -1136,7 +1000,7 @@ static void run_rounds(struct bench *b)
 	for (unsigned r = 0; r < total && !stop_signal; r++) {
 		int slot = (int)r - (int)WARMUP_ROUNDS;
 		unsigned failed_before = b->failed_runs, runs = 0;
-		uint64_t t0 = bench_now_ns();
+		uint64_t t0 = harness_now_ns();
 
 		printf(PROG ": round %u/%u%s: %u configurations ...\n", r + 1, total,
 		       slot < 0 ? " (warm-up, not counted)" : "", b->nr_cfg);
@@ -1152,7 +1016,7 @@ static void run_rounds(struct bench *b)
 				}
 		}
 		printf(PROG ": round %u/%u: %u runs in %.1f s, %u failed\n", r + 1, total, runs,
-		       (double)(bench_now_ns() - t0) / 1e9, b->failed_runs - failed_before);
+		       (double)(harness_now_ns() - t0) / 1e9, b->failed_runs - failed_before);
 	}
 }
 
@@ -1160,13 +1024,7 @@ static void run_rounds(struct bench *b)
 
 static struct ostats stats_of(double *v, unsigned n)
 {
-	struct ostats o = { .n = n };
-
-	if (n)
-		o.s = bench_stats_of(v, n);
-	else
-		o.s = (struct bench_stats){ NO_VALUE, NO_VALUE, NO_VALUE };
-	return o;
+	return (struct ostats){ .n = n, .s = harness_stats_of(v, n) };
 }
 
 static struct ostats metric_stats(const struct bench *b, const struct config *c, enum metric k)
@@ -1250,7 +1108,7 @@ enum bound { AT_MOST, AT_LEAST, WITHIN };    /* WITHIN: |value - 1| <= limit */
 static void judge(struct target *t, enum bound bound, double limit, bool every,
 		  const struct config *in1, const struct config *in2)
 {
-	const struct bench_stats *s = &t->value.s;
+	const struct harness_stats *s = &t->value.s;
 	unsigned failed = (in1 ? in1->failed : 0) + (in2 ? in2->failed : 0);
 
 	if (!t->value.n) {
@@ -1876,48 +1734,6 @@ static json_t *target_line(const struct bench *b, const struct target *t)
 	return o;
 }
 
-/* Appends each object of `lines` as one line, each in one write() on an
- * O_APPEND descriptor (as bench_append_results does). */
-static int append_lines(json_t *lines)
-{
-	char path[PATH_MAX];
-	json_t *o;
-	size_t i;
-	int fd, err = 0;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", bench_build_dir(), BENCH_RESULTS) >=
-	    sizeof(path) || bench_make_parent_dirs(path) ||
-	    (fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666)) < 0) {
-		fprintf(stderr, PROG ": cannot open %s/%s: %s\n", bench_build_dir(), BENCH_RESULTS,
-			strerror(errno));
-		return -1;
-	}
-	json_array_foreach(lines, i, o) {
-		char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		size_t len;
-
-		if (!line) {
-			fprintf(stderr, PROG ": cannot encode a result line\n");
-			err = -1;
-			continue;
-		}
-		len = strlen(line);
-		line[len] = '\n';       /* replaces the NUL; written by length */
-		if (write(fd, line, len + 1) != (ssize_t)(len + 1)) {
-			fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(errno));
-			err = -1;
-		}
-		free(line);
-	}
-	if (close(fd) && !err) {
-		fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(errno));
-		err = -1;
-	}
-	if (!err)
-		printf("results appended to %s\n", path);
-	return err;
-}
-
 static int write_results(struct bench *b)
 {
 	json_t *lines = json_array(), *configs = json_array(), *targets = json_array(), *summary;
@@ -1936,7 +1752,7 @@ static int write_results(struct bench *b)
 		json_array_append(targets, line);
 		json_array_append_new(lines, line);
 	}
-	err = append_lines(lines);
+	err = bench_append_lines(PROG, lines);
 	json_decref(lines);
 	/* The summary also has every round's own figures (null: the run failed). */
 	for (unsigned i = 0; i < b->nr_cfg; i++) {
@@ -1973,7 +1789,7 @@ static int write_results(struct bench *b)
 			    "configs", configs, "targets", targets);
 	snprintf(path, sizeof(path), "%s/%s", bench_build_dir(), SUMMARY_FILE);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (!summary || bench_make_parent_dirs(path) ||
+	if (!summary || harness_make_parent_dirs(path) ||
 	    json_dump_file(summary, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER) ||
 	    rename(tmp, path)) {
 		fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(errno));
@@ -2025,20 +1841,20 @@ static bool find_scenario(char *out, size_t len)
 /* Whether `labyrinth run --help` lists --record FILE and --prefetch FILE. */
 static bool has_prefetch_options(struct bench *b)
 {
-	char log[PATH_MAX + 16], *text;
 	struct args *a = calloc(1, sizeof(*a));
-	bool timed_out, found = false;
+	struct harness_run run;
+	bool found = false;
 
 	if (!a)
 		return false;
-	snprintf(log, sizeof(log), "%s/help.log", b->tmpdir);
 	args_add(a, "%s", b->labyrinth);
 	args_add(a, "run");
 	args_add(a, "--help");
-	if (spawn(a->v, log, RUN_KILL_GRACE_S, &timed_out) == 0 && (text = read_file(log))) {
+	if (run_program(a, RUN_KILL_GRACE_S, &run) == 0) {
 		/* "--record" does not match "--no-record". */
-		found = strstr(text, "--record") && strstr(text, "--prefetch");
-		free(text);
+		found = run.status == 0 && strstr(run.out, "--record") &&
+			strstr(run.out, "--prefetch");
+		harness_run_free(&run);
 	}
 	free(a);
 	return found;
@@ -2046,7 +1862,6 @@ static bool has_prefetch_options(struct bench *b)
 
 static int setup(struct bench *b)
 {
-	const char *tmp = getenv("TMPDIR");
 	const char *peer = getenv("LAB_PEER_SCRIPT");
 
 	snprintf(b->labyrinth, sizeof(b->labyrinth), "%s/labyrinth", bench_build_dir());
@@ -2062,10 +1877,9 @@ static int setup(struct bench *b)
 			SAWTOOTH_SCENARIO);
 		return 1;
 	}
-	snprintf(b->tmpdir, sizeof(b->tmpdir), "%s/" PROG ".XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(b->tmpdir)) {
-		fprintf(stderr, PROG ": cannot make a directory %s: %s\n", b->tmpdir,
-			strerror(errno));
+	if (!harness_tmpdir_create(b->tmpdir, sizeof(b->tmpdir))) {
+		fprintf(stderr, PROG ": cannot make a temporary directory: %s\n", strerror(errno));
+		b->tmpdir[0] = '\0';
 		return 1;
 	}
 	snprintf(b->record_file, sizeof(b->record_file), "%s/seqtouch.rec", b->tmpdir);
@@ -2079,17 +1893,10 @@ static int setup(struct bench *b)
 	return 0;
 }
 
+/* The temporary directory: it holds the --record file. */
 static void cleanup(struct bench *b)
 {
-	static const char *const files[] = { "report.json", "run.log", "peer.log", "help.log",
-					     "seqtouch.rec" };
-	char path[PATH_MAX + 32];
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", b->tmpdir, files[i]);
-		unlink(path);
-	}
-	if (b->tmpdir[0] && rmdir(b->tmpdir))
+	if (b->tmpdir[0] && !harness_tmpdir_remove(b->tmpdir))
 		fprintf(stderr, PROG ": left %s behind: %s\n", b->tmpdir, strerror(errno));
 }
 
@@ -2238,7 +2045,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 	unsigned missed = 0;
 	int status, json_err;
-	uint64_t t0 = bench_now_ns();
+	uint64_t t0 = harness_now_ns();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	status = parse_options(argc, argv, &b.opt);
@@ -2277,7 +2084,7 @@ int main(int argc, char **argv)
 	cleanup(&b);
 	for (unsigned i = 0; i < b.nr_tgt; i++)
 		missed += b.tgt[i].verdict == V_MISS;
-	printf(PROG ": done in %.0f s; %u run(s) failed\n", (double)(bench_now_ns() - t0) / 1e9,
+	printf(PROG ": done in %.0f s; %u run(s) failed\n", (double)(harness_now_ns() - t0) / 1e9,
 	       b.failed_runs);
 	if (b.failed_runs || json_err)
 		return 1;
