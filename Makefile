@@ -86,11 +86,12 @@ TEST_HELPER := $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(TEST_SRCS),$(wildcard 
 TEST_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
 # Every bench/NAME.c is a benchmark of its own, but for the helpers that
-# they share.
+# they share; bench/vmm/*.c make one, bench_vmm.
 BENCH_HELPER_SRCS := bench/bench_util.c
-BENCH_HELPER := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_HELPER_SRCS))
-BENCH_SRCS   := $(sort $(filter-out $(BENCH_HELPER_SRCS),$(wildcard bench/*.c)))
-BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+BENCH_HELPER   := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_HELPER_SRCS))
+BENCH_SRCS     := $(sort $(filter-out $(BENCH_HELPER_SRCS),$(wildcard bench/*.c)))
+BENCH_VMM_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard bench/vmm/*.c)))
+BENCH_BINS     := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS)) $(BUILD)/bench/bench_vmm
 
 DEPS_STAMP  := $(BUILD)/.deps-ok
 FLAGS_STAMP := $(BUILD)/.flags
@@ -147,6 +148,9 @@ $(HARNESS_LIB): $(HARNESS_OBJS)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HELPER) $(HARNESS_LIB) $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
 
+$(BUILD)/bench/bench_vmm: $(BENCH_VMM_OBJS) $(BENCH_HELPER) $(HARNESS_LIB) $(LIB)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_HELPER) $(HARNESS_LIB) $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
@@ -154,6 +158,8 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_HELPER) $(HARNESS_LIB) $(LIB)
 # headers as harness/NAME.h.
 $(BUILD)/tests/%.o $(BUILD)/bench/%.o: CFLAGS_ALL += -DLAB_BUILD_DIR='"$(BUILD)"' -Itests \
 	$(shell pkg-config --cflags check 2>/dev/null)
+# bench/vmm/*.c include bench/bench_util.h.
+$(BUILD)/bench/%.o: CFLAGS_ALL += -Ibench
 
 # ---- guests ------------------------------------------------------------------
 $(BUILD)/guests/runtime/%.c.o: guests/runtime/%.c $(wildcard guests/runtime/*.h include/labyrinth/*.h) $(FLAGS_STAMP) | $(DEPS_STAMP)
