@@ -77,12 +77,23 @@ GUEST_RT_OBJS := $(patsubst %,$(BUILD)/%.o,$(GUEST_RT_SRCS))
 GUEST_NAMES   := $(basename $(notdir $(wildcard guests/*.c)))
 GUEST_ELFS    := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES))
 
+# The harness: running programs with deadlines, their reports, files, the
+# clock, statistics, CPUs; one library that the tests and the benchmarks link.
+HARNESS_SRCS := $(sort $(wildcard tests/harness/*.c))
+HARNESS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(HARNESS_SRCS))
+HARNESS_LIB  := $(BUILD)/libharness.a
+
 TEST_SRCS   := $(sort $(wildcard tests/check_*.c))
 TEST_HELPER := $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(TEST_SRCS),$(wildcard tests/*.c)))
 TEST_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-BENCH_SRCS  := $(sort $(wildcard bench/*.c))
-BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+# Every bench/NAME.c is a benchmark of its own, but for the helpers that
+# they share; bench/vmm/*.c make one, bench_vmm.
+BENCH_HELPER_SRCS := bench/bench_util.c
+BENCH_HELPER   := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_HELPER_SRCS))
+BENCH_SRCS     := $(sort $(filter-out $(BENCH_HELPER_SRCS),$(wildcard bench/*.c)))
+BENCH_VMM_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard bench/vmm/*.c)))
+BENCH_BINS     := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS)) $(BUILD)/bench/bench_vmm
 
 DEPS_STAMP  := $(BUILD)/.deps-ok
 FLAGS_STAMP := $(BUILD)/.flags
@@ -133,19 +144,29 @@ $(LIB): $(LIB_OBJS)
 $(BUILD)/labyrinth: $(MAIN_OBJS) $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HELPER) $(LIB)
+$(HARNESS_LIB): $(HARNESS_OBJS)
+	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HELPER) $(HARNESS_LIB) $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+$(BUILD)/bench/bench_vmm: $(BENCH_VMM_OBJS) $(BENCH_HELPER) $(HARNESS_LIB) $(LIB)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_HELPER) $(HARNESS_LIB) $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 # Counts the library's own mmap/munmap (check_vmm_library.c says why).
 $(BUILD)/tests/check_vmm_library: LDFLAGS += -Wl,--wrap=mmap -Wl,--wrap=munmap
 
-# Tests and benchmarks find the build through this.
-$(BUILD)/tests/%.o $(BUILD)/bench/%.o: CFLAGS_ALL += -DLAB_BUILD_DIR='"$(BUILD)"' $(shell pkg-config --cflags check 2>/dev/null)
+# Tests and benchmarks find the build through this, and the harness's
+# headers as harness/NAME.h.
+$(BUILD)/tests/%.o $(BUILD)/bench/%.o: CFLAGS_ALL += -DLAB_BUILD_DIR='"$(BUILD)"' -Itests \
+	$(shell pkg-config --cflags check 2>/dev/null)
+# bench/vmm/*.c include bench/bench_util.h.
+$(BUILD)/bench/%.o: CFLAGS_ALL += -Ibench
 # ... and make itself, for the install test, with the variables of this build.
-$(BUILD)/tests/check_install.o: CFLAGS_ALL += -DLAB_MAKE_ARGS='"BUILD=$(BUILD_BASE) SANITIZE=$(SANITIZE) CC=$(CC)"' 
+$(BUILD)/tests/check_install.o: CFLAGS_ALL += -DLAB_MAKE_ARGS='"BUILD=$(BUILD_BASE) SANITIZE=$(SANITIZE) CC=$(CC)"'
 
 # ---- guests ------------------------------------------------------------------
 $(BUILD)/guests/runtime/%.c.o: guests/runtime/%.c $(wildcard guests/runtime/*.h include/labyrinth/*.h) $(FLAGS_STAMP) | $(DEPS_STAMP)

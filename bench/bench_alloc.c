@@ -39,6 +39,9 @@
 
 #include "labyrinth/frame_alloc.h"
 #include "bench_util.h"
+#include "harness/clock.h"
+#include "harness/cpu.h"
+#include "harness/stats.h"
 
 #define PROG "bench_alloc"
 
@@ -63,7 +66,7 @@
  * frames), so that the stock rebuilt between blocks is a small part of a
  * block, which measures the steady state: one frame cleared per pair. */
 #define ZERO_PAIRS_PER_STOCK  8u
-#define ZEROER_READY_TIMEOUT_NS (30ull * BENCH_NS_PER_SEC)
+#define ZEROER_READY_TIMEOUT_NS (30ull * HARNESS_NS_PER_SEC)
 #define ZEROER_POLL_NS        (1000ull * 1000)
 
 /* Throughput workload: each thread keeps RING_FRAMES frames in use and frees
@@ -337,7 +340,7 @@ static inline __attribute__((always_inline)) bool
 pairs_block(enum impl impl, bool zero, struct job *j)
 {
 	const struct alloc_ctx ctx = j->ctx;
-	uint64_t start = bench_now_ns();
+	uint64_t start = harness_now_ns();
 
 	for (uint64_t i = 0; i < j->pairs; i++) {
 		handle_t h = impl_alloc(impl, zero, &ctx, (uint32_t)i);
@@ -346,7 +349,7 @@ pairs_block(enum impl impl, bool zero, struct job *j)
 		    bench_unlikely(!impl_free(impl, &ctx, h, ctx.owner)))
 			return false;
 	}
-	j->ns_per_pair = (double)(bench_now_ns() - start) / (double)j->pairs;
+	j->ns_per_pair = (double)(harness_now_ns() - start) / (double)j->pairs;
 	return true;
 }
 
@@ -355,7 +358,7 @@ refill_block(enum impl impl, struct job *j)
 {
 	const struct alloc_ctx ctx = j->ctx;
 	handle_t *burst = j->burst;
-	uint64_t start = bench_now_ns();
+	uint64_t start = harness_now_ns();
 
 	for (unsigned b = 0; b < j->bursts; b++) {
 		for (unsigned i = 0; i < REFILL_BURST; i++) {
@@ -370,7 +373,7 @@ refill_block(enum impl impl, struct job *j)
 			if (bench_unlikely(!impl_free(impl, &ctx, burst[i], ctx.owner)))
 				return false;
 	}
-	j->ns_per_pair = (double)(bench_now_ns() - start) /
+	j->ns_per_pair = (double)(harness_now_ns() - start) /
 			 ((double)j->bursts * REFILL_BURST);
 	return true;
 }
@@ -409,7 +412,7 @@ throughput_loop(enum impl impl, struct tp_thread *t)
 	bool ok = true;
 
 	pthread_barrier_wait(&w->start);
-	start = bench_now_ns();
+	start = harness_now_ns();
 	while (ok && !atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		for (unsigned k = 0; k < STOP_CHECK_EVERY; k++, n++) {
 			handle_t h = impl_alloc(impl, false, &ctx, (uint32_t)n);
@@ -432,7 +435,7 @@ throughput_loop(enum impl impl, struct tp_thread *t)
 		}
 		ok &= mailbox_collect(impl, &ctx, t->inbox, &t->collected);
 	}
-	t->ns = bench_now_ns() - start;
+	t->ns = harness_now_ns() - start;
 	t->pairs = n;
 	return ok;
 }
@@ -604,18 +607,18 @@ static bool dirty_zero_pool(struct lab_pool *pool, size_t zero_stock)
 			ok = false;
 		}
 	free(blocks);
-	deadline = bench_now_ns() + ZEROER_READY_TIMEOUT_NS;
+	deadline = harness_now_ns() + ZEROER_READY_TIMEOUT_NS;
 	for (;;) {
 		lab_pool_stats(pool, &st);
 		if (st.free_zeroed >= zero_stock || !ok)
 			break;
-		if (bench_now_ns() > deadline) {
+		if (harness_now_ns() > deadline) {
 			fprintf(stderr, PROG ": the zeroer built a stock of %zu of %zu zeroed frames "
 				"in %llu s\n", st.free_zeroed, zero_stock,
-				ZEROER_READY_TIMEOUT_NS / BENCH_NS_PER_SEC);
+				ZEROER_READY_TIMEOUT_NS / HARNESS_NS_PER_SEC);
 			return false;
 		}
-		bench_sleep_ns(ZEROER_POLL_NS);
+		harness_sleep_ns(ZEROER_POLL_NS);
 	}
 	return ok;
 }
@@ -646,7 +649,7 @@ static enum impl impl_in_turn(unsigned rep, unsigned i)
 
 static void pin_main(struct bench *b)
 {
-	int err = bench_pin_self(b->cpus[0]);
+	int err = harness_pin_self(b->cpus[0]);
 
 	if (err && !b->pin_warned) {
 		fprintf(stderr, PROG ": warning: cannot pin to CPU %d: %s; running unpinned\n",
@@ -745,7 +748,7 @@ static bool throughput_window(struct bench *b, enum impl impl, unsigned nthreads
 		jobs[i] = (struct job){ .phase = PHASE_THREADS, .impl = impl, .ctx = t->ctx,
 					.thread = t };
 		pthread_attr_init(&attr);
-		err = bench_attr_pin(&attr, b->cpus[i % b->nr_cpus]);
+		err = harness_attr_pin(&attr, b->cpus[i % b->nr_cpus]);
 		if (err && !b->pin_warned) {
 			fprintf(stderr, PROG ": warning: cannot pin threads: %s; running "
 				"unpinned\n", strerror(err));
@@ -766,7 +769,7 @@ static bool throughput_window(struct bench *b, enum impl impl, unsigned nthreads
 		}
 	}
 	pthread_barrier_wait(&window.start);
-	bench_sleep_ns(THROUGHPUT_WINDOW_NS / b->divisor);
+	harness_sleep_ns(THROUGHPUT_WINDOW_NS / b->divisor);
 	atomic_store_explicit(&window.stop, true, memory_order_relaxed);
 	for (unsigned i = 0; i < nthreads; i++)
 		pthread_join(threads[i].tid, NULL);
@@ -851,12 +854,12 @@ struct report {
 	unsigned met, missed;
 };
 
-static struct bench_stats stats_copy(const double *v, unsigned n)
+static struct harness_stats stats_copy(const double *v, unsigned n)
 {
 	double tmp[MAX_REPS];
 
 	memcpy(tmp, v, n * sizeof(*v));
-	return bench_stats_of(tmp, n);
+	return harness_stats_of(tmp, n);
 }
 
 /* Median over repetitions of num[rep] / den[rep]. */
@@ -866,7 +869,7 @@ static double median_ratio(const double *num, const double *den, unsigned n)
 
 	for (unsigned i = 0; i < n; i++)
 		tmp[i] = den[i] > 0 ? num[i] / den[i] : 0;
-	return bench_stats_of(tmp, n).median;
+	return harness_stats_of(tmp, n).median;
 }
 
 /*
@@ -901,7 +904,7 @@ static void *ceiling_main(void *arg)
 	uint32_t ring[CEILING_RING], head = 0, pos = 0;
 	uint64_t n = 0, start;
 
-	bench_pin_self(t->cpu);
+	harness_pin_self(t->cpu);
 	for (uint32_t i = 0; i < CEILING_NODES; i++)
 		m[i] = (struct ceiling_node){ .next = i + 1, .state = 1 };
 	for (uint32_t i = 0; i < CEILING_RING; i++) {
@@ -910,7 +913,7 @@ static void *ceiling_main(void *arg)
 		head = m[head].next;
 	}
 	pthread_barrier_wait(t->start);
-	start = bench_now_ns();
+	start = harness_now_ns();
 	while (!atomic_load_explicit(t->stop, memory_order_relaxed)) {
 		for (unsigned k = 0; k < STOP_CHECK_EVERY; k++, n++) {
 			uint32_t f = head, old = ring[pos];
@@ -926,7 +929,7 @@ static void *ceiling_main(void *arg)
 			pos = (pos + 1) % CEILING_RING;
 		}
 	}
-	t->ns = bench_now_ns() - start;
+	t->ns = harness_now_ns() - start;
 	t->pairs = n;
 	return NULL;
 }
@@ -954,7 +957,7 @@ static double ceiling_window(const struct bench *b, unsigned nthreads)
 		}
 	}
 	pthread_barrier_wait(&start);
-	bench_sleep_ns(THROUGHPUT_WINDOW_NS / b->divisor);
+	harness_sleep_ns(THROUGHPUT_WINDOW_NS / b->divisor);
 	atomic_store(&stop, true);
 	for (unsigned i = 0; i < nthreads; i++) {
 		pthread_join(t[i].tid, NULL);
@@ -981,7 +984,7 @@ static void measure_ceiling(const struct bench *b, double *one, double *two)
 }
 
 static struct bench_figure *add_figure(struct report *r, const char *name, const char *unit,
-				       struct bench_stats value)
+				       struct harness_stats value)
 {
 	struct bench_figure *f = &r->fig[r->n];
 
@@ -1065,7 +1068,7 @@ static void build_figures(struct report *r, const struct bench *b, const struct 
 
 	double pct = 100.0 * (double)st->metadata_bytes / ((double)st->frames * LAB_FRAME_SIZE);
 
-	f = add_figure(r, "metadata", "%", (struct bench_stats){ pct, pct, pct });
+	f = add_figure(r, "metadata", "%", (struct harness_stats){ pct, pct, pct });
 	set_target(r, f, "<= 1 %", pct <= METADATA_MAX_PCT);
 }
 
@@ -1290,7 +1293,7 @@ int main(int argc, char **argv)
 	int status, err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	b.nr_cpus = bench_usable_cpus(b.cpus, MAX_CPUS);
+	b.nr_cpus = harness_usable_cpus(b.cpus, MAX_CPUS);
 	status = parse_options(argc, argv, &b.opt, b.nr_cpus < 2 ? 2 : b.nr_cpus);
 	if (status)
 		return status;
@@ -1386,8 +1389,6 @@ int main(int argc, char **argv)
 	int json_err = bench_append_results(PROG, "alloc", r.fig, r.n, now, extra);
 
 	json_decref(extra);
-	if (!json_err)
-		printf("results appended to %s/%s\n", bench_build_dir(), BENCH_RESULTS);
 
 	mutex_list_destroy(&b.list);
 	lab_pool_destroy(b.pool);

@@ -26,14 +26,6 @@ struct model {
 	size_t nr_live, cap, frames, used_frames;
 };
 
-static void audit_ok(struct lab_pool *pool)
-{
-	char report[2048];
-	int err = lab_pool_audit(pool, report, sizeof(report));
-
-	ck_assert_msg(err == 0, "audit failed:\n%s", report);
-}
-
 static struct lab_pool *pool_new(size_t frames)
 {
 	struct lab_pool_config cfg = { .frames = frames, .caches = 1 };
@@ -129,7 +121,7 @@ static void run_random(size_t frames, uint64_t seed)
 				model_alloc(&m, f, order);
 			}
 		}
-		audit_ok(pool);
+		test_audit_ok(pool);
 		struct lab_pool_stats st;
 
 		lab_pool_stats(pool, &st);
@@ -141,7 +133,7 @@ static void run_random(size_t frames, uint64_t seed)
 						LAB_FREE_DIRTY), 0);
 		model_free(&m, 0);
 	}
-	audit_ok(pool);
+	test_audit_ok(pool);
 	/* Coalesced again: every 2 MiB block can be had whole. */
 	struct lab_pool_stats st;
 
@@ -150,7 +142,7 @@ static void run_random(size_t frames, uint64_t seed)
 	for (size_t i = 0; i < frames >> LAB_MAX_ORDER; i++)
 		ck_assert_uint_ne(lab_alloc_pages(pool, LAB_MAX_ORDER, LAB_GFP_NOWAIT, 7, 0),
 				  LAB_FRAME_NONE);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	free(m.used);
 	free(m.live);
 	lab_pool_destroy(pool);
@@ -182,13 +174,13 @@ START_TEST(split_then_merge)
 	/* The next order-0 block is a's buddy, split off a moment ago. */
 	b = lab_alloc_pages(pool, 0, LAB_GFP_NOWAIT, 1, 0);
 	ck_assert_uint_eq(b, a ^ 1);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	ck_assert_int_eq(lab_free_pages(pool, a, 0, 1, LAB_FREE_CLEAN), 0);
 	ck_assert_int_eq(lab_free_pages(pool, b, 0, 1, LAB_FREE_CLEAN), 0);
 	lab_pool_stats(pool, &st);
 	ck_assert_uint_eq(st.free_blocks[9], 2);
 	ck_assert_uint_eq(st.free, 1024);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	lab_pool_destroy(pool);
 }
 END_TEST
@@ -209,7 +201,7 @@ START_TEST(odd_pool_sizes)
 	ck_assert_uint_eq(lab_alloc_pages(pool, 9, LAB_GFP_NOWAIT, 0, 0), 0);
 	ck_assert_uint_eq(lab_alloc_pages(pool, 9, LAB_GFP_NOWAIT | __LAB_GFP_NOWARN, 0, 0),
 			  LAB_FRAME_NONE);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	lab_pool_destroy(pool);
 }
 END_TEST
@@ -230,7 +222,7 @@ START_TEST(zeroed_blocks_stay_zero)
 
 	for (size_t i = 0; i < 8 * LAB_FRAME_SIZE; i++)
 		ck_assert_msg(p[i] == 0, "byte %zu of a ZERO block is %#x", i, p[i]);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	lab_pool_destroy(pool);
 }
 END_TEST

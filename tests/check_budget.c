@@ -30,13 +30,6 @@ static struct lab_pool *pool_new(void)
 	return pool;
 }
 
-static void audit_ok(struct lab_pool *pool)
-{
-	char report[2048];
-
-	ck_assert_msg(lab_pool_audit(pool, report, sizeof(report)) == 0, "%s", report);
-}
-
 static size_t alloc_n(struct lab_pool *pool, lab_frame_t *out, size_t n)
 {
 	size_t got = 0;
@@ -63,13 +56,13 @@ START_TEST(shrink_without_deficit)
 	ck_assert_uint_eq(st.withheld, FRAMES - 1024);
 	ck_assert_uint_eq(st.deficit, 0);
 	ck_assert_uint_eq(st.free, 1024);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	/* Only the budget can be had (less the ATOMIC-inaccessible reserve). */
 	size_t got = alloc_n(pool, f, FRAMES);
 
 	ck_assert_uint_le(got, 1024);
 	ck_assert_uint_ge(got, 1024 - st.wmark_min);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	lab_pool_destroy(pool);
 }
 END_TEST
@@ -94,7 +87,7 @@ START_TEST(shrink_with_deficit_paid_by_frees)
 	ck_assert_uint_eq(st.deficit, owed);
 	ck_assert_uint_eq(st.allocated, 1800);     /* nothing taken from owners */
 	ck_assert_int_ge(atomic_load(&wakeups), 1); /* reclaim asked to pay */
-	audit_ok(pool);
+	test_audit_ok(pool);
 	/* The reserve still serves ATOMIC allocations meanwhile. */
 	lab_frame_t extra = lab_alloc_pages(pool, 0, LAB_GFP_ATOMIC, 1, 0);
 
@@ -109,7 +102,7 @@ START_TEST(shrink_with_deficit_paid_by_frees)
 	lab_pool_stats(pool, &st);
 	ck_assert_uint_eq(st.deficit, owed - 500);
 	ck_assert_uint_eq(st.free, high);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	for (size_t i = 500; i < 900; i++)
 		ck_assert_int_eq(lab_free_pages(pool, f[i], 0, 1, LAB_FREE_DIRTY), 0);
 	lab_pool_stats(pool, &st);
@@ -118,7 +111,7 @@ START_TEST(shrink_with_deficit_paid_by_frees)
 	ck_assert_uint_eq(st.allocated, 900);
 	ck_assert_uint_eq(st.withheld, FRAMES - 1000);
 	ck_assert_uint_eq(st.free, 100);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	lab_pool_destroy(pool);
 }
 END_TEST
@@ -140,17 +133,17 @@ START_TEST(grow_releases_and_clears_deficit)
 	ck_assert_uint_eq(st.deficit, 0);
 	ck_assert_uint_eq(st.withheld, FRAMES - 1700);
 	ck_assert_uint_eq(st.free, 200);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	ck_assert_int_eq(lab_pool_set_budget(pool, FRAMES), 0);
 	lab_pool_stats(pool, &st);
 	ck_assert_uint_eq(st.withheld, 0);
 	ck_assert_uint_eq(st.free, FRAMES - 1500);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	for (size_t i = 0; i < 1500; i++)
 		ck_assert_int_eq(lab_free_pages(pool, f[i], 0, 1, LAB_FREE_DIRTY), 0);
 	lab_pool_stats(pool, &st);
 	ck_assert_uint_eq(st.free, FRAMES);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	lab_pool_destroy(pool);
 }
 END_TEST
@@ -174,7 +167,7 @@ START_TEST(deficit_through_cache_frees)
 	ck_assert_uint_eq(st.deficit, 0);
 	ck_assert_uint_eq(st.withheld, FRAMES - 512);
 	ck_assert_uint_eq(st.free, 512);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	lab_pool_destroy(pool);
 }
 END_TEST
@@ -219,7 +212,7 @@ START_TEST(marks_follow_the_budget_without_drift)
 	}
 	ck_assert_int_eq(lab_pool_set_budget(pool, FRAMES), 0);
 	assert_marks(pool, 100, 200, 300);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	lab_pool_destroy(pool);
 }
 END_TEST

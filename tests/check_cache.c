@@ -19,14 +19,6 @@
 #define RING         48
 #define HANDOFF_SIZE 1024
 
-static void audit_ok(struct lab_pool *pool)
-{
-	char report[2048];
-	int err = lab_pool_audit(pool, report, sizeof(report));
-
-	ck_assert_msg(err == 0, "audit failed:\n%s", report);
-}
-
 static struct lab_pool *pool_new(size_t frames, unsigned caches, bool zeroer)
 {
 	struct lab_pool_config cfg = {
@@ -53,13 +45,13 @@ START_TEST(refill_and_drain_in_batches)
 	/* 200 frames in batches of 16: 13 refills. */
 	ck_assert_uint_eq(cs.refills, 13);
 	ck_assert_uint_eq(cs.nr_zeroed + cs.nr_dirty, 13 * 16 - 200);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	for (int i = 0; i < 200; i++)
 		ck_assert_int_eq(lab_free_page(c, f[i], 0, LAB_FREE_DIRTY), 0);
 	lab_cache_stats(c, &cs);
 	ck_assert_uint_le(cs.nr_zeroed + cs.nr_dirty, 64);
 	ck_assert_uint_gt(cs.drains, 0);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	lab_cache_drain(c);
 	lab_cache_stats(c, &cs);
 	ck_assert_uint_eq(cs.nr_zeroed + cs.nr_dirty, 0);
@@ -67,7 +59,7 @@ START_TEST(refill_and_drain_in_batches)
 
 	lab_pool_stats(pool, &ps);
 	ck_assert_uint_eq(ps.free, 4096);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	lab_pool_destroy(pool);
 }
 END_TEST
@@ -114,7 +106,7 @@ static void no_leak_between_owners(bool zeroer)
 			ck_assert_int_eq(lab_free_page(a, f[i], 1, LAB_FREE_DIRTY), 0);
 		lab_cache_drain(a);
 		lab_cache_drain(b);
-		audit_ok(pool);
+		test_audit_ok(pool);
 	}
 	lab_pool_destroy(pool);
 }
@@ -165,7 +157,7 @@ static void clean_free_keeps_dirty(bool through_cache)
 	for (int i = 0; i < N; i++)
 		ck_assert_int_eq(through_cache ? lab_free_page(c, f[i], 0, LAB_FREE_CLEAN)
 				 : lab_free_pages(pool, f[i], 0, 0, LAB_FREE_CLEAN), 0);
-	audit_ok(pool);
+	test_audit_ok(pool);
 	/* Every ZERO allocation reads zeros. */
 	for (int i = 0; i < N; i++) {
 		lab_frame_t g = through_cache ? lab_alloc_page(c, LAB_GFP_FAULT, 1, (uint32_t)i)
@@ -343,7 +335,7 @@ START_TEST(concurrent_with_cross_frees)
 		for (unsigned t = 0; t < THREADS; t++)
 			pthread_join(th[t], NULL);
 		/* Quiescent: every frame must be exactly somewhere. */
-		audit_ok(pool);
+		test_audit_ok(pool);
 		struct lab_pool_stats ps;
 		size_t held = handoff.n;
 
@@ -370,7 +362,7 @@ START_TEST(concurrent_with_cross_frees)
 						       handoff.frames[handoff.n],
 						       handoff.owners[handoff.n], LAB_FREE_DIRTY), 0);
 		}
-		audit_ok(pool);
+		test_audit_ok(pool);
 	}
 	ck_assert_uint_gt(cross, 100);
 	ck_assert_msg(allocs == (unsigned long)PHASES * THREADS * OPS,

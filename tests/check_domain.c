@@ -53,7 +53,7 @@ static void write_domain(const char *path, const char *name, const char *memory,
 			      "<lab:labyrinth " NS ">%s</lab:labyrinth>\n  </metadata>\n",
 			      metadata);
 	snprintf(text + n, sizeof(text) - (size_t)n, "</domain>\n");
-	ck_assert(vmm_write_file(path, text, strlen(text)));
+	ck_assert(harness_write_file(path, text, strlen(text)));
 }
 
 static char *absolute(const char *path)
@@ -94,9 +94,9 @@ START_TEST(good_domain_runs_as_it_says)
 {
 	const struct good_domain *c = &good_domains[_i];
 	char dir[PATH_MAX], path[PATH_MAX + 16], kernel[PATH_MAX + 64], key[64];
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(path, sizeof(path), "%s/d.xml", dir);
 	snprintf(kernel, sizeof(kernel), "%s/%s.elf", absolute(LAB_BUILD_DIR "/guests"), c->guest);
 	{
@@ -104,13 +104,13 @@ START_TEST(good_domain_runs_as_it_says)
 
 		/* For the domain that names it, relative to itself. */
 		snprintf(scn, sizeof(scn), "%s/s.scn", dir);
-		ck_assert(vmm_write_file(scn, "at 50ms pool 16M\n", 17));
+		ck_assert(harness_write_file(scn, "at 50ms pool 16M\n", 17));
 	}
 	write_domain(path, "good-one", c->memory, c->current, c->vcpu, kernel, c->cmdline,
 		     c->metadata);
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", "--domain", path, "--quiet",
-				  "--report", VMM_REPORT), 0);
-	vmm_tmpdir_remove(dir);
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", "--domain", path, "--quiet",
+				  "--report", HARNESS_REPORT), 0);
+	harness_tmpdir_remove(dir);
 	VMM_ASSERT_EXIT(&r, 0);
 	ck_assert_str_eq(vmm_report_str(&r, "config.name"), "good-one");
 	ck_assert_int_eq(vmm_report_int(&r, "config.mem_bytes"), c->mem_bytes);
@@ -122,7 +122,7 @@ START_TEST(good_domain_runs_as_it_says)
 	ck_assert_str_eq(vmm_report_str(&r, "config.overridden"), "");
 	VMM_ASSERT_OUT_HAS(&r, "domain: ");
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -134,13 +134,13 @@ START_TEST(shipped_domains_validate)
 	ck_assert_int_eq(glob("guests/domains/*.xml", 0, NULL, &g), 0);
 	ck_assert_uint_ge(g.gl_pathc, 5);
 	for (size_t i = 0; i < g.gl_pathc; i++) {
-		struct vmm_result r;
+		struct harness_run r;
 
-		ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "domain", "validate",
+		ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "domain", "validate",
 					  g.gl_pathv[i]), 0);
 		VMM_ASSERT_EXIT(&r, 0);
 		VMM_ASSERT_OUT_HAS(&r, "is valid for labyrinth");
-		vmm_result_free(&r);
+		harness_run_free(&r);
 	}
 	globfree(&g);
 }
@@ -151,17 +151,17 @@ END_TEST
 START_TEST(command_line_overrides_the_domain)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 16], kernel[PATH_MAX + 64];
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(path, sizeof(path), "%s/d.xml", dir);
 	snprintf(kernel, sizeof(kernel), "%s/seqtouch.elf", absolute(LAB_BUILD_DIR "/guests"));
 	write_domain(path, "over", "<memory unit='MiB'>32</memory>", NULL, "2", kernel, "mib=8",
 		     "<lab:fault-around>4</lab:fault-around>");
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", "--vcpus", "1", "--domain", path,
-				  "--fault-around", "16", "--report", VMM_REPORT, "--", "mib=4"),
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", "--vcpus", "1", "--domain", path,
+				  "--fault-around", "16", "--report", HARNESS_REPORT, "--", "mib=4"),
 			 0);
-	vmm_tmpdir_remove(dir);
+	harness_tmpdir_remove(dir);
 	VMM_ASSERT_EXIT(&r, 0);
 	ck_assert_int_eq(vmm_report_int(&r, "config.vcpus"), 1);
 	ck_assert_int_eq(vmm_report_int(&r, "config.fault_around"), 16);
@@ -171,7 +171,7 @@ START_TEST(command_line_overrides_the_domain)
 	VMM_ASSERT_OUT_HAS(&r, "domain: ");
 	VMM_ASSERT_OUT_HAS(&r, "; the command line overrides --vcpus, --fault-around, the guest "
 			   "arguments");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -180,15 +180,15 @@ END_TEST
 START_TEST(printed_domain_is_taken_back_unchanged)
 {
 	char dir[PATH_MAX], first[PATH_MAX + 16], second[PATH_MAX + 16], scn[PATH_MAX + 16];
-	struct vmm_result r, back;
+	struct harness_run r, back;
 	char *a, *b;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(first, sizeof(first), "%s/first.xml", dir);
 	snprintf(second, sizeof(second), "%s/second.xml", dir);
 	snprintf(scn, sizeof(scn), "%s/s.scn", dir);
-	ck_assert(vmm_write_file(scn, "at 50ms pool 8M\n", 16));
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", VMM_GUEST("pattern"), "--name",
+	ck_assert(harness_write_file(scn, "at 50ms pool 8M\n", 16));
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", VMM_GUEST("pattern"), "--name",
 				  "round-trip", "--mem", "32M", "--pool", "16M", "--vcpus", "2",
 				  "--ownership", "partitioned", "--fault-around", "8", "--no-ramp",
 				  "--install", "move", "--no-pin", "--timeout", "90", "--reclaim",
@@ -196,17 +196,17 @@ START_TEST(printed_domain_is_taken_back_unchanged)
 				  "--scenario", scn, "--sample-ms", "20", "--console-limit", "64K",
 				  "--print-domain", "--", "passes=1"), 0);
 	VMM_ASSERT_EXIT(&r, 0);
-	ck_assert(vmm_write_file(first, r.out, strlen(r.out)));
-	ck_assert_int_eq(VMM_EXEC(&back, NULL, VMM_BINARY, "run", "--domain", first,
+	ck_assert(harness_write_file(first, r.out, strlen(r.out)));
+	ck_assert_int_eq(HARNESS_EXEC(&back, NULL, VMM_BINARY, "run", "--domain", first,
 				  "--print-domain"), 0);
 	VMM_ASSERT_EXIT(&back, 0);
-	ck_assert(vmm_write_file(second, back.out, strlen(back.out)));
+	ck_assert(harness_write_file(second, back.out, strlen(back.out)));
 	ck_assert_msg(!strcmp(r.out, back.out), "printed, then read back and printed:\n%s\n---\n%s",
 		      r.out, back.out);
-	vmm_result_free(&back);
+	harness_run_free(&back);
 	/* And it runs as the command line would have. */
-	ck_assert_int_eq(VMM_EXEC(&back, NULL, VMM_BINARY, "run", "--domain", second, "--quiet",
-				  "--report", VMM_REPORT), 0);
+	ck_assert_int_eq(HARNESS_EXEC(&back, NULL, VMM_BINARY, "run", "--domain", second, "--quiet",
+				  "--report", HARNESS_REPORT), 0);
 	VMM_ASSERT_EXIT(&back, 0);
 	ck_assert_str_eq(vmm_report_str(&back, "config.name"), "round-trip");
 	ck_assert_str_eq(vmm_report_str(&back, "config.install"), "move");
@@ -216,9 +216,9 @@ START_TEST(printed_domain_is_taken_back_unchanged)
 	a = strstr(r.out, "<lab:quota>0=8M</lab:quota>");
 	b = strstr(r.out, "<lab:quota>1=4M</lab:quota>");
 	ck_assert_msg(a && b, "quotas missing from:\n%s", r.out);
-	vmm_tmpdir_remove(dir);
-	vmm_result_free(&back);
-	vmm_result_free(&r);
+	harness_tmpdir_remove(dir);
+	harness_run_free(&back);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -289,24 +289,24 @@ START_TEST(bad_domain_is_refused_with_its_error)
 	const struct bad_domain *c = &bad_domains[_i];
 	char dir[PATH_MAX], path[PATH_MAX + 16], seq[PATH_MAX + 32];
 	const char *kernel = c->kernel;
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(path, sizeof(path), "%s/bad.xml", dir);
 	snprintf(seq, sizeof(seq), "%s", absolute(VMM_GUEST("seqtouch")));
 	if (kernel && !strcmp(kernel, SEQ))
 		kernel = seq;
 	if (c->raw)
-		ck_assert(vmm_write_file(path, c->raw, strlen(c->raw)));
+		ck_assert(harness_write_file(path, c->raw, strlen(c->raw)));
 	else
 		write_domain(path, c->name, c->memory, NULL, c->vcpu, kernel,
 			     !strcmp(c->label, "bad guest argument") ? "mib=1 oops" : NULL,
 			     c->metadata);
 	for (int how = 0; how < 2; how++) {
 		if (how == 0)
-			ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "domain", "validate", path), 0);
+			ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "domain", "validate", path), 0);
 		else
-			ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", "--domain", path,
+			ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", "--domain", path,
 						  "--quiet"), 0);
 		VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 		for (size_t i = 0; i < 3 && c->says[i]; i++)
@@ -314,37 +314,29 @@ START_TEST(bad_domain_is_refused_with_its_error)
 				      c->label, r.cmdline, c->says[i], r.err);
 		ck_assert_msg(!r.out[0] || how == 0, "%s: a run printed:\n%s", c->label, r.out);
 		VMM_ASSERT_CLEAN(&r);
-		vmm_result_free(&r);
+		harness_run_free(&r);
 	}
-	vmm_tmpdir_remove(dir);
+	harness_tmpdir_remove(dir);
 }
 END_TEST
 
 START_TEST(missing_domain_file_is_named)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", "--domain", "/nonexistent/d.xml"),
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", "--domain", "/nonexistent/d.xml"),
 			 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, "domain /nonexistent/d.xml: cannot open: No such file or directory");
-	vmm_result_free(&r);
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "domain", "check", "x.xml"), 0);
+	harness_run_free(&r);
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "domain", "check", "x.xml"), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, "usage: labyrinth domain validate FILE.xml");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 /* ---- 5. dommemstat -------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 START_TEST(dommemstat_prints_as_virsh_does)
 {
@@ -352,23 +344,23 @@ START_TEST(dommemstat_prints_as_virsh_does)
 					      "minor_fault", "unused", "available", "actual",
 					      "rss", "usable" };
 	char dir[PATH_MAX], sock[PATH_MAX + 16];
-	struct vmm_opts opts = { .timeout_s = 60 };
-	struct vmm_result r, c;
+	struct harness_run_opts opts = { .timeout_s = 60 };
+	struct harness_run r, c;
 	struct stat st;
-	double deadline = now_s() + 30;
+	double deadline = harness_now_s() + 30;
 	const char *p;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(sock, sizeof(sock), "%s/c.sock", dir);
-	ck_assert_int_eq(VMM_START(&r, &opts, VMM_BINARY, "run", VMM_GUEST("hog"), "--quiet",
+	ck_assert_int_eq(HARNESS_START(&r, &opts, VMM_BINARY, "run", VMM_GUEST("hog"), "--quiet",
 				   "--mem", "32M", "--pool", "16M", "--control", sock, "--",
 				   "hold_ms=60000"), 0);
-	while (stat(sock, &st) && vmm_running(&r) && now_s() < deadline)
+	while (stat(sock, &st) && harness_running(&r) && harness_now_s() < deadline)
 		usleep(5000);
-	ck_assert_int_eq(VMM_EXEC(&c, NULL, VMM_BINARY, "ctl", sock, "dommemstat"), 0);
-	kill(r.pid, SIGTERM);
-	vmm_finish(&r);
-	vmm_tmpdir_remove(dir);
+	ck_assert_int_eq(HARNESS_EXEC(&c, NULL, VMM_BINARY, "ctl", sock, "dommemstat"), 0);
+	kill(r.child.pid, SIGTERM);
+	harness_finish(&r);
+	harness_tmpdir_remove(dir);
 	VMM_ASSERT_EXIT(&c, 0);
 	/* One "name value" line each, in virsh's order. */
 	p = c.out;
@@ -387,8 +379,8 @@ START_TEST(dommemstat_prints_as_virsh_does)
 		p += n;
 	}
 	ck_assert_str_eq(p, "");
-	vmm_result_free(&c);
-	vmm_result_free(&r);
+	harness_run_free(&c);
+	harness_run_free(&r);
 }
 END_TEST
 

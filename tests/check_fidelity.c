@@ -73,10 +73,10 @@ static int cmp_row(const void *a, const void *b)
 static void check_guest_contains_servicer(const char *guest, const char *vcpus, const char *fa)
 {
 	char dir[PATH_MAX], trace[PATH_MAX + 16];
-	struct vmm_result r;
+	struct harness_run r;
 	size_t n, faults = 0, matched = 0;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(trace, sizeof(trace), "%s/t.csv", dir);
 	ck_assert_int_eq(LAB_RUN(&r, NULL, guest, "--mem", "64M", "--vcpus", vcpus,
 				 "--fault-around", fa, "--trace", trace), 0);
@@ -112,8 +112,8 @@ static void check_guest_contains_servicer(const char *guest, const char *vcpus, 
 		ck_assert_int_gt(vmm_report_int(&r, sum), 0);
 	}
 	free(rows);
-	vmm_result_free(&r);
-	ck_assert(vmm_tmpdir_remove(dir));
+	harness_run_free(&r);
+	ck_assert(harness_tmpdir_remove(dir));
 }
 
 START_TEST(guest_contains_servicer_sparse)
@@ -136,7 +136,7 @@ END_TEST
 
 START_TEST(histograms_count_exactly)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("randtouch"), "--mem", "32M",
 				 "--fault-around", "4"), 0);
@@ -151,35 +151,35 @@ START_TEST(histograms_count_exactly)
 			 vmm_report_int(&r, "vcpus.0.service_ns.p99"));
 	ck_assert_int_le(vmm_report_int(&r, "vcpus.0.service_ns.p99"),
 			 vmm_report_int(&r, "vcpus.0.service_ns.max"));
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 START_TEST(no_record_means_no_guest_latencies)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--no-record"), 0);
 	VMM_ASSERT_EXIT(&r, 0);
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.guest_ns.count"), 0);
 	ck_assert_int_gt(vmm_report_int(&r, "faults.total"), 0);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 START_TEST(record_then_prefetch)
 {
 	char dir[PATH_MAX], rec[PATH_MAX + 16];
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(rec, sizeof(rec), "%s/w.rec", dir);
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--record", rec),
 			 0);
 	VMM_ASSERT_EXIT(&r, 0);
 	long long pages = vmm_report_int(&r, "guest.pages_touched");
 
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	/* A recording holds a header and one 8-byte entry per page. */
 	struct stat st;
 
@@ -194,48 +194,48 @@ START_TEST(record_then_prefetch)
 	ck_assert_int_eq(vmm_report_int(&r, "prefetch.installed") +
 			 vmm_report_int(&r, "vcpus.0.pages_installed"), pages);
 	ck_assert_int_lt(vmm_report_int(&r, "faults.total"), pages / 16);
-	vmm_result_free(&r);
-	ck_assert(vmm_tmpdir_remove(dir));
+	harness_run_free(&r);
+	ck_assert(harness_tmpdir_remove(dir));
 }
 END_TEST
 
 START_TEST(bad_recordings)
 {
 	char dir[PATH_MAX], rec[PATH_MAX + 16], junk[PATH_MAX + 16];
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(rec, sizeof(rec), "%s/w.rec", dir);
 	snprintf(junk, sizeof(junk), "%s/junk.rec", dir);
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--record", rec),
 			 0);
 	VMM_ASSERT_EXIT(&r, 0);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	/* Recorded with another --mem. */
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "64M", "--prefetch",
 				 rec), 0);
 	VMM_ASSERT_EXIT(&r, 2);
 	VMM_ASSERT_ERR_HAS(&r, "recorded with --mem 32 MiB");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	/* Not a recording at all. */
-	ck_assert(vmm_write_file(junk, "hello, world\n", 13));
+	ck_assert(harness_write_file(junk, "hello, world\n", 13));
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--prefetch",
 				 junk), 0);
 	VMM_ASSERT_EXIT(&r, 2);
 	VMM_ASSERT_ERR_HAS(&r, "not a labyrinth recording");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	/* Truncated: the header promises more entries than the file holds. */
 	size_t len;
-	char *data = vmm_read_file(rec, &len);
+	char *data = harness_read_file(rec, &len);
 
 	ck_assert_ptr_nonnull(data);
-	ck_assert(vmm_write_file(junk, data, len - 12));
+	ck_assert(harness_write_file(junk, data, len - 12));
 	free(data);
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--prefetch",
 				 junk), 0);
 	VMM_ASSERT_EXIT(&r, 2);
 	VMM_ASSERT_ERR_HAS(&r, "entries announced");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	/* A FIFO: refused at once, never waited on. */
 	ck_assert_int_eq(unlink(junk), 0);
 	ck_assert_int_eq(mkfifo(junk, 0600), 0);
@@ -243,8 +243,8 @@ START_TEST(bad_recordings)
 				 junk), 0);
 	VMM_ASSERT_EXIT(&r, 2);
 	VMM_ASSERT_ERR_HAS(&r, "not a regular file");
-	vmm_result_free(&r);
-	ck_assert(vmm_tmpdir_remove(dir));
+	harness_run_free(&r);
+	ck_assert(harness_tmpdir_remove(dir));
 }
 END_TEST
 
@@ -260,37 +260,34 @@ static bool exists_nonempty(const char *dir, const char *name)
 START_TEST(plots_of_a_run)
 {
 	char dir[PATH_MAX], report[PATH_MAX + 16], out[PATH_MAX + 16];
-	struct vmm_result r;
+	struct harness_run r;
 
-	if (!vmm_tool_in_path("gnuplot")) {
+	if (!harness_tool_in_path("gnuplot")) {
 		fprintf(stderr, "*** gnuplot is not installed: `make deps` installs it\n");
 		ck_abort_msg("gnuplot missing");
 	}
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(report, sizeof(report), "%s/r.json", dir);
 	snprintf(out, sizeof(out), "%s/plots", dir);
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", VMM_GUEST("pattern"), "--quiet",
-				  "--mem", "32M", "--pool", "16M", "--sample-ms", "5", "--report",
-				  report), 0);
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", VMM_GUEST("pattern"),
+				      "--quiet", "--mem", "32M", "--pool", "16M", "--sample-ms",
+				      "5", "--report", report), 0);
 	VMM_ASSERT_EXIT(&r, 0);
-	vmm_result_free(&r);
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "plot", report, "-o", out), 0);
+	harness_run_free(&r);
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "plot", report, "-o", out), 0);
 	VMM_ASSERT_EXIT(&r, 0);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	ck_assert(exists_nonempty(out, "latency-cdf.png"));
 	ck_assert(exists_nonempty(out, "latency-cdf.svg"));
 	ck_assert(exists_nonempty(out, "timeseries.png"));
 	ck_assert(exists_nonempty(out, "timeseries.svg"));
 	/* Not a report. */
-	ck_assert(vmm_write_file(report, "{\"x\": [1, 2", 11));
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "plot", report, "-o", out), 0);
+	ck_assert(harness_write_file(report, "{\"x\": [1, 2", 11));
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "plot", report, "-o", out), 0);
 	VMM_ASSERT_EXIT(&r, 2);
 	VMM_ASSERT_ERR_HAS(&r, "r.json:1:");
-	vmm_result_free(&r);
-	char cmd[3 * PATH_MAX];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	harness_run_free(&r);
+	ck_assert(harness_remove_tree(dir));
 }
 END_TEST
 

@@ -130,17 +130,17 @@ static const struct host_fault faults[] = {
 START_TEST(host_fault_is_named_with_exit_status_3)
 {
 	const struct host_fault *c = &faults[_i];
-	struct vmm_opts opts = { .timeout_s = 60, .pre_exec = c->take_away,
+	struct harness_run_opts opts = { .timeout_s = 60, .pre_exec = c->take_away,
 				 .pre_exec_arg = &six_gib };
 	/* No --report: one case runs as a user who may not write here. */
 	const char *argv[20] = { VMM_BINARY, "run", VMM_GUEST("seqtouch") };
 	size_t n = 3;
-	struct vmm_result r;
+	struct harness_run r;
 
 	for (size_t i = 0; c->argv[i]; i++)
 		argv[n++] = c->argv[i];
-	ck_assert_int_eq(vmm_runv(&r, &opts, argv), 0);
-	ck_assert_msg(r.status != 126, "%s: %s", c->name, r.err);
+	ck_assert_int_eq(harness_runv(&r, &opts, argv), 0);
+	ck_assert_msg(r.status != HARNESS_EXIT_NOT_PREPARED, "%s: %s", c->name, r.err);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_HOST_ERROR);
 	for (size_t i = 0; i < 3 && c->says[i]; i++)
 		VMM_ASSERT_ERR_HAS(&r, c->says[i]);
@@ -149,7 +149,7 @@ START_TEST(host_fault_is_named_with_exit_status_3)
 		      c->name, r.err);
 	ck_assert_msg(!r.out[0], "%s: printed on stdout:\n%s", c->name, r.out);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 

@@ -23,29 +23,29 @@
 #define EXAMPLE_END "```\n<!-- end of example -->"
 
 /* Runs a shell command line (with a deadline); returns its result. */
-static void sh(struct vmm_result *r, const char *cmd)
+static void sh(struct harness_run *r, const char *cmd)
 {
-	ck_assert_int_eq(VMM_EXEC(r, NULL, "/bin/sh", "-c", cmd), 0);
+	ck_assert_int_eq(HARNESS_EXEC(r, NULL, "/bin/sh", "-c", cmd), 0);
 }
 
 static bool dir_is_empty_tree(const char *dir)
 {
 	char cmd[PATH_MAX + 64];
-	struct vmm_result r;
+	struct harness_run r;
 	bool empty;
 
 	snprintf(cmd, sizeof(cmd), "find '%s' -type f | head -1", dir);
 	sh(&r, cmd);
 	empty = r.status == 0 && !r.out[0];
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	return empty;
 }
 
 START_TEST(installed_runtime_builds_the_readme_example)
 {
 	char prefix[PATH_MAX], scratch[PATH_MAX], cmd[4 * PATH_MAX], src[PATH_MAX + 16];
-	char *readme = vmm_read_file("guests/README.md", NULL), *begin, *end;
-	struct vmm_result r;
+	char *readme = harness_read_file("guests/README.md", NULL), *begin, *end;
+	struct harness_run r;
 
 	ck_assert_msg(readme, "guests/README.md cannot be read");
 	begin = strstr(readme, EXAMPLE_BEGIN);
@@ -62,17 +62,17 @@ START_TEST(installed_runtime_builds_the_readme_example)
 		ck_assert_msg(lines < 40, "the worked example has %u lines, at most 39", lines);
 	}
 
-	ck_assert(vmm_tmpdir_create(prefix, sizeof(prefix)));
-	ck_assert(vmm_tmpdir_create(scratch, sizeof(scratch)));
+	ck_assert(harness_tmpdir_create(prefix, sizeof(prefix)));
+	ck_assert(harness_tmpdir_create(scratch, sizeof(scratch)));
 	snprintf(src, sizeof(src), "%s/count.c", scratch);
-	ck_assert(vmm_write_file(src, begin, strlen(begin)));
+	ck_assert(harness_write_file(src, begin, strlen(begin)));
 	free(readme);
 
 	snprintf(cmd, sizeof(cmd), "make -s --no-print-directory install PREFIX='%s' %s", prefix,
 		 LAB_MAKE_ARGS);
 	sh(&r, cmd);
 	ck_assert_msg(r.status == 0, "%s\n  -> exit status %d:\n%s%s", cmd, r.status, r.out, r.err);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 
 	/* Outside the tree, with nothing but what was installed. */
 	snprintf(cmd, sizeof(cmd), "cd '%s' && export PKG_CONFIG_PATH='%s/lib/pkgconfig' && "
@@ -85,24 +85,24 @@ START_TEST(installed_runtime_builds_the_readme_example)
 		      "the report lacks the example's metric:\n%s", r.out);
 	ck_assert_msg(strstr(r.out, "\"pages_touched\": 8192"),
 		      "64 MiB at stride 2 is 8192 pages touched:\n%s", r.out);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 
 	/* An installed domain finds its installed guest. */
 	snprintf(cmd, sizeof(cmd), "cd / && '%s/bin/labyrinth' run --domain "
 		 "'%s/share/labyrinth/domains/seqtouch.xml' --mem 32M --quiet", prefix, prefix);
 	sh(&r, cmd);
 	ck_assert_msg(r.status == 0, "%s\n  -> exit status %d:\n%s", cmd, r.status, r.err);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 
 	snprintf(cmd, sizeof(cmd), "make -s --no-print-directory uninstall PREFIX='%s' %s", prefix,
 		 LAB_MAKE_ARGS);
 	sh(&r, cmd);
 	ck_assert_int_eq(r.status, 0);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	ck_assert_msg(dir_is_empty_tree(prefix), "make uninstall left files in %s", prefix);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", prefix, scratch);
 	sh(&r, cmd);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 

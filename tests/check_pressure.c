@@ -23,22 +23,17 @@
  * nothing behind; child processes die with the test process
  * (PR_SET_PDEATHSIG).
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "labyrinth/exit_status.h"
@@ -57,13 +52,6 @@
 
 static char work_dir[PATH_MAX];
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static void swapfs_path(char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/swapfs", work_dir);
@@ -73,7 +61,7 @@ static void swapfs_path(char *buf, size_t len)
  * case, so it outlives a test that fails or times out. */
 static void work_dir_setup(void)
 {
-	if (!vmm_tmpdir_create(work_dir, sizeof(work_dir)))
+	if (!harness_tmpdir_create(work_dir, sizeof(work_dir)))
 		work_dir[0] = '\0';
 }
 
@@ -87,7 +75,7 @@ static void work_dir_teardown(void)
 	 * still holds its swap file open. */
 	swapfs_path(fs, sizeof(fs));
 	umount2(fs, MNT_DETACH);
-	nftw(work_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	harness_remove_tree(work_dir);
 	work_dir[0] = '\0';
 }
 
@@ -121,22 +109,22 @@ static void args_add(struct args *a, const char *const *more)
 static void args_run(struct args *a, const char *image)
 {
 	a->n = 0;
-	ARGS_ADD(a, VMM_BINARY, "run", image, "--quiet", "--report", VMM_REPORT, "--timeout",
+	ARGS_ADD(a, VMM_BINARY, "run", image, "--quiet", "--report", HARNESS_REPORT, "--timeout",
 		 RUN_TIMEOUT);
 }
 
 /* ---- report helpers ------------------------------------------------------ */
 
-static json_t *report_array(const struct vmm_result *r, const char *path)
+static json_t *report_array(const struct harness_run *r, const char *path)
 {
-	json_t *a = vmm_report_get(r, path);
+	json_t *a = harness_report_get(r->report, path);
 
 	ck_assert_msg(json_is_array(a) && json_array_size(a) > 0,
 		      "%s\n  -> the report has no non-empty array at \"%s\"", r->cmdline, path);
 	return a;
 }
 
-static long long array_min(const struct vmm_result *r, const char *path)
+static long long array_min(const struct harness_run *r, const char *path)
 {
 	json_t *a = report_array(r, path), *v;
 	long long min = -1;
@@ -149,9 +137,9 @@ static long long array_min(const struct vmm_result *r, const char *path)
 }
 
 /* How many events of the time series start with `what`. */
-static size_t count_events(const struct vmm_result *r, const char *what)
+static size_t count_events(const struct harness_run *r, const char *what)
 {
-	json_t *a = vmm_report_get(r, "timeseries.events"), *e;
+	json_t *a = harness_report_get(r->report, "timeseries.events"), *e;
 	size_t i, n = 0;
 
 	json_array_foreach(a, i, e) {
@@ -162,13 +150,13 @@ static size_t count_events(const struct vmm_result *r, const char *what)
 	return n;
 }
 
-static bool has_event(const struct vmm_result *r, const char *what)
+static bool has_event(const struct harness_run *r, const char *what)
 {
 	return count_events(r, what) > 0;
 }
 
 /* The guest exited 0 on its own: every word it verified matched. */
-static void assert_verified(const struct vmm_result *r)
+static void assert_verified(const struct harness_run *r)
 {
 	VMM_ASSERT_EXIT(r, LAB_EXIT_OK);
 	ck_assert_str_eq(vmm_report_str(r, "guest.stop"), "guest-exit");
@@ -180,7 +168,7 @@ static void assert_verified(const struct vmm_result *r)
 }
 
 /* The counters agree with each other, whatever the run. */
-static void assert_counters_consistent(const struct vmm_result *r)
+static void assert_counters_consistent(const struct harness_run *r)
 {
 	long long out = vmm_report_int(r, "reclaim.swap_out_pages");
 	long long in = vmm_report_int(r, "reclaim.swap_in_pages");
@@ -239,13 +227,13 @@ START_TEST(pattern_verifies_ram_four_times_the_pool)
 {
 	const struct over_case *c = &over_cases[_i];
 	const long long must_move = OVER_MEM_PAGES - OVER_POOL_PAGES;
-	struct vmm_result r;
+	struct harness_run r;
 	struct args a;
 
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", OVER_MEM, "--pool", OVER_POOL, "--vcpus", c->vcpus);
 	args_add(&a, c->opts);
-	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
 	assert_verified(&r);
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), OVER_MEM_PAGES);
 
@@ -260,7 +248,7 @@ START_TEST(pattern_verifies_ram_four_times_the_pool)
 	/* The budget stayed the pool, and held what was resident. */
 	ck_assert_int_eq(vmm_report_int(&r, "memory.actual"), OVER_POOL_PAGES * KIB_PER_PAGE);
 	ck_assert_int_le(vmm_report_vcpu_sum(&r, "frames"), OVER_POOL_PAGES);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -272,7 +260,7 @@ END_TEST
  * and the min watermark sampled with it is in proportion: the VMM sets
  * min = pool / 32 frames (at least 64) for the whole pool, and the marks
  * scale with the budget. */
-static void assert_budgets_among(const struct vmm_result *r, const long long *allowed)
+static void assert_budgets_among(const struct harness_run *r, const long long *allowed)
 {
 	json_t *a = report_array(r, "timeseries.budget_frames"), *v;
 	json_t *mins = report_array(r, "timeseries.wmark_min_frames");
@@ -296,14 +284,14 @@ static void assert_budgets_among(const struct vmm_result *r, const long long *al
 	}
 }
 
-static void run_shipped(struct vmm_result *r, const char *scn, const char *mem,
+static void run_shipped(struct harness_run *r, const char *scn, const char *mem,
 			const char *vcpus)
 {
 	struct args a;
 
 	args_run(&a, VMM_GUEST("hog"));
 	ARGS_ADD(&a, "--mem", mem, "--vcpus", vcpus, "--scenario", scn, "--", HOG_SHORT);
-	ck_assert_int_eq(vmm_runv(r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(r, NULL, a.v), 0);
 	assert_verified(r);
 	assert_counters_consistent(r);
 }
@@ -312,7 +300,7 @@ static void run_shipped(struct vmm_result *r, const char *scn, const char *mem,
 START_TEST(hog_verifies_under_sawtooth)
 {
 	static const long long steps[] = { 16384, 32768, 49152, 65536, 0 };
-	struct vmm_result r;
+	struct harness_run r;
 
 	run_shipped(&r, "guests/scenarios/sawtooth.scn", "256M", "1");
 	ck_assert(has_event(&r, "scenario line 4"));
@@ -320,7 +308,7 @@ START_TEST(hog_verifies_under_sawtooth)
 	ck_assert_int_gt(vmm_report_int(&r, "faults.refault"), 0);
 	assert_budgets_among(&r, steps);
 	ck_assert_int_lt(array_min(&r, "timeseries.budget_frames"), 65536);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -329,7 +317,7 @@ START_TEST(hog_verifies_under_squeeze)
 {
 	const unsigned long long mib = 1024 * 1024;
 	long long steps[11] = { 0 };
-	struct vmm_result r;
+	struct harness_run r;
 
 	/* As the parser computes them: in bytes, rounded down to pages. */
 	for (unsigned k = 0; k < 10; k++)
@@ -339,7 +327,7 @@ START_TEST(hog_verifies_under_squeeze)
 	ck_assert_int_gt(vmm_report_int(&r, "reclaim.pgsteal"), 0);
 	assert_budgets_among(&r, steps);
 	ck_assert_int_lt(array_min(&r, "timeseries.budget_frames"), 65536);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -347,21 +335,21 @@ END_TEST
 START_TEST(hog_verifies_under_spike)
 {
 	static const long long levels[] = { 65536, 65536 - 160 * PAGES_PER_MIB, 0 };
-	struct vmm_result r;
+	struct harness_run r;
 
 	run_shipped(&r, "guests/scenarios/spike.scn", "256M", "1");
 	ck_assert(has_event(&r, "scenario line 3"));
 	ck_assert_int_gt(vmm_report_int(&r, "reclaim.pgsteal"), 0);
 	ck_assert_int_gt(vmm_report_int(&r, "faults.refault"), 0);
 	assert_budgets_among(&r, levels);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 /* vCPU 1 may own 16M of its 32M slice: it reclaims its own pages. */
 START_TEST(hog_verifies_under_starve_one_vcpu)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
 	run_shipped(&r, "guests/scenarios/starve-one-vcpu.scn", "64M", "2");
 	ck_assert(has_event(&r, "scenario line 3"));
@@ -369,7 +357,7 @@ START_TEST(hog_verifies_under_starve_one_vcpu)
 	ck_assert_int_gt(vmm_report_int(&r, "vcpus.1.refault"), 0);
 	/* The budget is not what this scenario moves. */
 	ck_assert_int_eq(array_min(&r, "timeseries.budget_frames"), 64 * PAGES_PER_MIB);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -383,16 +371,16 @@ START_TEST(spike_gives_back_what_it_took)
 {
 	static const char scn_text[] = "at 0ms pool 64M\nat 200ms spike 160M for 200ms\n";
 	char scn[PATH_MAX];
-	struct vmm_result r;
+	struct harness_run r;
 	struct args a;
 
 	work_path(scn, sizeof(scn), "clamp.scn");
-	ck_assert(vmm_write_file(scn, scn_text, sizeof(scn_text) - 1));
+	ck_assert(harness_write_file(scn, scn_text, sizeof(scn_text) - 1));
 	args_run(&a, VMM_GUEST("hog"));
 	/* Runs well past the spike: about a second of holding. */
 	ARGS_ADD(&a, "--mem", "256M", "--scenario", scn, "--", "mib=16", "hold_ms=1000",
 		 "shrink_ms=10");
-	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
 	assert_verified(&r);
 	/* Both halves of the spike happened. */
 	ck_assert_uint_eq(count_events(&r, "scenario line 2"), 2);
@@ -400,7 +388,7 @@ START_TEST(spike_gives_back_what_it_took)
 		      "%s\n  -> after the spike the budget is %lld KiB, before it 65536 KiB\n"
 		      "--- scenario:\n%s", r.cmdline, vmm_report_int(&r, "memory.actual"),
 		      scn_text);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -506,19 +494,19 @@ START_TEST(pattern_verifies_under_random_scenario)
 	static const char *const installs[] = { "copy", "zeropage", "move" };
 	uint64_t seed = first_seed() + (uint64_t)_i, st = seed ^ 0xa5a5a5a5a5a5a5a5ull;
 	char text[4096], name[64], scn[PATH_MAX], pool[32];
-	struct vmm_result r;
+	struct harness_run r;
 	struct args a;
 
 	random_scenario(seed, text, sizeof(text));
 	snprintf(name, sizeof(name), "random-%llu.scn", (unsigned long long)seed);
 	work_path(scn, sizeof(scn), name);
-	ck_assert(vmm_write_file(scn, text, strlen(text)));
+	ck_assert(harness_write_file(scn, text, strlen(text)));
 	snprintf(pool, sizeof(pool), "%lluK", RANDOM_POOL_KIB);
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", RANDOM_MEM, "--pool", pool, "--vcpus", "2", "--swap",
 		 swaps[test_rand(&st) % 2], "--install", installs[test_rand(&st) % 3],
 		 "--scenario", scn, "--", "passes=3");
-	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
 	unlink(scn);
 	if (r.killed_at_deadline || r.status != LAB_EXIT_OK || strstr(r.err, "mismatch"))
 		fprintf(stderr, "\n*** random scenario failed: seed %llu (LAB_PRESSURE_SEED=%llu "
@@ -532,7 +520,7 @@ START_TEST(pattern_verifies_under_random_scenario)
 	assert_verified(&r);
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), 64 * PAGES_PER_MIB);
 	assert_counters_consistent(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -540,7 +528,7 @@ END_TEST
 
 /* A run stopped by a swap error: exit 3 with the cause, no crash, and
  * nothing that looks like lost or corrupted data. */
-static void assert_stopped_by_swap_error(const struct vmm_result *r)
+static void assert_stopped_by_swap_error(const struct harness_run *r)
 {
 	VMM_ASSERT_EXIT(r, LAB_EXIT_HOST_ERROR);
 	VMM_ASSERT_ERR_HAS(r, "swap: cannot write ");
@@ -568,26 +556,12 @@ static bool is_mounted(const char *dir)
 	return found;
 }
 
-static size_t dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d)))
-		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
-	return n;
-}
-
 /* A 2 MiB tmpfs as the swap directory of a guest that must swap 24 MiB. */
 START_TEST(full_swap_dir_stops_the_run)
 {
 	char fs[PATH_MAX + 16];
 	struct statvfs st;
-	struct vmm_result r;
+	struct harness_run r;
 	struct args a;
 	bool space_back, empty, unmounted, removed;
 	int umount_errno;
@@ -608,10 +582,10 @@ START_TEST(full_swap_dir_stops_the_run)
 	}
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "32M", "--pool", "8M", "--swap-dir", fs);
-	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
 	/* The unlinked swap file is gone with the VMM: space back, no file. */
 	space_back = !statvfs(fs, &st) && st.f_bfree == st.f_blocks;
-	empty = dir_entries(fs) == 0;
+	empty = harness_dir_entries(fs) <= 0;
 	unmounted = umount2(fs, 0) == 0;      /* not busy: nothing open there */
 	umount_errno = errno;
 	removed = rmdir(fs) == 0;
@@ -626,7 +600,7 @@ START_TEST(full_swap_dir_stops_the_run)
 	ck_assert_msg(unmounted, "cannot unmount the swap tmpfs: %s", strerror(umount_errno));
 	ck_assert(removed);
 	ck_assert(!is_mounted(fs));
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -650,7 +624,7 @@ START_TEST(injected_swap_write_error_stops_the_run)
 	const struct inject_case *c = &inject_cases[_i];
 	const char *tmp = getenv("TMPDIR");
 	char where[PATH_MAX + 16];
-	struct vmm_result r;
+	struct harness_run r;
 	struct args a;
 
 	/* The message names the store: the default directory, or memory. */
@@ -660,14 +634,14 @@ START_TEST(injected_swap_write_error_stops_the_run)
 
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "32M", "--pool", "8M", "--swap", c->swap, "--inject", c->nth);
-	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
 	assert_stopped_by_swap_error(&r);
 	VMM_ASSERT_ERR_HAS(&r, "Input/output error");
 	VMM_ASSERT_ERR_HAS(&r, where);
 	/* It stopped at that write: fewer went out than a full run's. */
 	ck_assert_int_lt(vmm_report_int(&r, "reclaim.swap_out_pages"),
 			 atoll(strchr(c->nth, '=') + 1));
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -703,14 +677,14 @@ START_TEST(refused_scenario_exits_2_before_running)
 {
 	const struct refused_case *c = &refused_cases[_i];
 	char scn[PATH_MAX], want[PATH_MAX + 256];
-	struct vmm_result r;
+	struct harness_run r;
 	struct args a;
 
 	work_path(scn, sizeof(scn), "refused.scn");
-	ck_assert(vmm_write_file(scn, c->text, strlen(c->text)));
+	ck_assert(harness_write_file(scn, c->text, strlen(c->text)));
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "64M", "--pool", "16M", "--vcpus", c->vcpus, "--scenario", scn);
-	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	size_t len = strlen(c->says);
 	bool start_only = len > 3 && !strcmp(c->says + len - 3, "...");
@@ -723,7 +697,7 @@ START_TEST(refused_scenario_exits_2_before_running)
 	/* Refused before the guest ran: no guest output, no summary. */
 	ck_assert_msg(r.out[0] == '\0', "%s\n  -> printed on stdout:\n%s", r.cmdline, r.out);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -731,152 +705,58 @@ START_TEST(unreadable_scenario_exits_2)
 {
 	static const char nul_text[] = "at 1s pool 8M\0\n";
 	char scn[PATH_MAX], missing[PATH_MAX], want[2 * PATH_MAX];
-	struct vmm_result r;
+	struct harness_run r;
 	struct args a;
 
 	work_path(scn, sizeof(scn), "nul.scn");
 	work_path(missing, sizeof(missing), "missing.scn");
-	ck_assert(vmm_write_file(scn, nul_text, sizeof(nul_text) - 1));
+	ck_assert(harness_write_file(scn, nul_text, sizeof(nul_text) - 1));
 
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "32M", "--scenario", scn);
-	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	snprintf(want, sizeof(want), "--scenario %s: not a text file (NUL byte at offset 13)",
 		 scn);
 	VMM_ASSERT_ERR_HAS(&r, want);
 	ck_assert_str_eq(r.out, "");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "32M", "--scenario", missing);
-	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	snprintf(want, sizeof(want), "--scenario %s: cannot open: No such file or directory",
 		 missing);
 	VMM_ASSERT_ERR_HAS(&r, want);
 	ck_assert_str_eq(r.out, "");
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 /* ---- 6. the control socket ----------------------------------------------- */
 
-/* Starts argv with stdout and stderr in files; it dies with this process. */
-static pid_t spawn(const char *const argv[], const char *out_path, const char *err_path)
+/* How long `labyrinth ctl` may take: the client itself has no timeout. */
+#define CTL_TIMEOUT_S 10.0
+
+/* `labyrinth ctl SOCKET WORDS...`, with a deadline; its exit status is -1
+ * when it did not exit in time. Free with harness_run_free(). */
+static void ctl(struct harness_run *c, const char *sock, const char *const *words)
 {
-	pid_t parent = getpid(), pid;
-
-	fflush(NULL);
-	pid = fork();
-	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		char *args[MAX_ARGS];
-		sigset_t none;
-		size_t n = 0;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (in < 0 || out < 0 || err < 0 || dup2(in, STDIN_FILENO) < 0 ||
-		    dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
-			_exit(127);
-		for (; argv[n] && n + 1 < MAX_ARGS; n++)
-			args[n] = strdup(argv[n]);
-		args[n] = NULL;
-		execv(args[0], args);
-		dprintf(STDERR_FILENO, "cannot exec %s: %s\n", args[0], strerror(errno));
-		_exit(127);
-	}
-	return pid;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Waits for this child, killing it past the deadline; returns its wait
- * status, and whether it ended by itself in *in_time. */
-static int wait_child(pid_t pid, double timeout_s, bool *in_time)
-{
-	double deadline = now_s() + timeout_s;
-	int st = 0;
-
-	*in_time = true;
-	for (;;) {
-		pid_t got = waitpid(pid, &st, WNOHANG);
-
-		if (got == pid)
-			return st;
-		ck_assert_msg(got == 0 || errno == EINTR, "waitpid: %s", strerror(errno));
-		if (now_s() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			*in_time = false;
-			return st;
-		}
-		sleep_ms(2);
-	}
-}
-
-struct ctl_result {
-	int status;                /* exit status, -1 if it did not exit in time */
-	char *out, *err;
-	char cmdline[256];
-};
-
-/* `labyrinth ctl SOCKET WORDS...`, with a deadline: the client itself has
- * no timeout. */
-static void ctl(struct ctl_result *c, const char *sock, const char *const *words)
-{
-	char out_path[PATH_MAX], err_path[PATH_MAX];
+	const struct harness_run_opts opts = { .timeout_s = CTL_TIMEOUT_S };
 	struct args a = { .n = 0 };
-	bool in_time;
-	int st;
 
-	memset(c, 0, sizeof(*c));
 	ARGS_ADD(&a, VMM_BINARY, "ctl", sock);
 	args_add(&a, words);
+	ck_assert_msg(harness_runv(c, &opts, a.v) == 0, "labyrinth ctl: %s", c->err);
 	snprintf(c->cmdline, sizeof(c->cmdline), "labyrinth ctl SOCKET");
 	for (const char *const *w = words; *w; w++)
 		snprintf(c->cmdline + strlen(c->cmdline), sizeof(c->cmdline) - strlen(c->cmdline),
 			 " %s", *w);
-	work_path(out_path, sizeof(out_path), "ctl.out");
-	work_path(err_path, sizeof(err_path), "ctl.err");
-	st = wait_child(spawn(a.v, out_path, err_path), 10.0, &in_time);
-	c->status = in_time && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	c->out = vmm_read_file(out_path, NULL);
-	c->err = vmm_read_file(err_path, NULL);
-	ck_assert(c->out && c->err);
-	unlink(out_path);
-	unlink(err_path);
 }
 
 #define CTL(c, sock, ...) ctl((c), (sock), (const char *const[]){ __VA_ARGS__, NULL })
-
-static void ctl_free(struct ctl_result *c)
-{
-	free(c->out);
-	free(c->err);
-	c->out = c->err = NULL;
-}
 
 /* `stats`: one line, a JSON object with these counters. */
 static long long stat_of(json_t *stats, const char *key)
@@ -893,7 +773,7 @@ static json_t *ctl_stats(const char *sock)
 		"elapsed_ns", "faults", "first_touch", "refault", "stalls", "swap_out_pages",
 		"swap_in_pages", "budget_frames", "free_frames", "resident_pages", "pgsteal",
 	};
-	struct ctl_result c;
+	struct harness_run c;
 	json_error_t jerr;
 	json_t *stats;
 
@@ -906,12 +786,12 @@ static json_t *ctl_stats(const char *sock)
 		      jerr.text, c.out);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		(void)stat_of(stats, keys[i]);
-	ctl_free(&c);
+	harness_run_free(&c);
 	return stats;
 }
 
 struct guest {
-	pid_t pid;
+	struct harness_child child;
 	char sock[PATH_MAX], out[PATH_MAX], err[PATH_MAX], report[PATH_MAX];
 };
 
@@ -919,9 +799,10 @@ struct guest {
  * (not waiting if one is there already). */
 static void start_controlled_guest(struct guest *g, const char *hold_ms)
 {
+	struct harness_spawn_opts spawn = { .out_path = g->out, .err_path = g->err };
 	struct args a;
 	struct stat st;
-	double deadline = now_s() + 30;
+	double deadline = harness_now_s() + 30;
 
 	work_path(g->sock, sizeof(g->sock), "control.sock");
 	work_path(g->out, sizeof(g->out), "guest.out");
@@ -930,28 +811,34 @@ static void start_controlled_guest(struct guest *g, const char *hold_ms)
 	a.n = 0;
 	ARGS_ADD(&a, VMM_BINARY, "run", VMM_GUEST("hog"), "--quiet", "--report", g->report,
 		 "--mem", "64M", "--timeout", "60", "--control", g->sock, "--", hold_ms);
-	g->pid = spawn(a.v, g->out, g->err);
+	ck_assert_msg(!harness_spawn(&g->child, a.v, &spawn), "cannot start %s: %s", a.v[0],
+		      strerror(errno));
 	/* Poll for the socket; the guest must not have ended meanwhile. */
 	while (stat(g->sock, &st) || !S_ISSOCK(st.st_mode)) {
-		ck_assert_msg(waitpid(g->pid, NULL, WNOHANG) == 0,
+		ck_assert_msg(harness_child_running(&g->child),
 			      "the guest ended before its control socket appeared");
-		ck_assert_msg(now_s() < deadline, "no control socket after 30 s");
-		sleep_ms(5);
+		ck_assert_msg(harness_now_s() < deadline, "no control socket after 30 s");
+		harness_sleep_ms(5);
 	}
 }
 
-/* The guest's report, in a vmm_result for the report helpers. */
-static void load_report(struct vmm_result *r, const struct guest *g)
+/* Waits for the guest, killing it past `timeout_s` from now. */
+static void wait_guest(struct guest *g, double timeout_s, struct harness_exit *e)
 {
-	json_error_t jerr;
+	const struct harness_wait_opts o = { .deadline = harness_now_s() + timeout_s };
 
+	ck_assert_msg(!harness_wait(&g->child, &o, e), "waitpid: %s", strerror(errno));
+}
+
+/* The guest's report, in a harness_run for the report helpers. */
+static void load_report(struct harness_run *r, const struct guest *g)
+{
 	memset(r, 0, sizeof(*r));
 	snprintf(r->cmdline, sizeof(r->cmdline), "labyrinth run hog.elf --control ...");
-	r->out = vmm_read_file(g->out, NULL);
-	r->err = vmm_read_file(g->err, NULL);
+	r->out = harness_read_file(g->out, NULL);
+	r->err = harness_read_file(g->err, NULL);
 	ck_assert(r->out && r->err);
-	r->report = json_load_file(g->report, 0, &jerr);
-	snprintf(r->report_error, sizeof(r->report_error), "%s", jerr.text);
+	r->report = harness_report_load(g->report, r->report_error, sizeof(r->report_error));
 }
 
 static void assert_no_children(void)
@@ -1005,13 +892,13 @@ static char *raw_exchange(const char *sock, const char *bytes, size_t len)
 START_TEST(control_socket_squeezes_a_running_guest)
 {
 	struct guest g;
-	struct ctl_result c;
-	struct vmm_result r;
+	struct harness_run c;
+	struct harness_run r;
 	json_t *stats;
 	long long steal0, out0;
 	double deadline;
-	bool in_time, stole = false;
-	int st;
+	struct harness_exit e;
+	bool stole = false;
 
 	start_controlled_guest(&g, "hold_ms=3000");
 
@@ -1024,7 +911,7 @@ START_TEST(control_socket_squeezes_a_running_guest)
 	ck_assert_msg(c.status == LAB_EXIT_OK && !strcmp(c.out, "ok\n") && !c.err[0],
 		      "%s -> exit status %d\nstdout: %s\nstderr: %s", c.cmdline, c.status, c.out,
 		      c.err);
-	ctl_free(&c);
+	harness_run_free(&c);
 	stats = ctl_stats(g.sock);
 	ck_assert_int_eq(stat_of(stats, "budget_frames"), 16 * PAGES_PER_MIB);
 	steal0 = stat_of(stats, "pgsteal");
@@ -1032,7 +919,8 @@ START_TEST(control_socket_squeezes_a_running_guest)
 	json_decref(stats);
 
 	/* Reclaim follows the budget down while the guest holds its pages. */
-	for (deadline = now_s() + 20; !stole && now_s() < deadline; sleep_ms(20)) {
+	for (deadline = harness_now_s() + 20; !stole && harness_now_s() < deadline;
+	     harness_sleep_ms(20)) {
 		stats = ctl_stats(g.sock);
 		stole = stat_of(stats, "pgsteal") > steal0 &&
 			stat_of(stats, "swap_out_pages") > out0;
@@ -1050,7 +938,7 @@ START_TEST(control_socket_squeezes_a_running_guest)
 			      "%s -> exit status %d\nstdout: %s\nstderr: %s\nexpected exit "
 			      "status 2 and on stderr: %s", c.cmdline, c.status, c.out, c.err,
 			      want);
-		ctl_free(&c);
+		harness_run_free(&c);
 	}
 	/* Raw bytes: a last line without its newline is still answered; a
 	 * NUL byte is refused; control characters never come back raw. */
@@ -1070,31 +958,31 @@ START_TEST(control_socket_squeezes_a_running_guest)
 	ck_assert_int_eq(c.status, LAB_EXIT_BAD_INPUT);
 	ck_assert_msg(!strncmp(c.err, "error: pool 128 MiB: the budget must lie between ", 49),
 		      "%s -> %s", c.cmdline, c.err);
-	ctl_free(&c);
+	harness_run_free(&c);
 	/* Refused commands changed nothing. */
 	stats = ctl_stats(g.sock);
 	ck_assert_int_eq(stat_of(stats, "budget_frames"), 16 * PAGES_PER_MIB);
 	json_decref(stats);
 
 	/* The guest finishes on its own, every page verified. */
-	st = wait_child(g.pid, 60, &in_time);
-	ck_assert_msg(in_time && WIFEXITED(st), "the guest did not exit by itself");
+	wait_guest(&g, 60, &e);
+	ck_assert_msg(!e.killed_at_deadline && e.status >= 0, "the guest did not exit by itself");
 	load_report(&r, &g);
-	r.status = WEXITSTATUS(st);
+	r.status = e.status;
 	assert_verified(&r);
 	ck_assert(has_event(&r, "control: pool 16M"));
 	ck_assert_int_eq(vmm_report_int(&r, "memory.actual"), 16 * 1024);
 	ck_assert_int_gt(vmm_report_int(&r, "reclaim.pgsteal"), 0);
 	ck_assert_int_gt(vmm_report_int(&r, "faults.refault"), 0);
 	assert_counters_consistent(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	/* It took its socket with it. */
 	ck_assert_msg(access(g.sock, F_OK) && errno == ENOENT, "the socket is still there");
 	CTL(&c, g.sock, "stats");
 	ck_assert_int_eq(c.status, LAB_EXIT_HOST_ERROR);
 	ck_assert_msg(strstr(c.err, "cannot connect to ") && strstr(c.err, "(is a guest running "
 		      "with --control "), "%s -> %s", c.cmdline, c.err);
-	ctl_free(&c);
+	harness_run_free(&c);
 	assert_no_children();
 }
 END_TEST
@@ -1103,17 +991,15 @@ END_TEST
 START_TEST(control_socket_goes_with_sigterm)
 {
 	struct guest g;
-	bool in_time;
-	int st;
+	struct harness_exit e;
 
 	start_controlled_guest(&g, "hold_ms=20000");
-	kill(g.pid, SIGTERM);
-	st = wait_child(g.pid, 20, &in_time);
-	ck_assert_msg(in_time, "the guest did not stop within 20 s of SIGTERM");
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM,
-		      "exit status %d, signal %d; expected exit status %d",
-		      WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0,
-		      128 + SIGTERM);
+	kill(g.child.pid, SIGTERM);
+	wait_guest(&g, 20, &e);
+	ck_assert_msg(!e.killed_at_deadline, "the guest did not stop within 20 s of SIGTERM");
+	ck_assert_msg(e.status == 128 + SIGTERM,
+		      "exit status %d, signal %d; expected exit status %d", e.status,
+		      e.term_signal, 128 + SIGTERM);
 	ck_assert_msg(access(g.sock, F_OK) && errno == ENOENT, "the socket is still there");
 	assert_no_children();
 }
@@ -1124,36 +1010,36 @@ END_TEST
 START_TEST(stale_control_socket_is_taken_over)
 {
 	struct guest g;
-	struct ctl_result c;
+	struct harness_run c;
 	json_t *stats;
 	double deadline;
-	bool in_time;
+	struct harness_exit e;
 
 	start_controlled_guest(&g, "hold_ms=20000");
-	kill(g.pid, SIGKILL);
-	(void)wait_child(g.pid, 20, &in_time);
-	ck_assert_msg(in_time, "SIGKILL did not end the guest within 20 s");
+	kill(g.child.pid, SIGKILL);
+	wait_guest(&g, 20, &e);
+	ck_assert_msg(!e.killed_at_deadline, "SIGKILL did not end the guest within 20 s");
 	ck_assert_msg(!access(g.sock, F_OK), "no stale socket: this test tests nothing");
 	CTL(&c, g.sock, "stats");
 	ck_assert_int_eq(c.status, LAB_EXIT_HOST_ERROR);
 	ck_assert_msg(strstr(c.err, "Connection refused"), "%s -> %s", c.cmdline, c.err);
-	ctl_free(&c);
+	harness_run_free(&c);
 
 	/* The socket is there from the start: wait until the guest answers. */
 	start_controlled_guest(&g, "hold_ms=20000");
-	for (deadline = now_s() + 30; now_s() < deadline; sleep_ms(10)) {
-		ck_assert_msg(waitpid(g.pid, NULL, WNOHANG) == 0, "the second guest ended");
+	for (deadline = harness_now_s() + 30; harness_now_s() < deadline; harness_sleep_ms(10)) {
+		ck_assert_msg(harness_child_running(&g.child), "the second guest ended");
 		CTL(&c, g.sock, "stats");
-		ctl_free(&c);
+		harness_run_free(&c);
 		if (c.status == LAB_EXIT_OK)
 			break;
 	}
 	stats = ctl_stats(g.sock);
 	ck_assert_int_eq(stat_of(stats, "budget_frames"), 64 * PAGES_PER_MIB);
 	json_decref(stats);
-	kill(g.pid, SIGTERM);
-	(void)wait_child(g.pid, 20, &in_time);
-	ck_assert_msg(in_time, "the guest did not stop within 20 s of SIGTERM");
+	kill(g.child.pid, SIGTERM);
+	wait_guest(&g, 20, &e);
+	ck_assert_msg(!e.killed_at_deadline, "the guest did not stop within 20 s of SIGTERM");
 	assert_no_children();
 }
 END_TEST
@@ -1163,36 +1049,36 @@ END_TEST
 START_TEST(live_control_socket_is_left_alone)
 {
 	struct guest g;
-	struct ctl_result c;
-	struct vmm_result r;
+	struct harness_run c;
+	struct harness_run r;
 	struct args a;
 	double deadline;
-	bool in_time;
+	struct harness_exit e;
 
 	start_controlled_guest(&g, "hold_ms=20000");
-	for (deadline = now_s() + 30;; sleep_ms(10)) {
-		ck_assert_msg(now_s() < deadline, "the guest never answered on its socket");
-		ck_assert_msg(waitpid(g.pid, NULL, WNOHANG) == 0, "the guest ended");
+	for (deadline = harness_now_s() + 30;; harness_sleep_ms(10)) {
+		ck_assert_msg(harness_now_s() < deadline, "the guest never answered on its socket");
+		ck_assert_msg(harness_child_running(&g.child), "the guest ended");
 		CTL(&c, g.sock, "stats");
-		ctl_free(&c);
+		harness_run_free(&c);
 		if (c.status == LAB_EXIT_OK)
 			break;
 	}
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "32M", "--control", g.sock);
-	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, g.sock);
 	VMM_ASSERT_ERR_HAS(&r, "in use");
 	/* (The first guest is a child too: assert_no_children() below.) */
 	ck_assert_msg(!r.tmpdir_left, "the second run left its temporary directory");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	CTL(&c, g.sock, "stats");
 	ck_assert_msg(c.status == LAB_EXIT_OK, "the first guest lost its socket: %s", c.err);
-	ctl_free(&c);
-	kill(g.pid, SIGTERM);
-	(void)wait_child(g.pid, 20, &in_time);
-	ck_assert_msg(in_time, "the guest did not stop within 20 s of SIGTERM");
+	harness_run_free(&c);
+	kill(g.child.pid, SIGTERM);
+	wait_guest(&g, 20, &e);
+	ck_assert_msg(!e.killed_at_deadline, "the guest did not stop within 20 s of SIGTERM");
 	assert_no_children();
 }
 END_TEST
@@ -1202,24 +1088,24 @@ END_TEST
 START_TEST(control_path_that_is_a_file_exits_2)
 {
 	char path[PATH_MAX];
-	struct vmm_result r;
+	struct harness_run r;
 	struct args a;
 	size_t len = 0;
 	char *kept;
 
 	work_path(path, sizeof(path), "not-a-socket");
-	ck_assert(vmm_write_file(path, "keep me\n", 8));
+	ck_assert(harness_write_file(path, "keep me\n", 8));
 	args_run(&a, VMM_GUEST("pattern"));
 	ARGS_ADD(&a, "--mem", "32M", "--control", path);
-	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, path);
 	VMM_ASSERT_ERR_HAS(&r, "not a socket");
-	kept = vmm_read_file(path, &len);
+	kept = harness_read_file(path, &len);
 	ck_assert_msg(kept && len == 8 && !memcmp(kept, "keep me\n", 8), "the file was changed");
 	free(kept);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -1232,14 +1118,14 @@ static const char *const quota_fault_around[] = { "1", "32", "512" };
 START_TEST(quota_holds_one_vcpu_and_not_the_other)
 {
 	const long long slice = 16 * PAGES_PER_MIB, quota = 4 * PAGES_PER_MIB;
-	struct vmm_result r;
+	struct harness_run r;
 	struct args a;
 
 	args_run(&a, VMM_GUEST("private"));
 	/* Fixed windows, so that vCPU 0's faults can be counted exactly. */
 	ARGS_ADD(&a, "--mem", "32M", "--vcpus", "2", "--quota", "1=4M", "--no-ramp",
 		 "--fault-around", quota_fault_around[_i]);
-	ck_assert_int_eq(vmm_runv(&r, NULL, a.v), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
 	assert_verified(&r);
 	assert_counters_consistent(&r);
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.1.pages_touched"), slice);
@@ -1254,7 +1140,7 @@ START_TEST(quota_holds_one_vcpu_and_not_the_other)
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.refault"), 0);
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.faults"), slice / REFAULT_WINDOW(&r));
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.stalls"), 0);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 

@@ -25,42 +25,27 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "labyrinth/exit_status.h"
 #include "vmmtest.h"
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Waits until the started run has its control socket; fails the test if
  * the run ended first or nothing came within 30 s. */
-static void wait_for_socket(struct vmm_result *r, const char *path)
+static void wait_for_socket(struct harness_run *r, const char *path)
 {
-	double deadline = now_s() + 30;
+	double deadline = harness_now_s() + 30;
 	struct stat st;
 
 	while (stat(path, &st) || !S_ISSOCK(st.st_mode)) {
-		if (!vmm_running(r)) {
-			vmm_finish(r);
+		if (!harness_running(r)) {
+			harness_finish(r);
 			ck_abort_msg("%s\n  -> ended before its control socket appeared:\n%s",
 				     r->cmdline, r->err);
 		}
-		ck_assert_msg(now_s() < deadline, "%s: no control socket after 30 s", r->cmdline);
-		sleep_ms(5);
+		ck_assert_msg(harness_now_s() < deadline, "%s: no control socket after 30 s",
+			      r->cmdline);
+		harness_sleep_ms(5);
 	}
 }
 
@@ -80,7 +65,7 @@ static int connect_unix(const char *path)
 static void write_in(char *path, size_t len, const char *dir, const char *name, const char *text)
 {
 	snprintf(path, len, "%s/%s", dir, name);
-	ck_assert_msg(vmm_write_file(path, text, strlen(text)), "cannot write %s", path);
+	ck_assert_msg(harness_write_file(path, text, strlen(text)), "cannot write %s", path);
 }
 
 /* ---- 1. control clients ---------------------------------------------------- */
@@ -94,18 +79,18 @@ static const char *const client_kinds[CLIENT_KINDS] = {
 };
 
 /* The client's behaviour, for as long as the run lasts (at most 20 s). */
-static void be_client(struct vmm_result *r, int fd, enum client_kind kind)
+static void be_client(struct harness_run *r, int fd, enum client_kind kind)
 {
-	double until = now_s() + 20;
+	double until = harness_now_s() + 20;
 	char buf[4096];
 
 	if (kind == CLIENT_DEAF) {
 		/* Until the socket takes no more (or the VMM dropped us). */
 		ck_assert_int_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
-		while (send(fd, "stats\n", 6, MSG_NOSIGNAL) == 6 && now_s() < until)
+		while (send(fd, "stats\n", 6, MSG_NOSIGNAL) == 6 && harness_now_s() < until)
 			;
 	}
-	while (vmm_running(r) && now_s() < until) {
+	while (harness_running(r) && harness_now_s() < until) {
 		if (kind == CLIENT_CHATTY) {
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
@@ -114,39 +99,39 @@ static void be_client(struct vmm_result *r, int fd, enum client_kind kind)
 			if (poll(&pfd, 1, 1000) == 1 && recv(fd, buf, sizeof(buf), 0) <= 0)
 				break;
 		}
-		sleep_ms(kind == CLIENT_CHATTY ? 300 : 20);
+		harness_sleep_ms(kind == CLIENT_CHATTY ? 300 : 20);
 	}
 	/* Still connected while the run ends: the test is whether it ends. */
-	while (vmm_running(r) && now_s() < until)
-		sleep_ms(20);
+	while (harness_running(r) && harness_now_s() < until)
+		harness_sleep_ms(20);
 }
 
 START_TEST(control_client_cannot_delay_the_end)
 {
 	enum client_kind kind = (enum client_kind)_i;
-	struct vmm_opts opts = { .timeout_s = 60 };
+	struct harness_run_opts opts = { .timeout_s = 60 };
 	char dir[PATH_MAX], sock[PATH_MAX + 16];
-	struct vmm_result r;
+	struct harness_run r;
 	int fd;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
-	ck_assert_int_eq(VMM_START(&r, &opts, VMM_BINARY, "run", VMM_GUEST("hog"), "--quiet",
-				   "--report", VMM_REPORT, "--mem", "32M", "--timeout", "3",
-				   "--control", sock, "--", "hold_ms=60000"), 0);
+	ck_assert_int_eq(HARNESS_START(&r, &opts, VMM_BINARY, "run", VMM_GUEST("hog"), "--quiet",
+				       "--report", HARNESS_REPORT, "--mem", "32M", "--timeout", "3",
+				       "--control", sock, "--", "hold_ms=60000"), 0);
 	wait_for_socket(&r, sock);
 	fd = connect_unix(sock);
 	be_client(&r, fd, kind);
 	close(fd);
-	vmm_finish(&r);
-	ck_assert_msg(vmm_tmpdir_remove(dir), "cannot remove %s (is the socket left?)", dir);
+	harness_finish(&r);
+	ck_assert_msg(harness_tmpdir_remove(dir), "cannot remove %s (is the socket left?)", dir);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_TIMEOUT);
 	ck_assert_msg(r.seconds < 6.0, "%s\n  -> with a client that %s, the run ended after "
 		      "%.1f s, not at its --timeout of 3 s", r.cmdline, client_kinds[kind],
 		      r.seconds);
 	ck_assert_str_eq(vmm_report_str(&r, "guest.stop"), "timeout");
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -155,17 +140,17 @@ END_TEST
 START_TEST(control_turns_away_clients_beyond_its_limit)
 {
 	enum { CLIENTS = 9 };
-	struct vmm_opts opts = { .timeout_s = 60 };
+	struct harness_run_opts opts = { .timeout_s = 60 };
 	char dir[PATH_MAX], sock[PATH_MAX + 16], buf[256];
-	struct vmm_result r;
+	struct harness_run r;
 	int fd[CLIENTS];
 	ssize_t n;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
-	ck_assert_int_eq(VMM_START(&r, &opts, VMM_BINARY, "run", VMM_GUEST("hog"), "--quiet",
-				   "--mem", "32M", "--timeout", "20", "--control", sock, "--",
-				   "hold_ms=60000"), 0);
+	ck_assert_int_eq(HARNESS_START(&r, &opts, VMM_BINARY, "run", VMM_GUEST("hog"), "--quiet",
+				       "--mem", "32M", "--timeout", "20", "--control", sock, "--",
+				       "hold_ms=60000"), 0);
 	wait_for_socket(&r, sock);
 	for (int i = 0; i < CLIENTS; i++) {
 		fd[i] = connect_unix(sock);
@@ -181,11 +166,11 @@ START_TEST(control_turns_away_clients_beyond_its_limit)
 	ck_assert_str_eq(buf, "error: too many control clients at once\n");
 	for (int i = 0; i < CLIENTS; i++)
 		close(fd[i]);
-	kill(r.pid, SIGTERM);
-	vmm_finish(&r);
-	vmm_tmpdir_remove(dir);
+	kill(r.child.pid, SIGTERM);
+	harness_finish(&r);
+	harness_tmpdir_remove(dir);
 	VMM_ASSERT_EXIT(&r, 128 + SIGTERM);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -193,21 +178,21 @@ END_TEST
 
 START_TEST(prefetch_giving_a_page_back_wakes_its_vcpu)
 {
-	struct vmm_opts opts = { .timeout_s = 90 };
+	struct harness_run_opts opts = { .timeout_s = 90 };
 	char dir[PATH_MAX], rec[PATH_MAX + 16];
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(rec, sizeof(rec), "%s/seq.rec", dir);
 	ck_assert_int_eq(LAB_RUN(&r, &opts, VMM_GUEST("seqtouch"), "--mem", "16M", "--record",
 				 rec), 0);
 	VMM_ASSERT_EXIT(&r, 0);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	/* The prefetcher's first claimed page gets no frame, and it gives
 	 * the page back only once a vCPU has faulted on it. */
 	ck_assert_int_eq(LAB_RUN(&r, &opts, VMM_GUEST("seqtouch"), "--mem", "16M", "--prefetch",
 				 rec, "--inject", "prefetch-nomem=1", "--timeout", "20"), 0);
-	vmm_tmpdir_remove(dir);
+	harness_tmpdir_remove(dir);
 	VMM_ASSERT_EXIT(&r, 0);
 	ck_assert_msg(vmm_report_int(&r, "faults.on_busy_page") >= 1,
 		      "%s\n  -> no vCPU faulted on the claimed page: the interleaving did not "
@@ -215,7 +200,7 @@ START_TEST(prefetch_giving_a_page_back_wakes_its_vcpu)
 	ck_assert_int_ge(vmm_report_int(&r, "prefetch.taken_by_faults"), 1);
 	ck_assert_int_eq(vmm_report_int(&r, "vmm.internal_errors"), 0);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -227,24 +212,24 @@ static const char *const victim_policies[] = { "fifo", "clock" };
 
 START_TEST(page_is_counted_before_reclaim_can_take_it)
 {
-	struct vmm_opts opts = { .timeout_s = 120 };
+	struct harness_run_opts opts = { .timeout_s = 120 };
 	char dir[PATH_MAX], scn[PATH_MAX + 16];
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	/* Reclaim everything, all the time, while each servicer lingers
 	 * between publishing a window and waking its vCPU. */
 	write_in(scn, sizeof(scn), dir, "all.scn", "every 10ms for 20s reclaim 8M\n");
 	ck_assert_int_eq(LAB_RUN(&r, &opts, VMM_GUEST("pattern"), "--mem", "8M", "--scenario", scn,
 				 "--reclaim", victim_policies[_i], "--inject", "install-delay-us=5000",
 				 "--timeout", "90"), 0);
-	vmm_tmpdir_remove(dir);
+	harness_tmpdir_remove(dir);
 	VMM_ASSERT_EXIT(&r, 0);
 	ck_assert_int_eq(vmm_report_int(&r, "vmm.internal_errors"), 0);
 	ck_assert_msg(!strstr(r.err, "internal error"), "%s\n  -> %s", r.cmdline, r.err);
 	ck_assert_int_gt(vmm_report_int(&r, "reclaim.pgsteal"), 0);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -252,7 +237,7 @@ END_TEST
 
 START_TEST(drain_request_while_servicers_stop)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "16M", "--vcpus", "2",
 				 "--inject", "drain-at-stop=1"), 0);
@@ -260,7 +245,7 @@ START_TEST(drain_request_while_servicers_stop)
 	ck_assert_int_eq(vmm_report_int(&r, "config.vcpus"), 2);
 	ck_assert_msg(!strstr(r.err, "cannot request a drain"), "%s\n  -> %s", r.cmdline, r.err);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -285,18 +270,18 @@ START_TEST(spike_and_pool_compose)
 {
 	const struct budget_case *c = &budget_cases[_i];
 	char dir[PATH_MAX], scn[PATH_MAX + 16];
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	write_in(scn, sizeof(scn), dir, "budget.scn", c->scenario);
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("hog"), "--mem", "64M", "--scenario", scn,
 				 "--", "hold_ms=2500"), 0);
-	vmm_tmpdir_remove(dir);
+	harness_tmpdir_remove(dir);
 	VMM_ASSERT_EXIT(&r, 0);
 	ck_assert_msg(vmm_report_int(&r, "memory.actual") == c->final_kib,
 		      "%s\n  -> scenario:\n%s  ends with a budget of %lld KiB, expected %lld KiB",
 		      r.cmdline, c->scenario, vmm_report_int(&r, "memory.actual"), c->final_kib);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -323,41 +308,42 @@ START_TEST(four_vcpus_under_every_pressure)
 	static const char *const commands[] = { "stats\n", "pool 8M\n", "reclaim 4M\n",
 						"quota 2 1M\n", "quota 2 off\n", "fragment 1M\n",
 						"unfragment\n", "pool 16M\n" };
-	struct vmm_opts opts = { .timeout_s = 300 };
+	struct harness_run_opts opts = { .timeout_s = 300 };
 	char dir[PATH_MAX], scn[PATH_MAX + 16], sock[PATH_MAX + 16], buf[8192];
-	struct vmm_result r;
+	struct harness_run r;
 	unsigned sent = 0;
 	int fd;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	write_in(scn, sizeof(scn), dir, "all.scn", scenario);
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
-	ck_assert_int_eq(VMM_START(&r, &opts, VMM_BINARY, "run", VMM_GUEST("pattern"), "--quiet",
-				   "--report", VMM_REPORT, "--mem", "64M", "--pool", "16M",
-				   "--vcpus", "4", "--reclaim", everything_policies[_i][0],
-				   "--install", everything_policies[_i][1], "--scenario", scn,
-				   "--control", sock, "--timeout", "240", "--", "passes=3"), 0);
+	ck_assert_int_eq(HARNESS_START(&r, &opts, VMM_BINARY, "run", VMM_GUEST("pattern"),
+				       "--quiet", "--report", HARNESS_REPORT, "--mem", "64M",
+				       "--pool", "16M", "--vcpus", "4",
+				       "--reclaim", everything_policies[_i][0],
+				       "--install", everything_policies[_i][1], "--scenario", scn,
+				       "--control", sock, "--timeout", "240", "--", "passes=3"), 0);
 	wait_for_socket(&r, sock);
 	fd = connect_unix(sock);
-	while (vmm_running(&r)) {
+	while (harness_running(&r)) {
 		const char *cmd = commands[sent++ % (sizeof(commands) / sizeof(commands[0]))];
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 		if (send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) != (ssize_t)strlen(cmd) ||
 		    poll(&pfd, 1, 5000) != 1 || recv(fd, buf, sizeof(buf), 0) <= 0)
 			break;
-		sleep_ms(50);
+		harness_sleep_ms(50);
 	}
 	close(fd);
-	vmm_finish(&r);
-	vmm_tmpdir_remove(dir);
+	harness_finish(&r);
+	harness_tmpdir_remove(dir);
 	VMM_ASSERT_EXIT(&r, 0);
 	ck_assert_msg(sent > 3, "only %u control commands went through", sent);
 	ck_assert_int_eq(vmm_report_int(&r, "vmm.internal_errors"), 0);
 	ck_assert_int_gt(vmm_report_int(&r, "reclaim.pgsteal"), 0);
 	ck_assert_int_gt(vmm_report_int(&r, "faults.refault"), 0);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 

@@ -484,15 +484,15 @@ static int parse_temp_file(const void *data, size_t len, char *path, size_t path
 	struct scenario sc;
 	int ret;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(path, path_len, "%s/s.scn", dir);
-	ck_assert(vmm_write_file(path, data, len));
+	ck_assert(harness_write_file(path, data, len));
 	/* scenario_parse_file() leaves `sc` alone when it fails before the
 	 * parser runs (cannot open, not text): zeroed, it is safe to free. */
 	memset(&sc, 0, sizeof(sc));
 	ret = scenario_parse_file(path, &sc, err, err_len);
 	scenario_free(&sc);
-	ck_assert_msg(vmm_tmpdir_remove(dir), "cannot remove %s", dir);
+	ck_assert_msg(harness_tmpdir_remove(dir), "cannot remove %s", dir);
 	return ret;
 }
 
@@ -618,12 +618,12 @@ START_TEST(bad_pressure_option_exits_2_naming_it)
 	const struct bad_option *c = &bad_options[_i];
 	const char *argv[16] = { VMM_BINARY, "run", IMAGE };
 	char want[512];
-	struct vmm_result r;
+	struct harness_run r;
 	size_t n = 3;
 
 	for (size_t i = 0; c->argv[i]; i++)
 		argv[n++] = c->argv[i];
-	ck_assert_int_eq(vmm_runv(&r, NULL, argv), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, argv), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	const char *also = c->says[1];
 
@@ -637,7 +637,7 @@ START_TEST(bad_pressure_option_exits_2_naming_it)
 	/* An error, not a run: no summary table. */
 	ck_assert_msg(r.out[0] == '\0', "%s\n  -> printed on stdout:\n%s", r.cmdline, r.out);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -649,13 +649,13 @@ START_TEST(help_documents_the_pressure_options)
 		"--scenario FILE", "--control SOCKET", "--sample-ms N",
 		"--inject NAME=N", "swap-write-error",
 	};
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", "--help"), 0);
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", "--help"), 0);
 	VMM_ASSERT_EXIT(&r, 0);
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
 		VMM_ASSERT_OUT_HAS(&r, options[i]);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -663,17 +663,17 @@ END_TEST
 
 START_TEST(ctl_to_missing_socket_exits_3)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "ctl", "/nonexistent/labyrinth.sock",
-				  "stats"), 0);
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "ctl", "/nonexistent/labyrinth.sock",
+				      "stats"), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_HOST_ERROR);
 	ck_assert_str_eq(r.err, "labyrinth: error: ctl: cannot connect to "
 			 "/nonexistent/labyrinth.sock: No such file or directory (is a guest "
 			 "running with --control /nonexistent/labyrinth.sock?)\n");
 	ck_assert_str_eq(r.out, "");
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -681,19 +681,19 @@ END_TEST
 START_TEST(ctl_to_regular_file_exits_3)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 16];
-	struct vmm_result r;
+	struct harness_run r;
 	bool removed;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(path, sizeof(path), "%s/plain", dir);
-	ck_assert(vmm_write_file(path, "x\n", 2));
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "ctl", path, "stats"), 0);
-	removed = vmm_tmpdir_remove(dir);
+	ck_assert(harness_write_file(path, "x\n", 2));
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "ctl", path, "stats"), 0);
+	removed = harness_tmpdir_remove(dir);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_HOST_ERROR);
 	VMM_ASSERT_ERR_HAS(&r, "ctl: cannot connect to ");
 	VMM_ASSERT_ERR_HAS(&r, "Connection refused");
 	ck_assert(removed);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -715,15 +715,15 @@ START_TEST(bad_ctl_arguments_exit_2)
 {
 	const struct bad_ctl *c = &bad_ctls[_i];
 	const char *argv[8] = { VMM_BINARY, "ctl" };
-	struct vmm_result r;
+	struct harness_run r;
 
 	for (size_t i = 0; c->argv[i]; i++)
 		argv[i + 2] = c->argv[i];
-	ck_assert_int_eq(vmm_runv(&r, NULL, argv), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, argv), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, c->says);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -731,14 +731,14 @@ END_TEST
 START_TEST(ctl_command_too_long_exits_2)
 {
 	static char word[600];
-	struct vmm_result r;
+	struct harness_run r;
 
 	memset(word, 'a', sizeof(word) - 1);
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "ctl", "/nonexistent/labyrinth.sock",
-				  "pool", word), 0);
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "ctl", "/nonexistent/labyrinth.sock",
+				      "pool", word), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, "ctl: command too long");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 

@@ -111,34 +111,34 @@ START_TEST(bad_argument_is_named_with_exit_status_2)
 {
 	const struct bad_args *c = &bad_args[_i];
 	const char *argv[16] = { VMM_BINARY };
-	struct vmm_result r;
+	struct harness_run r;
 
 	for (size_t i = 0; c->argv[i]; i++)
 		argv[i + 1] = c->argv[i];
-	ck_assert_int_eq(vmm_runv(&r, NULL, argv), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, argv), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	for (size_t i = 0; i < 3 && c->says[i]; i++)
 		VMM_ASSERT_ERR_HAS(&r, c->says[i]);
 	/* An error, not a run: no summary table. */
 	ck_assert_msg(r.out[0] == '\0', "%s\n  -> printed on stdout:\n%s", r.cmdline, r.out);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 /* Exactly one "error:" line: the parser stops at the first bad argument. */
 START_TEST(first_bad_argument_is_the_only_error)
 {
-	struct vmm_result r;
+	struct harness_run r;
 	const char *second;
 
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", IMAGE, "--vcpus", "0",
-				  "--mem", "3M", "--install", "foo"), 0);
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", IMAGE, "--vcpus", "0",
+				      "--mem", "3M", "--install", "foo"), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, "--vcpus '0'");
 	second = strstr(strstr(r.err, "error:") + 1, "error:");
 	ck_assert_msg(!second, "more than one error:\n%s", r.err);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -149,36 +149,36 @@ START_TEST(input_that_is_no_regular_file_is_refused)
 {
 	static const char *const opts[] = { NULL, "--scenario" };
 	char dir[256], fifo[300];
-	struct vmm_result r;
+	struct harness_run r;
 	const char *opt = opts[_i / 2];
 	bool use_dir = _i % 2;
 	const char *path;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	path = use_dir ? dir : fifo;
 	if (opt)
-		ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", IMAGE, "--mem", "8M", opt,
-					  path), 0);
+		ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", IMAGE, "--mem", "8M",
+					      opt, path), 0);
 	else
-		ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", path, "--mem", "8M"), 0);
+		ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", path, "--mem", "8M"), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, path);
 	VMM_ASSERT_ERR_HAS(&r, use_dir ? "a directory, not a file" : "not a regular file");
 	ck_assert_msg(r.out[0] == '\0', "%s\n  -> printed on stdout:\n%s", r.cmdline, r.out);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
-	ck_assert(vmm_tmpdir_remove(dir));
+	harness_run_free(&r);
+	ck_assert(harness_tmpdir_remove(dir));
 }
 END_TEST
 
 START_TEST(run_help_prints_usage_and_exits_0)
 {
 	static const char *const spellings[] = { "--help", "-h" };
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", spellings[_i]), 0);
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", spellings[_i]), 0);
 	VMM_ASSERT_EXIT(&r, 0);
 	VMM_ASSERT_OUT_HAS(&r, "usage: labyrinth run GUEST.elf");
 	/* Every option is documented. */
@@ -189,20 +189,20 @@ START_TEST(run_help_prints_usage_and_exits_0)
 	VMM_ASSERT_OUT_HAS(&r, "Exit status:");
 	ck_assert_msg(r.err[0] == '\0', "--help wrote to stderr:\n%s", r.err);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 START_TEST(top_level_help_exits_0)
 {
 	static const char *const spellings[] = { "help", "--help", "-h" };
-	struct vmm_result r;
+	struct harness_run r;
 
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, spellings[_i]), 0);
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, spellings[_i]), 0);
 	VMM_ASSERT_EXIT(&r, 0);
 	VMM_ASSERT_OUT_HAS(&r, "usage: labyrinth COMMAND");
 	VMM_ASSERT_OUT_HAS(&r, "run GUEST.elf");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -213,28 +213,28 @@ START_TEST(plot_checks_its_input_before_making_its_directory)
 	static const char *const modes[][2] = { { "", "no-such-report.json" },
 						{ "--bench", "no-such-results.jsonl" } };
 	char dir[PATH_MAX], input[PATH_MAX + 32], out[PATH_MAX + 16];
-	struct vmm_result r;
+	struct harness_run r;
 	struct stat st;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(input, sizeof(input), "%s/%s", dir, modes[_i][1]);
 	snprintf(out, sizeof(out), "%s/plots", dir);
 	if (modes[_i][0][0])
-		ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "plot", "--bench", input, "-o",
-					  out), 0);
+		ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "plot", "--bench", input, "-o",
+					      out), 0);
 	else
-		ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "plot", input, "-o", out), 0);
+		ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "plot", input, "-o", out), 0);
 	bool made = stat(out, &st) == 0;
 
-	ck_assert(vmm_tmpdir_remove(dir) || !made);
+	ck_assert(harness_tmpdir_remove(dir) || !made);
 	if (made) {
 		rmdir(out);
-		vmm_tmpdir_remove(dir);
+		harness_tmpdir_remove(dir);
 	}
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
 	VMM_ASSERT_ERR_HAS(&r, modes[_i][1]);
 	ck_assert_msg(!made, "%s\n  -> made %s although its input is missing", r.cmdline, out);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 

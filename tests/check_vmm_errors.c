@@ -248,24 +248,24 @@ static const char *make_bad_image(const struct bad_image *c, const char *dir)
 	case IMG_MISSING:
 		break;
 	case IMG_EMPTY:
-		ok = vmm_write_file(path, "", 0);
+		ok = harness_write_file(path, "", 0);
 		break;
 	case IMG_TEXT:
-		ok = vmm_write_file(path, "#!/bin/sh\necho hello\n", 21);
+		ok = harness_write_file(path, "#!/bin/sh\necho hello\n", 21);
 		break;
 	case IMG_DIRECTORY:
 		snprintf(path, sizeof(path), "%s", dir);
 		break;
 	case IMG_HUGE:
 		/* Sparse: the size alone must be refused, before any read. */
-		ok = vmm_write_file(path, "\177ELF", 4) && truncate(path, 64ll << 20) == 0;
+		ok = harness_write_file(path, "\177ELF", 4) && truncate(path, 64ll << 20) == 0;
 		break;
 	case IMG_PATCHED:
-		f.data = vmm_read_file(VMM_GUEST("seqtouch"), &f.len);
+		f.data = harness_read_file(VMM_GUEST("seqtouch"), &f.len);
 		ok = f.data && f.len > sizeof(Elf64_Ehdr);
 		if (ok) {
 			c->patch(&f);
-			ok = vmm_write_file(path, f.data, f.len);
+			ok = harness_write_file(path, f.data, f.len);
 		}
 		free(f.data);
 		break;
@@ -278,17 +278,17 @@ START_TEST(bad_image_is_refused_with_exit_status_2)
 	const struct bad_image *c = &bad_images[_i];
 	char dir[PATH_MAX], where[PATH_MAX + 64];
 	const char *image;
-	struct vmm_result r = { 0 };
+	struct harness_run r = { 0 };
 	int ran = -1;
 	bool removed;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	image = make_bad_image(c, dir);
 	if (image)
 		ran = LAB_RUN(&r, NULL, image, "--mem", "32M");
 	snprintf(where, sizeof(where), "guest image %s: ", image ? image : "?");
 	/* Nothing may stay on disk once an assertion can end the test. */
-	removed = vmm_tmpdir_remove(dir);
+	removed = harness_tmpdir_remove(dir);
 	ck_assert_msg(image, "%s: cannot make the bad image in %s", c->name, dir);
 	ck_assert_msg(removed, "cannot remove %s", dir);
 	ck_assert_int_eq(ran, 0);
@@ -299,7 +299,7 @@ START_TEST(bad_image_is_refused_with_exit_status_2)
 	/* Refused before a run: no summary table. */
 	ck_assert_msg(r.out[0] == '\0', "%s\n  -> printed on stdout:\n%s", r.cmdline, r.out);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -307,7 +307,7 @@ END_TEST
  * refused. */
 START_TEST(unpatched_image_runs)
 {
-	struct vmm_result r = { 0 };
+	struct harness_run r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M"), 0);
 	VMM_ASSERT_EXIT(&r, 0);
@@ -316,7 +316,7 @@ START_TEST(unpatched_image_runs)
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), 32 * 256);
 	ck_assert_msg(!strstr(r.err, "error"), "%s\n  -> stderr:\n%s", r.cmdline, r.err);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -324,7 +324,7 @@ END_TEST
  * harness passes): its last console line comes with the error. */
 START_TEST(guest_usage_error_is_shown_under_quiet)
 {
-	struct vmm_result r = { 0 };
+	struct harness_run r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("pattern"), "--mem", "8M", "--",
 				 "passes=0"), 0);
@@ -332,7 +332,7 @@ START_TEST(guest_usage_error_is_shown_under_quiet)
 	VMM_ASSERT_ERR_HAS(&r, "guest exited with status 2");
 	VMM_ASSERT_ERR_HAS(&r, "guest[0] last said: pattern: passes=0: at least one pass");
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -403,7 +403,7 @@ static bool have_toolchain;
 static bool build_bare_guest(const char *dir, const char *body, char *why, size_t len)
 {
 	char src[PATH_MAX + 16], obj[PATH_MAX + 16], elf[PATH_MAX + 16], text[1024];
-	struct vmm_result r = { 0 };
+	struct harness_run r = { 0 };
 	bool ok;
 
 	snprintf(src, sizeof(src), "%s/guest.S", dir);
@@ -412,20 +412,21 @@ static bool build_bare_guest(const char *dir, const char *body, char *why, size_
 	snprintf(text, sizeof(text),
 		 "\t.globl _start\n\t.text\n_start:\n%s1:\tjmp 1b\n"
 		 "\t.section .note.GNU-stack, \"\", @progbits\n", body);
-	if (!vmm_write_file(src, text, strlen(text))) {
+	if (!harness_write_file(src, text, strlen(text))) {
 		snprintf(why, len, "cannot write %.1000s", src);
 		return false;
 	}
-	ok = VMM_EXEC(&r, NULL, "cc", "-c", src, "-o", obj) == 0 && r.status == 0;
+	ok = HARNESS_EXEC(&r, NULL, "cc", "-c", src, "-o", obj) == 0 && r.status == 0;
 	if (ok) {
-		vmm_result_free(&r);
-		ok = VMM_EXEC(&r, NULL, "ld", "-static", "-Ttext-segment=0x1000000", "-e", "_start",
-			      "-z", "noexecstack", "--build-id=none", "-o", elf, obj) == 0 &&
+		harness_run_free(&r);
+		ok = HARNESS_EXEC(&r, NULL, "ld", "-static", "-Ttext-segment=0x1000000", "-e",
+				  "_start", "-z", "noexecstack", "--build-id=none", "-o", elf,
+				  obj) == 0 &&
 		     r.status == 0;
 	}
 	if (!ok)
 		snprintf(why, len, "%.1000s: %.2000s", r.cmdline, r.err);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	return ok;
 }
 
@@ -433,22 +434,22 @@ START_TEST(misbehaving_guest_is_stopped_and_named)
 {
 	const struct bad_guest *c = &bad_guests[_i];
 	char dir[PATH_MAX], elf[PATH_MAX + 16], why[4096] = "", body[128];
-	struct vmm_opts opts = { .timeout_s = 60 };
-	struct vmm_result r = { 0 };
+	struct harness_run_opts opts = { .timeout_s = 60 };
+	struct harness_run r = { 0 };
 	bool built, removed;
 	int ran = -1;
 
 	if (!c->body)   /* records-too-many: one more than the mailbox holds */
 		snprintf(body, sizeof(body), "\tmov $0x501, %%edx\n\tmov $%u, %%eax\n"
 			 "\tout %%eax, %%dx\n", (unsigned)LAB_RECORDS_MAX + 1);
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(elf, sizeof(elf), "%s/guest.elf", dir);
 	built = build_bare_guest(dir, c->body ? c->body : body, why, sizeof(why));
 	/* --timeout: a guest that was not stopped must not hang the test. */
 	if (built)
 		ran = LAB_RUN(&r, &opts, elf, "--mem", "32M", "--vcpus", c->vcpus,
 			      "--timeout", "30");
-	removed = vmm_tmpdir_remove(dir);
+	removed = harness_tmpdir_remove(dir);
 	ck_assert_msg(built, "%s: building the guest failed: %s", c->name, why);
 	ck_assert_msg(removed, "cannot remove %s", dir);
 	ck_assert_int_eq(ran, 0);
@@ -474,7 +475,7 @@ START_TEST(misbehaving_guest_is_stopped_and_named)
 	/* None of these guests touched RAM: nothing was faulted in. */
 	ck_assert_int_eq(vmm_report_int(&r, "faults.total"), 0);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -483,17 +484,17 @@ END_TEST
 START_TEST(bare_guest_faults_one_window)
 {
 	char dir[PATH_MAX], elf[PATH_MAX + 16], why[4096] = "";
-	struct vmm_result r = { 0 };
+	struct harness_run r = { 0 };
 	bool built, removed;
 	int ran = -1;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(elf, sizeof(elf), "%s/guest.elf", dir);
 	built = build_bare_guest(dir, "\tmovabs $0x100003000, %rax\n\tmovq $1, (%rax)\n"
 				 HC(0x503, 0), why, sizeof(why));
 	if (built)
 		ran = LAB_RUN(&r, NULL, elf, "--mem", "32M", "--fault-around", "4");
-	removed = vmm_tmpdir_remove(dir);
+	removed = harness_tmpdir_remove(dir);
 	ck_assert_msg(built, "building the guest failed: %s", why);
 	ck_assert(removed);
 	ck_assert_int_eq(ran, 0);
@@ -504,7 +505,7 @@ START_TEST(bare_guest_faults_one_window)
 	ck_assert_int_eq(vmm_report_int(&r, "memory.guest_rss"), 16);
 	/* No LAB_HC_RESULT was sent: the guest reported no pages. */
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), 0);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -519,23 +520,23 @@ START_TEST(console_flood_is_limited)
 {
 	static const char *const limits[] = { "64K", NULL };
 	char dir[PATH_MAX], elf[PATH_MAX + 16], why[4096] = "";
-	struct vmm_opts opts = { .timeout_s = 60 };
-	struct vmm_result r = { 0 };
+	struct harness_run_opts opts = { .timeout_s = 60 };
+	struct harness_run r = { 0 };
 	long long limit = _i ? 1 << 20 : 64 << 10;
 	bool built;
 	int ran = -1;
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(elf, sizeof(elf), "%s/guest.elf", dir);
 	/* 4 KiB of console a hypercall, for ever. */
 	built = build_bare_guest(dir, "2:" HC(0x500, 4096) "\tjmp 2b\n", why, sizeof(why));
 	if (built && limits[_i])
-		ran = VMM_EXEC(&r, &opts, VMM_BINARY, "run", elf, "--report", VMM_REPORT, "--mem",
-			       "32M", "--timeout", "2", "--console-limit", limits[_i]);
+		ran = HARNESS_EXEC(&r, &opts, VMM_BINARY, "run", elf, "--report", HARNESS_REPORT,
+				   "--mem", "32M", "--timeout", "2", "--console-limit", limits[_i]);
 	else if (built)
-		ran = VMM_EXEC(&r, &opts, VMM_BINARY, "run", elf, "--report", VMM_REPORT, "--mem",
-			       "32M", "--timeout", "2");
-	vmm_tmpdir_remove(dir);
+		ran = HARNESS_EXEC(&r, &opts, VMM_BINARY, "run", elf, "--report", HARNESS_REPORT,
+				   "--mem", "32M", "--timeout", "2");
+	harness_tmpdir_remove(dir);
 	ck_assert_msg(built, "building the guest failed: %s", why);
 	ck_assert_int_eq(ran, 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_TIMEOUT);
@@ -546,14 +547,14 @@ START_TEST(console_flood_is_limited)
 	ck_assert_msg(vmm_report_int(&r, "vcpus.0.console_dropped_bytes") > limit,
 		      "only %lld bytes dropped", vmm_report_int(&r, "vcpus.0.console_dropped_bytes"));
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 START_TEST(timeout_stops_the_guest)
 {
 	const char *vcpus = _i ? "2" : "1";
-	struct vmm_result r = { 0 };
+	struct harness_run r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("hog"), "--mem", "32M", "--vcpus", vcpus,
 				 "--timeout", "1", "--", HOG_FOREVER), 0);
@@ -565,20 +566,20 @@ START_TEST(timeout_stops_the_guest)
 	/* It was stopped in the hold phase, after the whole grow phase. */
 	ck_assert_int_eq(vmm_report_vcpu_sum(&r, "pages_installed"), 8192);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 START_TEST(timeout_in_milliseconds)
 {
-	struct vmm_result r = { 0 };
+	struct harness_run r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("hog"), "--mem", "32M", "--timeout",
 				 "300ms", "--", HOG_FOREVER), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_TIMEOUT);
 	ck_assert_msg(r.seconds >= 0.3 && r.seconds < 10.0, "stopped after %.2f s", r.seconds);
 	VMM_ASSERT_ERR_HAS(&r, "timed out after 0.300 s");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -591,8 +592,8 @@ START_TEST(signal_stops_the_guest_promptly)
 	const char *vcpus = _i < NR_STOP_SIGNALS ? "1" : "2";
 	/* Sent once labyrinth has blocked it (i.e. will read it), with the
 	 * guest well into its hold phase. */
-	struct vmm_opts opts = { .timeout_s = 60, .signal = sig, .signal_delay_s = 0.5 };
-	struct vmm_result r = { 0 };
+	struct harness_run_opts opts = { .timeout_s = 60, .signal = sig, .signal_delay_s = 0.5 };
+	struct harness_run r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, &opts, VMM_GUEST("hog"), "--mem", "32M", "--vcpus", vcpus,
 				 "--", HOG_FOREVER), 0);
@@ -604,7 +605,7 @@ START_TEST(signal_stops_the_guest_promptly)
 	ck_assert_int_eq(vmm_report_int(&r, "guest.exit_status"), 128 + sig);
 	VMM_ASSERT_ERR_HAS(&r, "stopped by signal");
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -612,8 +613,8 @@ END_TEST
  * are gone, and no process is left. */
 START_TEST(harness_deadline_kills_and_reaps)
 {
-	struct vmm_opts opts = { .timeout_s = 1.5 };
-	struct vmm_result r = { 0 };
+	struct harness_run_opts opts = { .timeout_s = 1.5 };
+	struct harness_run r = { 0 };
 
 	ck_assert_int_eq(LAB_RUN(&r, &opts, VMM_GUEST("hog"), "--mem", "32M", "--",
 				 HOG_FOREVER), 0);
@@ -621,9 +622,9 @@ START_TEST(harness_deadline_kills_and_reaps)
 	ck_assert_int_eq(r.term_signal, SIGKILL);
 	ck_assert_ptr_null(r.report);
 	VMM_ASSERT_CLEAN(&r);
-	ck_assert_msg(kill(r.pid, 0) == -1 && errno == ESRCH, "process %d still exists",
-		      (int)r.pid);
-	vmm_result_free(&r);
+	ck_assert_msg(kill(r.child.pid, 0) == -1 && errno == ESRCH, "process %d still exists",
+		      (int)r.child.pid);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -664,7 +665,7 @@ int main(void)
 {
 	if (!test_kvm_available("vmm errors"))
 		return TEST_EXIT_SKIP;
-	have_toolchain = vmm_tool_in_path("cc") && vmm_tool_in_path("ld");
+	have_toolchain = harness_tool_in_path("cc") && harness_tool_in_path("ld");
 	if (!have_toolchain)
 		fprintf(stderr, "\n*** vmm errors: no cc or ld in PATH: the misbehaving-guest "
 			"tests (built at test time) were NOT run.\n\n");

@@ -11,7 +11,6 @@
  * passes through the counters below (the C library's own, for its malloc
  * arenas and its cache of thread stacks, do not, and vary by design).
  */
-#include <dirent.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <signal.h>
@@ -66,15 +65,10 @@ struct footprint {
 
 static unsigned count_entries(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	unsigned n = 0;
+	long n = harness_dir_entries(dir);
 
-	ck_assert_msg(d, "cannot list %s", dir);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
+	ck_assert_msg(n >= 0, "cannot list %s", dir);
+	return (unsigned)n;
 }
 
 static void measure(struct footprint *f)
@@ -135,14 +129,14 @@ START_TEST(repeated_runs_leave_nothing_behind)
 	const char *const record[] = { VMM_GUEST("pattern"), "--quiet", "--mem", "32M",
 				       "--record", record_path, NULL };
 
-	ck_assert(vmm_tmpdir_create(dir, sizeof(dir)));
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(scenario_path, sizeof(scenario_path), "%s/s.scn", dir);
 	snprintf(control_path, sizeof(control_path), "%s/ctl.sock", dir);
 	snprintf(record_path, sizeof(record_path), "%s/p.rec", dir);
 	static const char scenario[] = "every 50ms for 2s pool 4M..8M\nat 100ms fragment 1M\n"
 				       "at 200ms unfragment\n";
 
-	ck_assert(vmm_write_file(scenario_path, scenario, sizeof(scenario) - 1));
+	ck_assert(harness_write_file(scenario_path, scenario, sizeof(scenario) - 1));
 	ck_assert_int_eq(run_in_process(record), LAB_EXIT_OK);
 	/* A first round of every case warms the C library up (its malloc
 	 * arenas and its cache of thread stacks stay, by design). */
@@ -168,7 +162,7 @@ START_TEST(repeated_runs_leave_nothing_behind)
 					      sigismember(&after.blocked, sig) ? "" : "not ");
 		}
 	ck_assert_msg(access(control_path, F_OK), "the control socket is left");
-	ck_assert(vmm_tmpdir_remove(dir));
+	ck_assert(harness_tmpdir_remove(dir));
 }
 END_TEST
 

@@ -27,7 +27,7 @@
 #define HOME_RANGE (16ull << 20)
 #define SHARED_PAGES 4096ll          /* 16 MiB */
 
-static int run_shared(struct vmm_result *r, const char *ownership)
+static int run_shared(struct harness_run *r, const char *ownership)
 {
 	/* Fixed 16-page windows: the range starts 16-page aligned, and a
 	 * stream's growing windows would install pages past the range the
@@ -39,7 +39,7 @@ static int run_shared(struct vmm_result *r, const char *ownership)
 
 START_TEST(strict_stops_at_the_first_touch_of_another_home_range)
 {
-	struct vmm_result r;
+	struct harness_run r;
 	long long gpa, vcpu, owner;
 	char gpa_text[32];
 
@@ -71,19 +71,19 @@ START_TEST(strict_stops_at_the_first_touch_of_another_home_range)
 	/* The violating fault was never served. */
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.remote_faults"), 0);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 START_TEST(partitioned_serves_remote_faults_and_counts_them)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
 	ck_assert_int_eq(run_shared(&r, "partitioned"), 0);
 	VMM_ASSERT_EXIT(&r, 0);
 	ck_assert_str_eq(vmm_report_str(&r, "guest.stop"), "guest-exit");
 	ck_assert_int_eq(vmm_report_int(&r, "ownership.violations"), 0);
-	ck_assert(json_is_null(vmm_report_get(&r, "ownership.first_violation")));
+	ck_assert(json_is_null(harness_report_get(r.report, "ownership.first_violation")));
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), SHARED_PAGES);
 	ck_assert_int_eq(vmm_report_vcpu_sum(&r, "pages_installed"), SHARED_PAGES);
 	/* vCPU 0 faulted into vCPU 1's range first, as laid out above. */
@@ -91,24 +91,24 @@ START_TEST(partitioned_serves_remote_faults_and_counts_them)
 	/* vCPU 1 only comes back to pages vCPU 0 has installed already. */
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.1.remote_faults"), 0);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 START_TEST(first_touch_has_no_home_ranges)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
 	ck_assert_int_eq(run_shared(&r, "first-touch"), 0);
 	VMM_ASSERT_EXIT(&r, 0);
 	ck_assert_str_eq(vmm_report_str(&r, "guest.stop"), "guest-exit");
 	ck_assert_int_eq(vmm_report_int(&r, "ownership.violations"), 0);
-	ck_assert(json_is_null(vmm_report_get(&r, "ownership.first_violation")));
+	ck_assert(json_is_null(harness_report_get(r.report, "ownership.first_violation")));
 	ck_assert_int_eq(vmm_report_vcpu_sum(&r, "remote_faults"), 0);
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), SHARED_PAGES);
 	ck_assert_int_eq(vmm_report_vcpu_sum(&r, "pages_installed"), SHARED_PAGES);
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -117,7 +117,7 @@ END_TEST
  * a violation with a consistent report. */
 START_TEST(strict_default_layout_is_clean_or_a_violation)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("shared"), "--mem", "32M", "--vcpus", "2",
 				 "--ownership", "strict"), 0);
@@ -131,7 +131,7 @@ START_TEST(strict_default_layout_is_clean_or_a_violation)
 		ck_assert_int_ne(vmm_report_int(&r, "ownership.first_violation.vcpu"),
 				 vmm_report_int(&r, "ownership.first_violation.owner"));
 	}
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 

@@ -17,7 +17,7 @@
 #define SPARSE_GROUP 64ll            /* guests/runtime/sparse.h */
 #define KIB_PER_PAGE 4ll
 
-static void assert_clean_exit(const struct vmm_result *r)
+static void assert_clean_exit(const struct harness_run *r)
 {
 	VMM_ASSERT_EXIT(r, 0);
 	ck_assert_str_eq(vmm_report_str(r, "guest.stop"), "guest-exit");
@@ -27,7 +27,7 @@ static void assert_clean_exit(const struct vmm_result *r)
 }
 
 /* faults.total is the vCPUs' faults summed, and nothing was refaulted. */
-static void assert_fault_totals_add_up(const struct vmm_result *r)
+static void assert_fault_totals_add_up(const struct harness_run *r)
 {
 	ck_assert_int_eq(vmm_report_int(r, "faults.total"), vmm_report_vcpu_sum(r, "faults"));
 	ck_assert_int_eq(vmm_report_int(r, "faults.first_touch"),
@@ -85,16 +85,16 @@ static const struct workload_case workloads[] = {
 START_TEST(workload_touches_exactly_its_pages)
 {
 	const struct workload_case *c = &workloads[_i];
-	struct vmm_result r;
+	struct harness_run r;
 	long long vcpus = c->vcpus[0] - '0', windows = c->installed / 16, faults;
 	char path[64];
-	const char *argv[20] = { VMM_BINARY, "run", c->image, "--quiet", "--report", VMM_REPORT,
+	const char *argv[20] = { VMM_BINARY, "run", c->image, "--quiet", "--report", HARNESS_REPORT,
 				 "--mem", MEM, "--vcpus", c->vcpus, "--no-ramp", "--fault-around", "16", "--" };
 	size_t n = 14;
 
 	for (size_t i = 0; c->guest_args[i]; i++)
 		argv[n++] = c->guest_args[i];
-	ck_assert_int_eq(vmm_runv(&r, NULL, argv), 0);
+	ck_assert_int_eq(harness_runv(&r, NULL, argv), 0);
 	assert_clean_exit(&r);
 	ck_assert_int_eq(vmm_report_int(&r, "config.vcpus"), vcpus);
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), c->touched);
@@ -118,7 +118,7 @@ START_TEST(workload_touches_exactly_its_pages)
 		ck_assert_int_ge(faults, windows);
 		ck_assert_int_le(faults, c->installed);
 	}
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -129,7 +129,7 @@ END_TEST
  * still installs every page exactly once. */
 START_TEST(seqtouch_ramps_up_windows)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", MEM), 0);
 	assert_clean_exit(&r);
@@ -137,13 +137,13 @@ START_TEST(seqtouch_ramps_up_windows)
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.pages_installed"), MEM_PAGES);
 	ck_assert_int_le(vmm_report_int(&r, "faults.total"), MEM_PAGES / 256 + 8);
 	ck_assert_int_ge(vmm_report_int(&r, "faults.total"), MEM_PAGES / 512);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	/* --no-ramp with a fixed window: one fault per aligned window. */
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", MEM, "--no-ramp",
 				 "--fault-around", "32"), 0);
 	assert_clean_exit(&r);
 	ck_assert_int_eq(vmm_report_int(&r, "faults.total"), MEM_PAGES / 32);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 	/* --no-ramp adaptive: no streams, but every page of a region is
 	 * touched, which the density estimate finds: at most FP_SATURATE
 	 * faults a region, whole regions once it knows. */
@@ -152,7 +152,7 @@ START_TEST(seqtouch_ramps_up_windows)
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.pages_installed"), MEM_PAGES);
 	ck_assert_int_le(vmm_report_int(&r, "faults.total"), MEM_PAGES / 512 * 16);
 	ck_assert_str_eq(vmm_report_str(&r, "vcpus.0.fault_policy.mode"), "dense");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -170,7 +170,7 @@ static const struct {
 
 START_TEST(adaptive_policy_follows_the_pattern)
 {
-	struct vmm_result r;
+	struct harness_run r;
 	long long touched;
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, adaptive_cases[_i].guest, "--mem", MEM), 0);
@@ -189,7 +189,7 @@ START_TEST(adaptive_policy_follows_the_pattern)
 	ck_assert_int_eq(vmm_report_int(&r, "faults.speculative_unused"), 0);
 	ck_assert_int_ge(vmm_report_int(&r, "fault_costs.fault_ns"), 1);
 	assert_fault_totals_add_up(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -201,7 +201,7 @@ START_TEST(seqtouch_faults_once_per_window)
 {
 	unsigned fa = fault_arounds[_i];
 	char fa_arg[16];
-	struct vmm_result r;
+	struct harness_run r;
 
 	snprintf(fa_arg, sizeof(fa_arg), "%u", fa);
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", MEM,
@@ -217,7 +217,7 @@ START_TEST(seqtouch_faults_once_per_window)
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.guest_ns.count"), MEM_PAGES);
 	ck_assert_int_eq(vmm_report_int(&r, "vcpus.0.service_ns.count"), MEM_PAGES / fa);
 	assert_fault_totals_add_up(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -225,7 +225,7 @@ END_TEST
  * per window. */
 START_TEST(randtouch_faults_once_per_window)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("randtouch"), "--mem", MEM,
 				 "--no-ramp", "--fault-around", "64", "--", "seed=7"), 0);
@@ -233,7 +233,7 @@ START_TEST(randtouch_faults_once_per_window)
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), MEM_PAGES);
 	ck_assert_int_eq(vmm_report_int(&r, "faults.total"), MEM_PAGES / 64);
 	ck_assert_int_eq(vmm_report_vcpu_sum(&r, "pages_installed"), MEM_PAGES);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -245,7 +245,7 @@ START_TEST(sparse_faults_once_per_page_touched)
 	unsigned fa = fas[_i];
 	const long long touched = MEM_PAGES / SPARSE_GROUP;
 	char fa_arg[16];
-	struct vmm_result r;
+	struct harness_run r;
 
 	snprintf(fa_arg, sizeof(fa_arg), "%u", fa);
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("sparse"), "--mem", MEM,
@@ -255,7 +255,7 @@ START_TEST(sparse_faults_once_per_page_touched)
 	ck_assert_int_eq(vmm_report_int(&r, "faults.total"), touched);
 	ck_assert_int_eq(vmm_report_vcpu_sum(&r, "pages_installed"), touched * fa);
 	ck_assert_int_eq(vmm_report_int(&r, "memory.guest_rss"), touched * fa * KIB_PER_PAGE);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -277,7 +277,7 @@ START_TEST(private_faults_charged_to_their_vcpu)
 	const char *ownership = ownerships[_i / 3 % 3], *order = orders[_i / 9];
 	const long long pages = 2048;
 	char fa_arg[16], order_arg[32], path[64];
-	struct vmm_result r;
+	struct harness_run r;
 
 	snprintf(fa_arg, sizeof(fa_arg), "%u", fa);
 	snprintf(order_arg, sizeof(order_arg), "order=%s", order);
@@ -305,14 +305,14 @@ START_TEST(private_faults_charged_to_their_vcpu)
 		ck_assert_int_eq(vmm_report_int(&r, path), 0);
 	}
 	assert_fault_totals_add_up(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
 /* The whole of RAM in home partitions: each vCPU's half, all its own. */
 START_TEST(private_partitions_cover_ram_without_remote_faults)
 {
-	struct vmm_result r;
+	struct harness_run r;
 
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("private"), "--mem", MEM, "--vcpus", "2",
 				 "--ownership", "partitioned", "--no-ramp", "--fault-around", "16"), 0);
@@ -328,7 +328,7 @@ START_TEST(private_partitions_cover_ram_without_remote_faults)
 		snprintf(path, sizeof(path), "vcpus.%d.remote_faults", i);
 		ck_assert_int_eq(vmm_report_int(&r, path), 0);
 	}
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -339,7 +339,7 @@ static const char *const installs[] = { "copy", "zeropage", "move" };
 START_TEST(pattern_verifies_in_every_install_mode)
 {
 	const char *install = installs[_i % 3], *vcpus = _i < 3 ? "1" : "2";
-	struct vmm_result r;
+	struct harness_run r;
 
 	/* Two passes: the second overwrites pages installed by the first. */
 	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("pattern"), "--mem", MEM, "--vcpus", vcpus,
@@ -348,7 +348,7 @@ START_TEST(pattern_verifies_in_every_install_mode)
 	    strstr(r.err, "lacks UFFD_FEATURE_MOVE")) {
 		fprintf(stderr, "\n*** SKIPPED: pattern with --install move: this kernel has no "
 			"UFFD_FEATURE_MOVE (Linux 6.8)\n");
-		vmm_result_free(&r);
+		harness_run_free(&r);
 		return;
 	}
 	/* A mismatch makes the guest exit 1, so 0 means every word verified. */
@@ -357,7 +357,7 @@ START_TEST(pattern_verifies_in_every_install_mode)
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), MEM_PAGES);
 	ck_assert_int_eq(vmm_report_vcpu_sum(&r, "pages_installed"), MEM_PAGES);
 	ck_assert_int_gt(vmm_report_int(&r, "faults.total"), 0);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -372,7 +372,7 @@ START_TEST(paging_modes_give_the_same_guest_results)
 	long long touched[3];
 
 	for (int m = 0; m < 3; m++) {
-		struct vmm_result r;
+		struct harness_run r;
 
 		ck_assert_int_eq(LAB_RUN(&r, NULL, image, "--mem", MEM, "--vcpus", vcpus,
 					 "--paging", pagings[m]), 0);
@@ -390,7 +390,7 @@ START_TEST(paging_modes_give_the_same_guest_results)
 			ck_assert_int_eq(vmm_report_vcpu_sum(&r, "faults"), 0);
 			ck_assert_int_eq(vmm_report_vcpu_sum(&r, "pages_installed"), 0);
 		}
-		vmm_result_free(&r);
+		harness_run_free(&r);
 	}
 	ck_assert_int_eq(touched[0], MEM_PAGES);
 	ck_assert_int_eq(touched[1], touched[0]);

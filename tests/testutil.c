@@ -7,6 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "labyrinth/frame_alloc.h"
+
+#define AUDIT_REPORT_LEN 2048
+
 int test_run_suite(Suite *suite)
 {
 	SRunner *runner = srunner_create(suite);
@@ -33,4 +37,12 @@ bool test_kvm_available(const char *suite_name)
 		"*** These tests launch real guests and were NOT run.\n\n",
 		suite_name, strerror(errno));
 	return false;
+}
+
+void test_audit_ok(struct lab_pool *pool)
+{
+	char report[AUDIT_REPORT_LEN];
+	int err = lab_pool_audit(pool, report, sizeof(report));
+
+	ck_assert_msg(err == 0, "audit failed:\n%s", report);
 }

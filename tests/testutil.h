@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by the Check suites: running a suite, seeded randomness, and the
- * skip protocol for tests that need /dev/kvm. */
+/* Shared by the Check suites: running a suite, seeded randomness, the
+ * skip protocol for tests that need /dev/kvm, and the allocator's audit. */
 #ifndef LABYRINTH_TESTUTIL_H
 #define LABYRINTH_TESTUTIL_H
 
@@ -16,6 +16,11 @@ int test_run_suite(Suite *suite);
 
 /* Returns true if /dev/kvm can be opened; otherwise says so loudly. */
 bool test_kvm_available(const char *suite_name);
+
+struct lab_pool;
+
+/* Fails the test, with the audit's report, unless the pool is sound. */
+void test_audit_ok(struct lab_pool *pool);
 
 /* splitmix64: deterministic per seed. */
 static inline uint64_t test_rand(uint64_t *state)

@@ -1,0 +1,20 @@
+build-clang/tests/check_vmm_errors.o: tests/check_vmm_errors.c \
+  include/labyrinth/guest_abi.h include/labyrinth/exit_status.h \
+  tests/vmmtest.h tests/harness/clock.h tests/harness/files.h \
+  tests/harness/process.h tests/harness/report.h tests/testutil.h
+
+include/labyrinth/guest_abi.h:
+
+include/labyrinth/exit_status.h:
+
+tests/vmmtest.h:
+
+tests/harness/clock.h:
+
+tests/harness/files.h:
+
+tests/harness/process.h:
+
+tests/harness/report.h:
+
+tests/testutil.h:

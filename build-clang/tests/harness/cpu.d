@@ -1,0 +1,3 @@
+build-clang/tests/harness/cpu.o: tests/harness/cpu.c tests/harness/cpu.h
+
+tests/harness/cpu.h:

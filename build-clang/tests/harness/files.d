@@ -1,0 +1,4 @@
+build-clang/tests/harness/files.o: tests/harness/files.c \
+  tests/harness/files.h
+
+tests/harness/files.h:

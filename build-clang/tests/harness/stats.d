@@ -1,0 +1,4 @@
+build-clang/tests/harness/stats.o: tests/harness/stats.c \
+  tests/harness/stats.h
+
+tests/harness/stats.h:

@@ -1,0 +1,3 @@
+build-clang/vmm/histogram.o: vmm/histogram.c vmm/histogram.h
+
+vmm/histogram.h:

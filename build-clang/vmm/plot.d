@@ -1,0 +1,10 @@
+build-clang/vmm/plot.o: vmm/plot.c vmm/plot.h \
+  include/labyrinth/exit_status.h vmm/sampler.h vmm/util.h
+
+vmm/plot.h:
+
+include/labyrinth/exit_status.h:
+
+vmm/sampler.h:
+
+vmm/util.h:

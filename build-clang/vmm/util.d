@@ -1,0 +1,3 @@
+build-clang/vmm/util.o: vmm/util.c vmm/util.h
+
+vmm/util.h:
