@@ -434,7 +434,9 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 		}
 	if (check_spelling(opt_argc, argv))
 		return -EINVAL;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets where it stopped in a group of
+	 * short options ("-Xh"), which points into the last argv parsed. */
+	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(opt_argc, argv, ":h", run_options, &index)) != -1) {
 		const char *name = argv[optind - 1];
