@@ -30,6 +30,13 @@ static const struct bad_args bad_args[] = {
 	{ { "run", IMAGE, "--mem", "1T" }, { "--mem 1 TiB", "to 256 GiB" } },
 	{ { "run", IMAGE, "--mem", "99999999999999999999" }, { "--mem '99999999999999999999'",
 							       "too large" } },
+	/* Sizes as labyrinth prints them are taken back (found by fuzz_size). */
+	{ { "run", IMAGE, "--mem", "3 MiB" }, { "--mem 3 MiB", "multiple of 2 MiB" } },
+	{ { "run", IMAGE, "--mem", "32 MiB", "--pool", "64 MiB" },
+	  { "--pool 64 MiB is larger than --mem 32 MiB" } },
+	{ { "run", IMAGE, "--mem", "3 M" }, { "--mem 3 MiB", "multiple of 2 MiB" } },
+	{ { "run", IMAGE, "--mem", "32  MiB" }, { "--mem '32  MiB'", "expected a size" } },
+	{ { "run", IMAGE, "--mem", "32 " }, { "--mem '32 '", "expected a size" } },
 	{ { "run", IMAGE, "--vcpus", "0" }, { "--vcpus '0'", "from 1 to 64" } },
 	{ { "run", IMAGE, "--vcpus", "65" }, { "--vcpus '65'", "from 1 to 64" } },
 	{ { "run", IMAGE, "--vcpus", "2x" }, { "--vcpus '2x'", "from 1 to 64" } },

@@ -85,7 +85,8 @@ void config_usage_run(FILE *out)
 "  --quiet                print only the summary table\n"
 "  -h, --help             this text\n"
 "\n"
-"Sizes take K, M, G, T (binary). Arguments after -- go to the guest.\n"
+"Sizes take K, M, G, T (binary), also as labyrinth prints them (64 MiB).\n"
+"Arguments after -- go to the guest.\n"
 "Exit status: 0 guest succeeded, 1 guest failed, 2 bad input, 3 host error,\n"
 "4 guest crashed, 5 ownership violation, 6 timeout, 128+N killed by signal N.\n",
 		LAB_MAX_VCPUS, CFG_MAX_FAULT_AROUND, CFG_MAX_FAULT_AROUND);

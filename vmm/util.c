@@ -101,6 +101,9 @@ int parse_size(const char *s, uint64_t *out)
 
 	if (err)
 		return err;
+	/* One space before the unit: what format_size() prints is taken back. */
+	if (end[0] == ' ' && end[1])
+		end++;
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].suffix))
 			continue;

@@ -34,7 +34,8 @@ static inline uint64_t now_ns(void)
 
 /*
  * Parses a size: digits with an optional binary suffix K, M, G, T (also
- * KiB, MiB, ...; B for bytes). Returns 0, or -EINVAL/-ERANGE.
+ * KiB, MiB, ...; B for bytes), after at most one space ("64 MiB", as
+ * format_size prints it). Returns 0, or -EINVAL/-ERANGE.
  */
 int parse_size(const char *s, uint64_t *out);
 /* Parses a non-negative integer in [min, max]. */
