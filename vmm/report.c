@@ -93,9 +93,8 @@ static void gather_counters(struct vm *vm, struct report *r)
 		if (v->result_valid) {
 			vr->pages_touched = v->result.pages_touched;
 			if (v->result.touch_end_tsc > v->result.touch_start_tsc && vm->tsc_khz)
-				vr->touch_ns = (uint64_t)((double)(v->result.touch_end_tsc -
-								   v->result.touch_start_tsc) *
-							  1e6 / (double)vm->tsc_khz);
+				vr->touch_ns = ticks_to_ns(v->result.touch_end_tsc -
+							   v->result.touch_start_tsc, vm->tsc_khz);
 			r->pages_touched += v->result.pages_touched;
 			if (v->result.touch_start_tsc < start)
 				start = v->result.touch_start_tsc;
@@ -129,7 +128,7 @@ static void gather_counters(struct vm *vm, struct report *r)
 		r->mem.swap_in = r->reclaim.swap_in * (PAGE_SIZE / KIB);
 	}
 	if (end > start && vm->tsc_khz)
-		r->touch_ns = (uint64_t)((double)(end - start) * 1e6 / (double)vm->tsc_khz);
+		r->touch_ns = ticks_to_ns(end - start, vm->tsc_khz);
 
 	r->mem.available = vm->ram_size / KIB;
 	r->mem.major_fault = r->refault;
