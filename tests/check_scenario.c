@@ -214,6 +214,19 @@ START_TEST(every_steps_and_descending_ranges)
 	ck_assert_uint_eq(sc.events[2].cmd.bytes, 68 * 1024);
 	scenario_free(&sc);
 
+	/* Huge sizes: the last step is the end of the range, not a wrapped
+	 * product (span times step overflowed 64 bits; found by reading
+	 * scenario.c, now a property of fuzz_scenario). */
+	parse_good("every 1s for 3s pool 0..16777215T steps 3\n", &sc);
+	ck_assert_uint_eq(sc.nr_events, 3);
+	assert_event(&sc, 0, 0, PRESSURE_POOL, 0, 1);
+	assert_event(&sc, 1, SEC, PRESSURE_POOL, (1ull << 63) - (1ull << 39), 1);
+	assert_event(&sc, 2, 2 * SEC, PRESSURE_POOL, 16777215ull << 40, 1);
+	scenario_free(&sc);
+	parse_good("every 1s for 2s pool 16777215T..4K steps 2\n", &sc);
+	assert_event(&sc, 1, SEC, PRESSURE_POOL, 4096, 1);
+	scenario_free(&sc);
+
 	/* A quota takes a range too. */
 	parse_good("every 1s for 2s quota 1 1M..2M steps 2\n", &sc);
 	ck_assert_uint_eq(sc.nr_events, 2);
