@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `run` command line: config_parse_run() on argv = "run" and the input
+ * split at NUL bytes (one argument each; a last NUL ends the last one). A
+ * command line it accepts must be a configuration the VM can be set up
+ * from: the limits config_parse_run promises hold.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzzutil.h"
+#include "../../vmm/config.h"
+
+#define MAX_ARGS 64
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_quiet_output();
+	return 0;
+}
+
+static void check_config(const struct vm_config *cfg)
+{
+	FUZZ_ASSERT(cfg->image != NULL);
+	FUZZ_ASSERT(cfg->mem_bytes >= CFG_MIN_MEM && cfg->mem_bytes <= CFG_MAX_MEM);
+	FUZZ_ASSERT(cfg->mem_bytes % CFG_MEM_ALIGN == 0);
+	FUZZ_ASSERT(cfg->pool_bytes <= cfg->mem_bytes && cfg->pool_bytes % 4096 == 0);
+	FUZZ_ASSERT(cfg->nr_vcpus >= 1 && cfg->nr_vcpus <= LAB_MAX_VCPUS);
+	FUZZ_ASSERT(cfg->fault_around >= 1 && cfg->fault_around <= CFG_MAX_FAULT_AROUND);
+	FUZZ_ASSERT((cfg->fault_around & (cfg->fault_around - 1)) == 0);
+	FUZZ_ASSERT(memchr(cfg->guest_args, '\0', sizeof(cfg->guest_args)) != NULL);
+	for (unsigned i = cfg->nr_vcpus; i < LAB_MAX_VCPUS; i++)
+		FUZZ_ASSERT(cfg->quota_bytes[i] == 0);
+	if (cfg->paging != PAGING_UFFD)
+		FUZZ_ASSERT(cfg->pool_bytes == cfg->mem_bytes && !cfg->scenario_path &&
+			    !cfg->control_path);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char command[] = "run";
+	char *text = fuzz_cstring(data, size);   /* a NUL after the last argument */
+	char *argv[MAX_ARGS + 2] = { command };
+	struct vm_config cfg;
+	int argc = 1, ret;
+
+	for (size_t at = 0; at < size && argc <= MAX_ARGS; at += strlen(text + at) + 1)
+		argv[argc++] = text + at;
+	argv[argc] = NULL;
+	ret = config_parse_run(argc, argv, &cfg);
+	FUZZ_ASSERT(ret == 0 || ret == 1 || ret == -EINVAL);
+	if (ret == 0)
+		check_config(&cfg);
+
+	/* Before the input's text is freed: getopt may still point into it. */
+	static char image[] = "guest.elf";
+	char *plain[] = { command, image, NULL };
+
+	FUZZ_ASSERT(config_parse_run(2, plain, &cfg) == 0 && cfg.image == image);
+	free(text);
+	return 0;
+}
