@@ -333,6 +333,10 @@ struct bad_text {
 	const char *message;          /* exactly what the parser says */
 };
 
+/* Leading zeros make a word longer than the parser's buffer for it. */
+#define ZEROS_16 "0000000000000000"
+#define ZEROS_62 ZEROS_16 ZEROS_16 ZEROS_16 "00000000000000"
+
 static const struct bad_text bad_texts[] = {
 	/* statements */
 	{ "frobnicate 1s pool 64M", NAME ":1:1: expected 'at' or 'every', found 'frobnicate'" },
@@ -393,6 +397,16 @@ static const struct bad_text bad_texts[] = {
 	{ "", NAME ": no events (expected lines such as 'at 1s pool 64M')" },
 	{ "# only a comment\n\n   \n",
 	  NAME ": no events (expected lines such as 'at 1s pool 64M')" },
+	/* a value too long for its buffer is refused, never read by its start
+	 * (the times were 1s, the vCPU 1; the steps were 4, then '0' was extra) */
+	{ "at " ZEROS_62 "1000s pool 64M",
+	  NAME ":1:4: expected a time such as 500ms or 2s, found '" ZEROS_62 "1'" },
+	{ "every 1s for " ZEROS_62 "1000s pool 64M",
+	  NAME ":1:14: expected a time such as 500ms or 2s, found '" ZEROS_62 "1'" },
+	{ "at 1s quota 00000000000000001000 1M",
+	  NAME ":1:13: expected a vCPU number after 'quota'" },
+	{ "every 1s for 4s pool 64M..128M steps " ZEROS_16 "00000000000000" "40",
+	  NAME ":1:38: expected a number of steps from 2 to 1000" },
 	/* control characters (tab and CR are whitespace) */
 	{ "at 1s pool 64M\x01", NAME ":1:15: unexpected control character 0x1" },
 	{ "# ok\n\tat 1s pool 64M\x1b[0m", NAME ":2:16: unexpected control character 0x1b" },

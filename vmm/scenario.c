@@ -79,8 +79,11 @@ static int parse_every(struct scenario *sc, struct cursor *c)
 	if (pressure_parse(c, &cmd, &hi))
 		return -EINVAL;
 	if (cursor_word(c, w, sizeof(w)) && !strcmp(w, "steps")) {
+		size_t n;
+
 		c->p += 5;
-		if (!cursor_word(c, w, sizeof(w)) || parse_uint(w, 2, 1000, &steps))
+		n = cursor_word(c, w, sizeof(w));
+		if (!n || n >= sizeof(w) || parse_uint(w, 2, 1000, &steps))
 			return cursor_fail(c, "expected a number of steps from 2 to 1000");
 		c->p += strlen(w);
 		if (!hi)
