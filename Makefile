@@ -6,6 +6,8 @@
 #   make bench      run the benchmarks, ratios against same-run baselines
 #   make run        launch the default guest under the default scenario
 #   make deps       install missing Debian packages (as root), or list them
+#   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_SECONDS
+#   make fuzz-build build them only
 #   make SANITIZE=address,undefined check    the same under sanitizers
 #   make sanitize   = make SANITIZE=address,undefined check
 #   make tsan       the allocator's concurrency tests and the races suite
@@ -28,6 +30,8 @@ endif
 # Complete for a Debian 12 minbase root: gcc there comes without libc6-dev.
 DEB_PACKAGES := gcc libc6-dev binutils make pkg-config check libsubunit-dev \
 		libjansson-dev libvirt-dev libxml2-dev gnuplot-nox util-linux
+# ...and the fuzz targets (libFuzzer and the sanitizer runtimes).
+FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	    -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
@@ -98,7 +102,24 @@ BENCH_BINS     := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS)) $(BUILD)/
 DEPS_STAMP  := $(BUILD)/.deps-ok
 FLAGS_STAMP := $(BUILD)/.flags
 
-.PHONY: all check bench run deps clean tidy sanitize tsan install uninstall FORCE
+# Fuzz targets: tests/fuzz/fuzz_WHAT.c, each linked with the other files of
+# tests/fuzz/ and the project's sources, all built by clang with libFuzzer,
+# ASan and UBSan in $(FUZZ_DIR), a tree of its own.
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_DIR      := $(BUILD)/fuzz
+FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS    = $(CFLAGS_BASE) $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link $(CFLAGS) $(PKG_CFLAGS)
+FUZZ_LDFLAGS  := $(FUZZ_SANITIZE) -fsanitize=fuzzer
+FUZZ_SRCS     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_HELPER   := $(patsubst %.c,$(FUZZ_DIR)/%.o,\
+		   $(filter-out $(FUZZ_SRCS),$(wildcard tests/fuzz/*.c)))
+FUZZ_BINS     := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
+FUZZ_LIB      := $(FUZZ_DIR)/liblabyrinth.a
+FUZZ_DEPS_STAMP  := $(FUZZ_DIR)/.deps-ok
+FUZZ_FLAGS_STAMP := $(FUZZ_DIR)/.flags
+
+.PHONY: all check bench run deps clean tidy sanitize tsan install uninstall fuzz fuzz-build FORCE
 # Keep intermediate objects (test helpers, guest objects).
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -106,10 +127,11 @@ FLAGS_STAMP := $(BUILD)/.flags
 all: $(VMM_BIN) $(GUEST_ELFS) $(GUEST_LIB) $(TEST_BINS) $(BENCH_BINS)
 
 # ---- Debian packages -------------------------------------------------------
-deps: $(DEPS_STAMP)
-$(DEPS_STAMP): Makefile
+# $(call install_debs,PACKAGES): installs the missing ones as root, or names
+# them and fails; then touches the stamp $@.
+define install_debs
 	$(Q)missing=""; \
-	for p in $(DEB_PACKAGES); do \
+	for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -124,15 +146,21 @@ $(DEPS_STAMP): Makefile
 			exit 1; \
 		fi; \
 	fi; \
-	mkdir -p $(BUILD) && touch $@
+	mkdir -p $(dir $@) && touch $@
+endef
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): Makefile
+	$(call install_debs,$(DEB_PACKAGES))
 $(DEPS_STAMP): | $(BUILD)/.dir
 $(BUILD)/.dir:
 	$(Q)mkdir -p $(BUILD) && touch $@
 
-# Rebuild everything when the flags change (compiler, sanitizer, debug).
+# Rebuild everything when the flags change (compiler, sanitizer, debug):
+# $(call flags_stamp,FLAGS) rewrites the stamp $@ only when they differ.
+flags_stamp = mkdir -p $(dir $@) && { echo '$(1)' | cmp -s - $@ || echo '$(1)' > $@; }
 $(FLAGS_STAMP): FORCE | $(BUILD)/.dir
-	$(Q)echo '$(CC) $(CFLAGS_BASE) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
-		echo '$(CC) $(CFLAGS_BASE) $(CFLAGS) $(LDFLAGS)' > $@
+	$(Q)$(call flags_stamp,$(CC) $(CFLAGS_BASE) $(CFLAGS) $(LDFLAGS))
 
 # ---- host code ---------------------------------------------------------------
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(DEPS_STAMP)
@@ -219,6 +247,31 @@ install: all
 uninstall:
 	$(Q)rm -rf $(DESTDIR)$(PREFIX)/bin/labyrinth $(SHARE) $(GUESTINC) \
 		$(DESTDIR)$(PREFIX)/lib/labyrinth-guest $(DESTDIR)$(PREFIX)/lib/pkgconfig/labyrinth-guest.pc
+
+# ---- fuzz targets ------------------------------------------------------------
+$(FUZZ_DEPS_STAMP): Makefile $(DEPS_STAMP)
+	$(call install_debs,$(FUZZ_DEB_PACKAGES))
+
+$(FUZZ_FLAGS_STAMP): FORCE | $(BUILD)/.dir
+	$(Q)$(call flags_stamp,$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LDFLAGS))
+
+$(FUZZ_DIR)/%.o: %.c $(FUZZ_FLAGS_STAMP) | $(FUZZ_DEPS_STAMP)
+	$(call quiet,FUZZCC,$<)mkdir -p $(dir $@) && $(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(patsubst %.c,$(FUZZ_DIR)/%.o,$(ALLOC_SRCS) $(VMM_SRCS))
+	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_HELPER) $(FUZZ_LIB)
+	$(call quiet,FUZZLD,$@)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target FUZZ_SECONDS on a scratch copy of its seed corpus (the ELF
+# loader's also gets the guests just built); fails on any crash, leak or
+# timeout, naming the target and its reproducer.
+fuzz: fuzz-build $(GUEST_ELFS)
+	$(Q)BUILD=$(BUILD) V=$(V) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEEDS_elf='$(GUEST_ELFS)' \
+		tests/fuzz/run $(FUZZ_BINS)
 
 # ---- running -----------------------------------------------------------------
 check: all

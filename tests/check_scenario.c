@@ -212,6 +212,19 @@ START_TEST(every_steps_and_descending_ranges)
 	ck_assert_uint_eq(sc.events[2].cmd.bytes, 68 * 1024);
 	scenario_free(&sc);
 
+	/* Huge sizes: the last step is the end of the range, not a wrapped
+	 * product (span times step overflowed 64 bits; found by reading
+	 * scenario.c, now a property of fuzz_scenario). */
+	parse_good("every 1s for 3s pool 0..16777215T steps 3\n", &sc);
+	ck_assert_uint_eq(sc.nr_events, 3);
+	assert_event(&sc, 0, 0, PRESSURE_POOL, 0, 1);
+	assert_event(&sc, 1, SEC, PRESSURE_POOL, (1ull << 63) - (1ull << 39), 1);
+	assert_event(&sc, 2, 2 * SEC, PRESSURE_POOL, 16777215ull << 40, 1);
+	scenario_free(&sc);
+	parse_good("every 1s for 2s pool 16777215T..4K steps 2\n", &sc);
+	assert_event(&sc, 1, SEC, PRESSURE_POOL, 4096, 1);
+	scenario_free(&sc);
+
 	/* A quota takes a range too. */
 	parse_good("every 1s for 2s quota 1 1M..2M steps 2\n", &sc);
 	ck_assert_uint_eq(sc.nr_events, 2);
@@ -318,6 +331,10 @@ struct bad_text {
 	const char *message;          /* exactly what the parser says */
 };
 
+/* Leading zeros make a word longer than the parser's buffer for it. */
+#define ZEROS_16 "0000000000000000"
+#define ZEROS_62 ZEROS_16 ZEROS_16 ZEROS_16 "00000000000000"
+
 static const struct bad_text bad_texts[] = {
 	/* statements */
 	{ "frobnicate 1s pool 64M", NAME ":1:1: expected 'at' or 'every', found 'frobnicate'" },
@@ -378,6 +395,16 @@ static const struct bad_text bad_texts[] = {
 	{ "", NAME ": no events (expected lines such as 'at 1s pool 64M')" },
 	{ "# only a comment\n\n   \n",
 	  NAME ": no events (expected lines such as 'at 1s pool 64M')" },
+	/* a value too long for its buffer is refused, never read by its start
+	 * (the times were 1s, the vCPU 1; the steps were 4, then '0' was extra) */
+	{ "at " ZEROS_62 "1000s pool 64M",
+	  NAME ":1:4: expected a time such as 500ms or 2s, found '" ZEROS_62 "1'" },
+	{ "every 1s for " ZEROS_62 "1000s pool 64M",
+	  NAME ":1:14: expected a time such as 500ms or 2s, found '" ZEROS_62 "1'" },
+	{ "at 1s quota 00000000000000001000 1M",
+	  NAME ":1:13: expected a vCPU number after 'quota'" },
+	{ "every 1s for 4s pool 64M..128M steps " ZEROS_16 "00000000000000" "40",
+	  NAME ":1:38: expected a number of steps from 2 to 1000" },
 	/* control characters (tab and CR are whitespace) */
 	{ "at 1s pool 64M\x01", NAME ":1:15: unexpected control character 0x1" },
 	{ "# ok\n\tat 1s pool 64M\x1b[0m", NAME ":2:16: unexpected control character 0x1b" },

@@ -9,7 +9,9 @@
  *
  * Bad images are patched copies of build/guests/seqtouch.elf; misbehaving
  * guests are a few lines of assembly assembled and linked here with cc and
- * ld, without the project's guest runtime.
+ * ld, without the project's guest runtime. What a guest could send that no
+ * real CPU makes it send (tick counts out of range) goes to the hypercall
+ * decoder directly, on a VM built by hand.
  */
 #include <elf.h>
 #include <errno.h>
@@ -17,12 +19,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "labyrinth/guest_abi.h"
 #include "labyrinth/exit_status.h"
 #include "vmmtest.h"
-
+#include "../vmm/config.h"
+#include "../vmm/cpu.h"
+#include "../vmm/hypercall.h"
+#include "../vmm/memory.h"
+#include "../vmm/util.h"
+#include "../vmm/vm.h"
 
 /* ---- 7. bad guest images ---------------------------------------------------- */
 
@@ -315,6 +323,45 @@ START_TEST(unpatched_image_runs)
 	ck_assert_int_eq(vmm_report_int(&r, "guest.exit_status"), 0);
 	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), 32 * 256);
 	ck_assert_msg(!strstr(r.err, "error"), "%s\n  -> stderr:\n%s", r.cmdline, r.err);
+	VMM_ASSERT_CLEAN(&r);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* Program headers at an odd offset are still program headers: the loader
+ * must not read them in place as if aligned (found by fuzz_elf; UBSan, as
+ * in make SANITIZE=undefined check, stopped the VMM on them). */
+START_TEST(image_with_unaligned_program_headers_runs)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	struct harness_run r = { 0 };
+	struct elf_file f = { NULL, 0 };
+	uint8_t *moved;
+	size_t phoff, phbytes;
+	bool written;
+	int ran;
+
+	f.data = harness_read_file(VMM_GUEST("seqtouch"), &f.len);
+	ck_assert(f.data && f.len > sizeof(Elf64_Ehdr));
+	/* A copy of the headers after the end of the file, at an odd offset. */
+	phoff = f.len | 1;
+	phbytes = ehdr(&f)->e_phnum * sizeof(Elf64_Phdr);
+	moved = calloc(1, phoff + phbytes);
+	ck_assert_ptr_nonnull(moved);
+	memcpy(moved, f.data, f.len);
+	memcpy(moved + phoff, f.data + ehdr(&f)->e_phoff, phbytes);
+	((Elf64_Ehdr *)moved)->e_phoff = phoff;
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
+	snprintf(path, sizeof(path), "%s/guest.elf", dir);
+	written = harness_write_file(path, moved, phoff + phbytes);
+	free(moved);
+	free(f.data);
+	ran = written ? LAB_RUN(&r, NULL, path, "--mem", "32M") : -1;
+	ck_assert(harness_tmpdir_remove(dir));
+	ck_assert_msg(written, "cannot write %s", path);
+	ck_assert_int_eq(ran, 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	ck_assert_int_eq(vmm_report_int(&r, "guest.pages_touched"), 32 * 256);
 	VMM_ASSERT_CLEAN(&r);
 	harness_run_free(&r);
 }
@@ -628,6 +675,44 @@ START_TEST(harness_deadline_kills_and_reaps)
 }
 END_TEST
 
+/* ---- the hypercall decoder, called in this process ------------------------ */
+
+#define SLOW_TSC_KHZ 800000ull       /* an 800 MHz TSC */
+
+/* A guest's tick count becomes ns without overflow whatever the host's
+ * TSC rate: UINT64_MAX ticks at 800 MHz is more than a histogram holds, so
+ * it is counted as clamped, not as some wrapped value (found by
+ * fuzz_hypercall: the conversion of the double was undefined, and gave 0
+ * on x86-64). On a VM built by hand: LAB_HC_RECORDS needs no KVM. */
+START_TEST(huge_tick_count_is_clamped)
+{
+	struct vm_config cfg;
+	struct lab_mailbox *mailbox;
+	struct vcpu *vcpu;
+	struct vm *vm;
+
+	config_defaults(&cfg);
+	cfg.mem_bytes = cfg.pool_bytes = 64ull << 20;
+	cfg.nr_vcpus = 1;
+	vm = vm_create_detached(&cfg);
+	ck_assert_ptr_nonnull(vm);
+	vm->tsc_khz = SLOW_TSC_KHZ;
+	vcpu = &vm->vcpus[0];
+	mailbox = gpa_to_sys(vm, LAB_GPA_MAILBOXES);
+	mailbox->records[0] = (struct lab_touch_record){ .gpa = LAB_GPA_RAM_BASE,
+							 .ticks = UINT64_MAX };
+	ck_assert(hypercall_handle(vcpu, LAB_HC_RECORDS, 1));
+	uint64_t recorded = atomic_load(&vcpu->stats.guest->total);
+	uint64_t clamped = atomic_load(&vcpu->stats.guest->clamped);
+	uint64_t max_ns = atomic_load(&vcpu->stats.guest->max_ns);
+
+	ck_assert_uint_eq(recorded, 1);
+	ck_assert_uint_eq(clamped, 1);
+	ck_assert_uint_eq(max_ns, UINT64_MAX);
+	vm_destroy_detached(vm);
+}
+END_TEST
+
 static Suite *errors_suite(void)
 {
 	Suite *s = suite_create("vmm errors");
@@ -637,6 +722,7 @@ static Suite *errors_suite(void)
 	tcase_add_loop_test(tc, bad_image_is_refused_with_exit_status_2, 0,
 			    (int)(sizeof(bad_images) / sizeof(bad_images[0])));
 	tcase_add_test(tc, unpatched_image_runs);
+	tcase_add_test(tc, image_with_unaligned_program_headers_runs);
 	tcase_add_test(tc, guest_usage_error_is_shown_under_quiet);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
@@ -649,6 +735,10 @@ static Suite *errors_suite(void)
 		tcase_add_loop_test(tc, console_flood_is_limited, 0, 2);
 	}
 	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hypercall decoder");
+	tcase_add_test(tc, huge_tick_count_is_clamped);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stopping");

@@ -25,6 +25,17 @@ int vcpu_init(struct vm *vm, struct vcpu *vcpu, unsigned id)
 	vcpu->host_cpu = vm->cfg.pin ? cpu_for_index(id) : -1;
 	pthread_mutex_init(&vcpu->result_lock, NULL);
 	fault_policy_vcpu_init(&vcpu->policy);
+	vcpu->fd = -1;
+	for (int k = 0; k < FAULT_KINDS; k++) {
+		vcpu->stats.service[k] = hist_create();
+		if (!vcpu->stats.service[k])
+			return -ENOMEM;
+	}
+	vcpu->stats.guest = hist_create();
+	if (!vcpu->stats.guest)
+		return -ENOMEM;
+	if (vm->vm_fd < 0)
+		return 0;          /* a detached VM (vm_create_detached()): bookkeeping only */
 	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (vcpu->fd < 0) {
 		err = -errno;
@@ -40,14 +51,6 @@ int vcpu_init(struct vm *vm, struct vcpu *vcpu, unsigned id)
 		pr_err("vCPU %u: mmap of kvm_run: %s", id, strerror(errno));
 		return err;
 	}
-	for (int k = 0; k < FAULT_KINDS; k++) {
-		vcpu->stats.service[k] = hist_create();
-		if (!vcpu->stats.service[k])
-			return -ENOMEM;
-	}
-	vcpu->stats.guest = hist_create();
-	if (!vcpu->stats.guest)
-		return -ENOMEM;
 	return 0;
 }
 

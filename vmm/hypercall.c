@@ -91,8 +91,7 @@ static bool take_records(struct vcpu *vcpu, uint32_t n)
 		if (rec[i].gpa < LAB_GPA_RAM_BASE || rec[i].gpa - LAB_GPA_RAM_BASE >= vm->ram_size)
 			return protocol_error(vcpu, "LAB_HC_RECORDS: a record for a page outside "
 					      "guest RAM", i);
-		/* ticks -> ns: tsc_khz ticks per millisecond. */
-		uint64_t ns = (uint64_t)((double)rec[i].ticks * 1e6 / (double)vm->tsc_khz);
+		uint64_t ns = ticks_to_ns(rec[i].ticks, vm->tsc_khz);
 
 		hist_record(vcpu->stats.guest, ns);
 		fault_costs_note_guest_fault(vm->fault_costs, ns);

@@ -151,6 +151,15 @@ static int check_unsupported(const char *path, unsigned i, const Elf64_Phdr *p,
 	}
 }
 
+/* Program header i, copied out: e_phoff need not be aligned for it. */
+static Elf64_Phdr program_header(const uint8_t *file, const Elf64_Ehdr *eh, unsigned i)
+{
+	Elf64_Phdr p;
+
+	memcpy(&p, file + eh->e_phoff + (size_t)i * sizeof(p), sizeof(p));
+	return p;
+}
+
 /* Checks loadable segment i and copies it in; 0 or -ENOEXEC. */
 static int load_segment(const char *path, unsigned i, const Elf64_Phdr *p, const uint8_t *file,
 			size_t len, uint8_t *sys, struct loaded_image *img)
@@ -212,23 +221,27 @@ static int load_segment(const char *path, unsigned i, const Elf64_Phdr *p, const
 int loader_parse(const char *path, const uint8_t *file, size_t len, uint8_t *sys,
 		 struct loaded_image *img)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)file;
-	const Elf64_Phdr *ph;
+	Elf64_Ehdr header = { 0 }, *eh = &header;
 	bool entry_ok = false;
 	int err;
 
 	memset(img, 0, sizeof(*img));
+	/* Copied out too (a short file leaves zeros): file may have any alignment. */
+	if (len)
+		memcpy(eh, file, len < sizeof(*eh) ? len : sizeof(*eh));
 	err = check_header(path, eh, len);
 	if (err)
 		return err;
-	ph = (const Elf64_Phdr *)(file + eh->e_phoff);
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		err = check_unsupported(path, i, &ph[i], file, len);
+		Elf64_Phdr ph = program_header(file, eh, i);
+
+		err = check_unsupported(path, i, &ph, file, len);
 		if (err)
 			return err;
 	}
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *p = &ph[i];
+		Elf64_Phdr ph = program_header(file, eh, i);
+		const Elf64_Phdr *p = &ph;
 
 		if (p->p_type != PT_LOAD || p->p_memsz == 0)
 			continue;

@@ -730,7 +730,8 @@ void config_usage_run(FILE *out)
 		print_option(out, name, o->arg, o->help);
 	}
 	print_option(out, "-h, --help", NULL, "this text");
-	fprintf(out, "\nSizes take K, M, G, T (binary). Arguments after -- go to the guest.\n"
+	fprintf(out, "\nSizes take K, M, G, T (binary), also as labyrinth prints them (64 MiB).\n"
+		"Arguments after -- go to the guest.\n"
 		"Exit status: 0 guest succeeded, 1 guest failed, 2 bad input, 3 host error,\n"
 		"4 guest crashed, 5 ownership violation, 6 timeout, 128+N killed by signal N.\n");
 }

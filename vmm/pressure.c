@@ -59,20 +59,17 @@ bool cursor_at_end(struct cursor *c)
 	return !*c->p || *c->p == '#' || *c->p == '\n' || *c->p == '\r';
 }
 
-/* The next whitespace-separated word; false (no error set) at the end. */
-bool cursor_word(struct cursor *c, char *word, size_t len)
+size_t cursor_word(struct cursor *c, char *word, size_t len)
 {
 	size_t n = 0;
 
 	if (cursor_at_end(c))
-		return false;
+		return 0;
 	while (c->p[n] && !isspace((unsigned char)c->p[n]) && c->p[n] != '#')
 		n++;
-	if (n >= len)
-		n = len - 1;
-	memcpy(word, c->p, n);
-	word[n] = '\0';
-	return true;
+	memcpy(word, c->p, n < len ? n : len - 1);
+	word[n < len ? n : len - 1] = '\0';
+	return n;
 }
 
 static void advance(struct cursor *c)
@@ -84,8 +81,9 @@ static void advance(struct cursor *c)
 bool cursor_size(struct cursor *c, uint64_t *bytes)
 {
 	char w[64];
+	size_t n = cursor_word(c, w, sizeof(w));
 
-	if (!cursor_word(c, w, sizeof(w))) {
+	if (!n) {
 		cursor_fail(c, "expected a size such as 64M, found the end of the line");
 		return false;
 	}
@@ -93,7 +91,8 @@ bool cursor_size(struct cursor *c, uint64_t *bytes)
 
 	if (dots)
 		*dots = '\0';
-	if (parse_size(w, bytes) || *bytes % 4096) {
+	/* A size cut short by w (no ".." in it) would be another size. */
+	if ((!dots && n >= sizeof(w)) || parse_size(w, bytes) || *bytes % 4096) {
 		cursor_fail(c, "expected a size such as 64M (a multiple of 4K), found '%s'", w);
 		return false;
 	}
@@ -104,12 +103,13 @@ bool cursor_size(struct cursor *c, uint64_t *bytes)
 bool cursor_duration(struct cursor *c, uint64_t *ns)
 {
 	char w[64];
+	size_t n = cursor_word(c, w, sizeof(w));
 
-	if (!cursor_word(c, w, sizeof(w))) {
+	if (!n) {
 		cursor_fail(c, "expected a time such as 500ms or 2s, found the end of the line");
 		return false;
 	}
-	if (parse_duration_ns(w, ns)) {
+	if (n >= sizeof(w) || parse_duration_ns(w, ns)) {
 		cursor_fail(c, "expected a time such as 500ms or 2s, found '%s'", w);
 		return false;
 	}
@@ -154,9 +154,11 @@ int pressure_parse(struct cursor *c, struct pressure_cmd *cmd, uint64_t *hi)
 	} else if (!strcmp(w, "quota")) {
 		char v[16];
 		uint64_t id;
+		size_t n;
 
 		cmd->op = PRESSURE_QUOTA;
-		if (!cursor_word(c, v, sizeof(v)) || parse_uint(v, 0, LAB_MAX_VCPUS - 1, &id))
+		n = cursor_word(c, v, sizeof(v));
+		if (!n || n >= sizeof(v) || parse_uint(v, 0, LAB_MAX_VCPUS - 1, &id))
 			return cursor_fail(c, "expected a vCPU number after 'quota'");
 		cmd->vcpu = (unsigned)id;
 		advance(c);

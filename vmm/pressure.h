@@ -43,7 +43,10 @@ struct cursor {
 };
 
 /* Parsing helpers shared with scenario.c; each sets cur->err on failure. */
-bool cursor_word(struct cursor *c, char *word, size_t len);
+/* The next whitespace-separated word into word[len], cut to fit; returns
+ * its whole length (no error set), 0 at the end. A value is whole only
+ * when that is below len. */
+size_t cursor_word(struct cursor *c, char *word, size_t len);
 bool cursor_at_end(struct cursor *c);
 int cursor_fail(struct cursor *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool cursor_size(struct cursor *c, uint64_t *bytes);

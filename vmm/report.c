@@ -107,9 +107,8 @@ static void gather_counters(struct vm *vm, struct report *r)
 		if (valid) {
 			vr->pages_touched = res.pages_touched;
 			if (res.touch_end_tsc > res.touch_start_tsc && vm->tsc_khz)
-				vr->touch_ns = (uint64_t)((double)(res.touch_end_tsc -
-								   res.touch_start_tsc) *
-							  1e6 / (double)vm->tsc_khz);
+				vr->touch_ns = ticks_to_ns(res.touch_end_tsc - res.touch_start_tsc,
+							   vm->tsc_khz);
 			r->pages_touched += res.pages_touched;
 			if (res.touch_start_tsc < start)
 				start = res.touch_start_tsc;
@@ -144,7 +143,7 @@ static void gather_counters(struct vm *vm, struct report *r)
 		r->mem.swap_in = r->reclaim.swap_in * (PAGE_SIZE / KIB);
 	}
 	if (end > start && vm->tsc_khz)
-		r->touch_ns = (uint64_t)((double)(end - start) * 1e6 / (double)vm->tsc_khz);
+		r->touch_ns = ticks_to_ns(end - start, vm->tsc_khz);
 
 	r->mem.available = vm->ram_size / KIB;
 	r->mem.major_fault = r->refault;

@@ -49,6 +49,16 @@ static bool expect_word(struct cursor *c, const char *want)
 	return true;
 }
 
+/* Step k of `steps` from lo to hi (up or down), rounded down: the span
+ * times k could overflow for huge sizes, so span is split by steps - 1. */
+static uint64_t sawtooth_step(uint64_t lo, uint64_t hi, uint64_t k, uint64_t steps)
+{
+	uint64_t span = hi > lo ? hi - lo : lo - hi, gaps = steps - 1;
+	uint64_t delta = span / gaps * k + span % gaps * k / gaps;
+
+	return hi > lo ? lo + delta : lo - delta;
+}
+
 /* "every PERIOD for DURATION [from TIME] COMMAND [steps N]" */
 static int parse_every(struct scenario *sc, struct cursor *c)
 {
@@ -71,8 +81,11 @@ static int parse_every(struct scenario *sc, struct cursor *c)
 	if (pressure_parse(c, &cmd, &hi))
 		return -EINVAL;
 	if (cursor_word(c, w, sizeof(w)) && !strcmp(w, "steps")) {
+		size_t n;
+
 		c->p += 5;
-		if (!cursor_word(c, w, sizeof(w)) || parse_uint(w, 2, 1000, &steps))
+		n = cursor_word(c, w, sizeof(w));
+		if (!n || n >= sizeof(w) || parse_uint(w, 2, 1000, &steps))
 			return cursor_fail(c, "expected a number of steps from 2 to 1000");
 		c->p += strlen(w);
 		if (!hi)
@@ -85,15 +98,10 @@ static int parse_every(struct scenario *sc, struct cursor *c)
 	for (uint64_t i = 0; i * period < duration; i++) {
 		struct pressure_cmd tick = cmd;
 
-		if (hi) {
-			/* A sawtooth: `steps` values from lo to hi, then again. */
-			uint64_t k = i % steps, lo = cmd.bytes;
-			uint64_t v = lo + (hi > lo ? (hi - lo) : 0) * k / (steps - 1);
-
-			if (hi < lo)
-				v = lo - (lo - hi) * k / (steps - 1);
-			tick.bytes = v & ~(PAGE_SIZE - 1);
-		}
+		/* A sawtooth: `steps` values from lo to hi, then again. */
+		if (hi)
+			tick.bytes = sawtooth_step(cmd.bytes, hi, i % steps, steps) &
+				     ~(PAGE_SIZE - 1);
 		if (add_event(sc, c, from + i * period, c->lineno, &tick))
 			return -EINVAL;
 	}

@@ -64,6 +64,17 @@ void pr_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* 2^64: the first value a uint64_t cannot hold, exact in a double. */
+#define UINT64_LIMIT_AS_DOUBLE 18446744073709551616.0
+
+uint64_t ticks_to_ns(uint64_t ticks, uint64_t tsc_khz)
+{
+	double ns = (double)ticks * 1e6 / (double)tsc_khz;
+
+	/* Converting a double out of range is undefined, not saturating. */
+	return ns < UINT64_LIMIT_AS_DOUBLE ? (uint64_t)ns : UINT64_MAX;
+}
+
 /* The leading decimal digits of s; strtoull alone would take "-1" as
  * ULLONG_MAX and " 5" as 5. *end points past the digits. */
 static int parse_digits(const char *s, unsigned long long *v, char **end)
@@ -106,6 +117,9 @@ int parse_size(const char *s, uint64_t *out)
 
 	if (err)
 		return err;
+	/* One space before the unit: what format_size() prints is taken back. */
+	if (end[0] == ' ' && end[1])
+		end++;
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].suffix))
 			continue;

@@ -42,9 +42,14 @@ static inline uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+/* TSC ticks at tsc_khz (> 0) ticks per millisecond in ns, saturating at
+ * UINT64_MAX: guests send tick counts, any count. */
+uint64_t ticks_to_ns(uint64_t ticks, uint64_t tsc_khz);
+
 /*
  * Parses a size: digits with an optional binary suffix K, M, G, T (also
- * KiB, MiB, ...; B for bytes). Returns 0, or -EINVAL/-ERANGE.
+ * KiB, MiB, ...; B for bytes), after at most one space ("64 MiB", as
+ * format_size prints it). Returns 0, or -EINVAL/-ERANGE.
  */
 int parse_size(const char *s, uint64_t *out);
 /* Parses a non-negative integer in [min, max]. */

@@ -569,6 +569,54 @@ static void vm_free(struct vm *vm, int sig_fd, const sigset_t *old_mask)
 	pthread_sigmask(SIG_SETMASK, old_mask, NULL);
 }
 
+struct vm *vm_create_detached(const struct vm_config *cfg)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	int err = -ENOMEM;
+
+	if (!vm)
+		return NULL;
+	vm->cfg = *cfg;
+	vm->nr_vcpus = cfg->nr_vcpus;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->ram_size = cfg->mem_bytes;
+	vm->nr_gfns = cfg->mem_bytes >> PAGE_SHIFT;
+	vm->tsc_khz = DETACHED_TSC_KHZ;
+	pthread_mutex_init(&vm->stop_lock, NULL);
+	vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vm->sys = map_anonymous(LAB_GPA_SYS_END);
+	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
+	if (vm->done_fd < 0 || !vm->sys || !vm->vcpus)
+		goto fail;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if ((err = vcpu_init(vm, &vm->vcpus[i], i)))
+			goto fail;
+	if ((err = sampler_init(vm)))
+		goto fail;
+	vm->start_ns = now_ns();
+	return vm;
+fail:
+	vm_destroy_detached(vm);
+	errno = err < 0 ? -err : ENOMEM;
+	return NULL;
+}
+
+void vm_destroy_detached(struct vm *vm)
+{
+	if (!vm)
+		return;
+	sampler_exit(vm);
+	for (unsigned i = 0; vm->vcpus && i < vm->nr_vcpus; i++)
+		vcpu_exit(&vm->vcpus[i]);
+	free(vm->vcpus);
+	if (vm->sys)
+		munmap(vm->sys, LAB_GPA_SYS_END);
+	if (vm->done_fd >= 0)
+		close(vm->done_fd);
+	pthread_mutex_destroy(&vm->stop_lock);
+	free(vm);
+}
+
 /* Starts the stages in order, waits for the end, stops what started in
  * reverse order. */
 static void run(struct vm *vm, int sig_fd)

@@ -123,6 +123,15 @@ struct vm {
  * status (labyrinth/exit_status.h). Leaves nothing behind: may be called
  * again and again in one process. Context: the main thread. */
 int vm_run(const struct vm_config *cfg);
+/*
+ * A VM with no KVM behind it, for code that needs no guest (the hypercall
+ * decoder, under test or fuzzing): the system region, the vCPUs'
+ * bookkeeping (no vCPU fds), the stop event, the sampler; its TSC runs at
+ * DETACHED_TSC_KHZ until the caller sets another. NULL with errno.
+ */
+#define DETACHED_TSC_KHZ 2000000ull
+struct vm *vm_create_detached(const struct vm_config *cfg);
+void vm_destroy_detached(struct vm *vm);
 /* Stops the run: the first reason given wins. Any thread. */
 void vm_stop(struct vm *vm, enum stop_reason reason, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
