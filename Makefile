@@ -4,6 +4,7 @@
 #   make            build build/labyrinth, the guests and the tests
 #   make check      build and run the tests (Check; KVM tests need /dev/kvm)
 #   make bench      run the benchmarks, ratios against same-run baselines
+#   make soak       hunt data loss and hangs under random pressure (SOAK_SECONDS)
 #   make run        launch the default guest under the default scenario
 #   make deps       install missing Debian packages (as root), or list them
 #   make SANITIZE=address,undefined check    the same under sanitizers
@@ -81,7 +82,7 @@ BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 DEPS_STAMP  := $(BUILD)/.deps-ok
 FLAGS_STAMP := $(BUILD)/.flags
 
-.PHONY: all check bench run deps clean tidy FORCE
+.PHONY: all check bench soak run deps clean tidy FORCE
 # Keep intermediate objects (test helpers, guest objects).
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -152,6 +153,15 @@ check: all
 
 bench: all
 	$(Q)BUILD=$(BUILD) bench/run
+
+# Not part of check: the pattern guest again and again under random
+# settings, scenarios and live control commands for SOAK_SECONDS; any
+# failure is kept under $(BUILD)/soak/failures/ with how to replay it
+# (SOAK_SEED=... SOAK_ITERATION=...). See tests/soak.
+SOAK_SECONDS ?= 600
+SOAK_SEED    ?=
+soak: all
+	$(Q)BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) SOAK_SEED=$(SOAK_SEED) tests/soak
 
 # The main job: the hog workload on 2 vCPUs while the sawtooth scenario
 # squeezes its frame budget; prints the fault-latency table, writes the
