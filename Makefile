@@ -4,6 +4,7 @@
 #   make            build build/labyrinth, the guests and the tests
 #   make check      build and run the tests (Check; KVM tests need /dev/kvm)
 #   make bench      run the benchmarks, ratios against same-run baselines
+#   make soak       hunt data loss and hangs under random pressure (SOAK_SECONDS)
 #   make run        launch the default guest under the default scenario
 #   make deps       install missing Debian packages (as root), or list them
 #   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_SECONDS
@@ -119,7 +120,7 @@ FUZZ_LIB      := $(FUZZ_DIR)/liblabyrinth.a
 FUZZ_DEPS_STAMP  := $(FUZZ_DIR)/.deps-ok
 FUZZ_FLAGS_STAMP := $(FUZZ_DIR)/.flags
 
-.PHONY: all check bench run deps clean tidy sanitize tsan install uninstall fuzz fuzz-build FORCE
+.PHONY: all check bench run deps clean tidy sanitize tsan install uninstall fuzz fuzz-build soak FORCE
 # Keep intermediate objects (test helpers, guest objects).
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -290,6 +291,15 @@ tsan:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=thread all
 	$(Q)BUILD=$(BUILD)/san-thread TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" \
 		tests/run $(TSAN_SUITES)
+
+# Not part of check: the pattern guest again and again under random
+# settings, scenarios and live control commands for SOAK_SECONDS; any
+# failure is kept under $(BUILD)/soak/failures/ with how to replay it
+# (SOAK_SEED=... SOAK_ITERATION=...). See tests/soak.
+SOAK_SECONDS ?= 600
+SOAK_SEED    ?=
+soak: all
+	$(Q)BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) SOAK_SEED=$(SOAK_SEED) tests/soak
 
 # The main job: the hog workload on 2 vCPUs while the sawtooth scenario
 # squeezes its frame budget, as the domain file describes it; prints the
