@@ -19,7 +19,8 @@
 #define CFG_MAX_FAULT_AROUND 512u          /* one 2 MiB window */
 #define CFG_DEFAULT_MEM    (256ull << 20)
 
-enum paging_mode { PAGING_UFFD, PAGING_KERNEL, PAGING_PREFAULT };
+/* PAGING_BARE: the mechanism floor (bare_pager.h), for measurement. */
+enum paging_mode { PAGING_UFFD, PAGING_KERNEL, PAGING_PREFAULT, PAGING_BARE };
 enum ownership_mode { OWN_FIRST_TOUCH, OWN_PARTITIONED, OWN_STRICT };
 enum install_mode { INSTALL_COPY, INSTALL_ZEROPAGE, INSTALL_MOVE };
 enum swap_kind { SWAP_FILE, SWAP_MEMORY };

@@ -13,7 +13,7 @@
 #include "domain.h"
 #include "util.h"
 
-static const char *const paging_names[] = { "uffd", "kernel", "prefault" };
+static const char *const paging_names[] = { "uffd", "kernel", "prefault", "bare" };
 static const char *const ownership_names[] = { "first-touch", "partitioned", "strict" };
 static const char *const install_names[] = { "copy", "zeropage", "move" };
 static const char *const reclaim_names[] = { "fifo", "clock" };
@@ -185,6 +185,11 @@ static int inject_arg(struct vm_config *cfg, const char *value)
 	return -EINVAL;
 }
 
+static const char *who_serves(enum paging_mode m)
+{
+	return m == PAGING_BARE ? "a minimal pager" : "the kernel";
+}
+
 /* uffd_only: the last option given that only --paging uffd uses, or NULL. */
 /* The default name: the image's file name without its extension. */
 static void default_name(struct vm_config *cfg)
@@ -245,14 +250,14 @@ int config_check(struct vm_config *cfg)
 	if (cfg->paging != PAGING_UFFD &&
 	    (cfg->ownership != OWN_FIRST_TOUCH || cfg->pool_bytes != cfg->mem_bytes ||
 	     pressure_opts)) {
-		pr_err("--paging %s: the kernel serves the faults, so --ownership, --pool, "
+		pr_err("--paging %s: %s serves the faults, so --ownership, --pool, "
 		       "--quota, --scenario, --control, --record and --prefetch do not apply",
-		       paging_mode_name(cfg->paging));
+		       paging_mode_name(cfg->paging), who_serves(cfg->paging));
 		return -EINVAL;
 	}
 	if (cfg->paging != PAGING_UFFD && uffd_only) {
-		pr_err("--paging %s: the kernel serves the faults, so --%s does not apply",
-		       paging_mode_name(cfg->paging), uffd_only);
+		pr_err("--paging %s: %s serves the faults, so --%s does not apply",
+		       paging_mode_name(cfg->paging), who_serves(cfg->paging), uffd_only);
 		return -EINVAL;
 	}
 	if (cfg->swap == SWAP_MEMORY && cfg->swap_dir) {
@@ -612,7 +617,9 @@ static const struct run_option run_options[] = {
 	{ .name = "paging", .arg = "MODE", .set = set_choice, .field = FIELD(paging),
 	  CHOICES(paging_names), .flags = OPTF_DOMAIN, .format = fmt_choice,
 	  .help = "uffd (default): served by labyrinth; kernel: the kernel's\n"
-		  "own anonymous faults; prefault: RAM populated beforehand" },
+		  "own anonymous faults; prefault: RAM populated beforehand;\n"
+		  "bare: the mechanism floor, a minimal userfaultfd pager (one\n"
+		  "zero page a fault, no allocator), for measurement" },
 	{ .name = "ownership", .arg = "MODE", .set = set_choice, .field = FIELD(ownership),
 	  CHOICES(ownership_names), .flags = OPTF_DOMAIN, .format = fmt_choice,
 	  .help = "first-touch (default), partitioned (a home range, fault\n"

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bare_pager.h"
 #include "cpu.h"
 #include "guest_pages.h"
 #include "memory.h"
@@ -122,6 +123,11 @@ static void gather_counters(struct vm *vm, struct report *r)
 		r->violations += vr->violations;
 	}
 	r->faults_total = r->first_touch + r->refault;
+	if (vm->bare) {
+		/* The minimal pager counts faults only, all of them first touches. */
+		r->first_touch = bare_pager_faults(vm);
+		r->faults_total = r->first_touch;
+	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		r->reclaim.stall_ns += r->vcpu[i].stall_ns;
 		r->reclaim.quota_steals += atomic_load(&vm->vcpus[i].stats.quota_steals);
@@ -320,7 +326,8 @@ void report_print_summary(struct vm *vm, FILE *out)
 	fprintf(out, "; run %.3f ms\n", (double)r.elapsed_ns / 1e6);
 	fprintf(out, "%-5s %8s %8s %8s %7s %9s | %-40s | %-40s | %6s | %s\n", "vcpu", "touched",
 		"faults", "refault", "stalls", "installed",
-		uffd ? "servicer us: p50 p90 p99 p99.9 max" : "servicer: n/a (kernel paging)",
+		uffd ? "servicer us: p50 p90 p99 p99.9 max" : c->paging == PAGING_BARE
+		? "servicer: n/a (bare pager)" : "servicer: n/a (kernel paging)",
 		"guest-observed us: p50 p90 p99 p99.9 max", "violations", "policy (switches)");
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu_report *v = &r.vcpu[i];

@@ -26,6 +26,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "bare_pager.h"
 #include "control.h"
 #include "cpu.h"
 #include "fault_policy.h"
@@ -87,6 +88,11 @@ void vm_bug(struct vm *vm, const char *fmt, ...)
 static bool uffd_paging(const struct vm *vm)
 {
 	return vm->cfg.paging == PAGING_UFFD;
+}
+
+static bool bare_paging(const struct vm *vm)
+{
+	return vm->cfg.paging == PAGING_BARE;
 }
 
 static bool prefault_paging(const struct vm *vm)
@@ -403,6 +409,7 @@ static const struct stage stages[] = {
 	{ "swap",        uffd_paging,     open_swap,        NULL,            NULL,           close_swap },
 	{ "reclaim",     uffd_paging,     reclaim_init,     reclaim_start,   reclaim_stop,   reclaim_exit },
 	{ "prefetch",    uffd_paging,     read_prefetch,    prefetch_start,  prefetch_stop,  prefetch_exit },
+	{ "bare pager",  bare_paging,     bare_pager_init,  bare_pager_start, bare_pager_stop, bare_pager_exit },
 	{ "boot",        NULL,            boot,             NULL,            NULL,           NULL },
 	{ "prefault",    prefault_paging, prefault,         NULL,            NULL,           NULL },
 	{ "clock",       NULL,            NULL,             start_clock,     NULL,           NULL },

@@ -32,6 +32,7 @@
 #include "labyrinth/exit_status.h"
 #include "labyrinth/guest_abi.h"
 
+struct bare_pager;
 struct control;
 struct fault_costs;
 struct lab_pool;
@@ -87,6 +88,7 @@ struct vm {
 	struct servicer *servicers;
 	uint8_t *zero_source;         /* CFG_MAX_FAULT_AROUND zero pages to install from */
 	struct fault_costs *fault_costs;  /* the fault policy's (fault_policy.c) */
+	struct bare_pager *bare;      /* --paging bare's (bare_pager.c) */
 	_Atomic uint64_t busy_faults; /* faults on a page another context had claimed */
 
 	/* Memory pressure (reclaim.c, swap.c, pressure.c, scenario.c, control.c) */
