@@ -10,10 +10,12 @@
  *
  * Groups (--only): core (labyrinth against the kernel's own faults),
  * pressure (refaults, a half-size pool, the sawtooth scenario), suite (the
- * policy matrix: prefault, kernel, fixed fault-around 1/4/16/64, install
- * copy/zeropage/move, --no-pin, one factor at a time around the default
- * fa32+ramp-copy-pin, for seqtouch, randtouch, sparse and private on 1 and 2
- * vCPUs), peer (the kernel selftest demand_paging_test -u MISSING on the
+ * policy matrix: prefault, kernel, --paging bare (the mechanism floor), the
+ * fixed windows 1/4/16/64/512 without ramp, the former default fa32+ramp,
+ * and install copy/zeropage/move and --no-pin one at a time around the
+ * default adaptive policy, for seqtouch, randtouch, sparse and private on 1
+ * and 2 vCPUs; its targets judge the adaptive policy), peer (the kernel
+ * selftest demand_paging_test -u MISSING on the
  * same work), record (the guest's per-touch timing on and off), prefetch
  * (--prefetch of the workload's own --record).
  *
@@ -72,7 +74,8 @@
 #define SAWTOOTH_SCENARIO     "guests/scenarios/sawtooth.scn"
 #define SCENARIO_SEARCH_UP    5         /* directories above the binary to look in */
 #define PRESSURE_POOL_PCT     50u       /* pattern: the pool at half of guest RAM */
-#define DEFAULT_FAULT_AROUND  32u      /* labyrinth run's default, with ramp */
+#define ADAPTIVE              0u       /* fault_around: labyrinth run's default policy */
+#define PREVIOUS_FAULT_AROUND 32u      /* the fixed default before it, with ramp */
 #define RUN_TIMEOUT_S         120u      /* labyrinth --timeout */
 #define QUICK_RUN_TIMEOUT_S   60u
 #define RUN_KILL_GRACE_S      15u       /* then we kill the process group */
@@ -81,7 +84,7 @@
 #define DEFAULT_PEER_SCRIPT   "/work/shared/peers/demand-paging-test.sh"
 #define PEER_LOG_TAIL_LINES   15u       /* shown when the peer fails */
 #define MAX_CONFIGS           192u
-#define MAX_TARGETS           32u
+#define MAX_TARGETS           96u
 #define NAME_LEN              96u
 #define TEXT_LEN              320u
 #define MAX_ARGS              48u
@@ -95,7 +98,7 @@ enum group { GROUP_CORE, GROUP_PRESSURE, GROUP_SUITE, GROUP_PEER, GROUP_PREFETCH
 
 extern const char *const group_names[NR_GROUPS];
 
-enum paging { PAGING_UFFD, PAGING_KERNEL, PAGING_PREFAULT };
+enum paging { PAGING_UFFD, PAGING_KERNEL, PAGING_PREFAULT, PAGING_BARE };
 enum install { INSTALL_COPY, INSTALL_ZEROPAGE, INSTALL_MOVE };
 
 extern const char *const paging_names[];
@@ -236,6 +239,7 @@ void record_for_prefetch(struct bench *b);
 void target_vs_kernel(struct bench *b, enum group g, const char *id, const char *w,
 		      struct config *ours, double limit);
 void core_targets(struct bench *b);
+void suite_targets(struct bench *b);
 void pressure_targets(struct bench *b);
 void peer_targets(struct bench *b);
 void record_targets(struct bench *b);

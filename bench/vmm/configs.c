@@ -13,11 +13,11 @@ const char *const group_names[NR_GROUPS] = {
 	"core", "pressure", "suite", "peer", "prefetch", "record",
 };
 
-const char *const paging_names[] = { "uffd", "kernel", "prefault" };
+const char *const paging_names[] = { "uffd", "kernel", "prefault", "bare" };
 const char *const install_names[] = { "copy", "zeropage", "move" };
 
 const struct policy default_policy = {
-	.paging = PAGING_UFFD, .fault_around = DEFAULT_FAULT_AROUND, .ramp = true,
+	.paging = PAGING_UFFD, .fault_around = ADAPTIVE, .ramp = true,
 	.install = INSTALL_COPY, .pin = true,
 };
 
@@ -42,6 +42,10 @@ static void policy_name(const struct config *c, char *buf, size_t len)
 	}
 	if (p->paging != PAGING_UFFD)
 		n = (size_t)snprintf(buf, len, "%s", paging_names[p->paging]);
+	else if (p->fault_around == ADAPTIVE)
+		n = (size_t)snprintf(buf, len, "adaptive%s-%s-%s%s", p->ramp ? "" : "-noramp",
+				     install_names[p->install], p->pin ? "pin" : "nopin",
+				     p->partitioned ? "-part" : "");
 	else
 		n = (size_t)snprintf(buf, len, "fa%u%s-%s-%s%s", p->fault_around,
 				     p->ramp ? "+ramp" : "", install_names[p->install],

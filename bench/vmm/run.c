@@ -314,8 +314,10 @@ static void labyrinth_args(const struct bench *b, const struct config *c, const 
 			args_add(a, "--ownership");
 			args_add(a, "partitioned");
 		}
-		args_add(a, "--fault-around");
-		args_add(a, "%u", p->fault_around);
+		if (p->fault_around != ADAPTIVE) {
+			args_add(a, "--fault-around");
+			args_add(a, "%u", p->fault_around);
+		}
 		if (!p->ramp)
 			args_add(a, "--no-ramp");
 		args_add(a, "--install");

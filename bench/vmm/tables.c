@@ -37,6 +37,8 @@ static unsigned row_rank(const struct config *c)
 		return 0;
 	if (p->paging == PAGING_KERNEL)
 		return 1;
+	if (p->paging == PAGING_BARE)
+		return 2;
 	if (c->prefetch)
 		return 40;
 	if (p->no_record)
@@ -45,7 +47,9 @@ static unsigned row_rank(const struct config *c)
 		return 25;
 	if (p->install != INSTALL_COPY)
 		return 20 + p->install;
-	return 2 + p->fault_around / 4;     /* 2, 3, 6, 18: by fault-around */
+	if (p->fault_around == ADAPTIVE)
+		return 19;                       /* the default, after the fixed windows */
+	return 3 + (p->ramp ? 1 : 0) + p->fault_around / 32;   /* by fault-around */
 }
 
 static const struct config *rank_base;

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench_vmm.h"
@@ -69,7 +70,13 @@ struct config *best_policy(struct bench *b, const char *workload, unsigned vcpus
 struct target *new_target(struct bench *b, enum group g, const char *id,
 			  const char *title, const char *unit, const char *target)
 {
-	struct target *t = &b->tgt[b->nr_tgt++];
+	struct target *t;
+
+	if (b->nr_tgt == MAX_TARGETS) {
+		fprintf(stderr, PROG ": more than %u targets\n", MAX_TARGETS);
+		exit(1);
+	}
+	t = &b->tgt[b->nr_tgt++];
 
 	*t = (struct target){ .group = g, .baseline_value = NO_VALUE };
 	snprintf(t->id, sizeof(t->id), "%s", id);
@@ -134,6 +141,7 @@ void evaluate_targets(struct bench *b)
 	if (want_group(b, GROUP_PREFETCH))
 		prefetch_targets(b);
 	if (want_group(b, GROUP_SUITE)) {
+		suite_targets(b);
 		struct target *t = new_target(b, GROUP_SUITE, "suite.rounds_per_figure",
 					      "every figure: min/median/max over alternating "
 					      "rounds", "rounds", ">= 5");
