@@ -1,0 +1,2 @@
+build-t/vmm/histogram.o: vmm/histogram.c vmm/histogram.h
+vmm/histogram.h:

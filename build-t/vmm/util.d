@@ -1,0 +1,2 @@
+build-t/vmm/util.o: vmm/util.c vmm/util.h
+vmm/util.h:
