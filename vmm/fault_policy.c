@@ -21,6 +21,7 @@
 #define FP_DEFAULT_PAGE_NS  500u       /* an installed page, until measured */
 #define FP_GUEST_FAULT_MIN_NS 2000u    /* a timed touch slower than this faulted */
 #define EWMA_SHIFT          2u         /* new = old + (sample - old) / 4 */
+#define FP_OUTLIER          2u         /* a fault sample counts as at most this x the mean */
 #define WASTE_SHIFT         4u         /* the waste share moves 1/16 a page */
 #define WASTE_ONE           256u       /* the share's fixed point */
 #define WASTE_LIMIT         (WASTE_ONE / 4)
@@ -152,8 +153,17 @@ void fault_costs_note_install(struct fault_costs *c, uint64_t pages, uint64_t ns
 
 void fault_costs_note_guest_fault(struct fault_costs *c, uint64_t ns)
 {
-	if (ns >= FP_GUEST_FAULT_MIN_NS && c)
-		ewma(&c->fault_ns, ns);
+	uint64_t avg;
+
+	if (ns < FP_GUEST_FAULT_MIN_NS || !c)
+		return;
+	/* A vCPU descheduled in the middle of a touch is no fault cost: a
+	 * sample moves the average by at most as much as one FP_OUTLIER
+	 * times it would. */
+	avg = atomic_load_explicit(&c->fault_ns, memory_order_relaxed);
+	if (avg && ns > FP_OUTLIER * avg)
+		ns = FP_OUTLIER * avg;
+	ewma(&c->fault_ns, ns);
 }
 
 /* ---- a vCPU's part ---- */
@@ -231,14 +241,20 @@ static uint32_t model_window(const struct fault_costs *c, const struct fault_pol
 	uint64_t fault_ns = atomic_load_explicit(&c->fault_ns, memory_order_relaxed);
 	double fault = fault_ns ? (double)fault_ns : FP_DEFAULT_FAULT_NS;
 	double page = (double)atomic_load_explicit(&c->install_ns_x16, memory_order_relaxed) / 16;
-	unsigned samples_with[FP_SATURATE + 1] = { 0 };
+	unsigned samples_with[FP_SATURATE + 1] = { 0 }, mature = 0;
 	double best_cost = 0;
 	uint32_t best = 1;
 
-	if (!p->nr_samples)
-		return 1;
-	for (unsigned i = 0; i < p->nr_samples; i++)
-		samples_with[region_count(c, p->samples[i])]++;
+	for (unsigned i = 0; i < p->nr_samples; i++) {
+		uint32_t count = region_count(c, p->samples[i]);
+
+		if (count == FP_SATURATE || p->decisions - p->sampled_at[i] >= FP_MATURE) {
+			samples_with[count]++;
+			mature++;
+		}
+	}
+	if (!mature)
+		return 1;            /* nothing known yet: one page a fault, sampling */
 	for (size_t i = 0; i < ARRAY_SIZE(candidate_pages); i++) {
 		double w = candidate_pages[i], q = 1 - w / FP_REGION_PAGES, q_t = 1, cost = 0;
 
@@ -295,6 +311,8 @@ static uint32_t density_pages(struct fault_costs *c, struct fault_policy *p, uin
 	uint32_t region = (uint32_t)(gfn >> FP_REGION_SHIFT), count = count_fault(c, region);
 	uint32_t pages = model_window(c, p);
 
+	p->decisions++;
+
 	*mode = mode_of(pages);
 	if (count >= FP_SATURATE) {
 		*mode = FP_DENSE;             /* touched over and over: the rest at once */
@@ -304,6 +322,7 @@ static uint32_t density_pages(struct fault_costs *c, struct fault_policy *p, uin
 		return pages;
 	if (count == 1) {
 		p->samples[p->next_sample] = region;
+		p->sampled_at[p->next_sample] = p->decisions;
 		p->next_sample = (p->next_sample + 1) % FP_SAMPLES;
 		if (p->nr_samples < FP_SAMPLES)
 			p->nr_samples++;

@@ -26,9 +26,9 @@
  * of them at first, then one in FP_SAMPLE_EVERY, by a hash of the region's
  * number): they are served one page a fault, so their counts show how many
  * of their pages the guest touches, up to FP_SATURATE, at which a region
- * is installed whole. A vCPU's estimate of touches per region is the mean
- * count of its last FP_SAMPLES samples, and a cost model turns it into a
- * window: a fault costs its round trip (measured from the guest's own
+ * is installed whole. A vCPU's last FP_SAMPLES samples, those that are
+ * mature (saturated, or sampled FP_MATURE decisions ago: a count still
+ * growing says nothing yet), go into a cost model that picks the window: a fault costs its round trip (measured from the guest's own
  * timings when it sends them), an installed page what the servicers
  * measure an install to cost. The signal's price is counted: the faults
  * taken in sampled regions after their first (`sampled_faults`). Any
@@ -70,6 +70,7 @@ struct uffd_range;
 #define FP_REGION_PAGES   (1u << FP_REGION_SHIFT)
 #define FP_SATURATE       16u           /* faults in a region: install the rest of it */
 #define FP_SAMPLES        32u           /* a vCPU's sampled regions, the last ones */
+#define FP_MATURE         16u           /* decisions after which a sample's count is taken */
 #define FP_HISTORY        32u           /* decisions behind the mode reported */
 #define FP_DELTAS         8u            /* fault distances behind the stride vote */
 #define FP_STRIDE_VOTES   5u            /* of FP_DELTAS: a stride */
@@ -104,7 +105,9 @@ struct fault_policy {
 	uint64_t stride_next;              /* a fault here continues it */
 	uint32_t stride_pages;             /* its last installs */
 	uint32_t samples[FP_SAMPLES];      /* regions it sampled, a ring */
+	uint32_t sampled_at[FP_SAMPLES];   /* its decision count when it did */
 	unsigned nr_samples, next_sample;
+	uint32_t decisions;                /* density decisions taken */
 	uint8_t history[FP_HISTORY];       /* its last decisions' modes, a ring */
 	unsigned nr_history, next_history;
 	enum fault_policy_mode mode;       /* the most frequent of them */
