@@ -1,4 +1,0 @@
-build-clang/tests/harness/clock.o: tests/harness/clock.c \
-  tests/harness/clock.h
-
-tests/harness/clock.h:

@@ -1,3 +1,0 @@
-build-clang/tests/harness/cpu.o: tests/harness/cpu.c tests/harness/cpu.h
-
-tests/harness/cpu.h:

@@ -1,4 +1,0 @@
-build-clang/tests/harness/files.o: tests/harness/files.c \
-  tests/harness/files.h
-
-tests/harness/files.h:

@@ -1,4 +1,0 @@
-build-clang/tests/harness/report.o: tests/harness/report.c \
-  tests/harness/report.h
-
-tests/harness/report.h:

@@ -1,4 +1,0 @@
-build-clang/tests/harness/stats.o: tests/harness/stats.c \
-  tests/harness/stats.h
-
-tests/harness/stats.h:

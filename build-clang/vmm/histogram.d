@@ -1,3 +1,0 @@
-build-clang/vmm/histogram.o: vmm/histogram.c vmm/histogram.h
-
-vmm/histogram.h:

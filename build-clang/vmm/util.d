@@ -1,3 +1,0 @@
-build-clang/vmm/util.o: vmm/util.c vmm/util.h
-
-vmm/util.h:
