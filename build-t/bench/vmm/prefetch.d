@@ -1,6 +1,0 @@
-build-t/bench/vmm/prefetch.o: bench/vmm/prefetch.c bench/bench_util.h \
- tests/harness/stats.h bench/vmm/bench_vmm.h tests/harness/process.h
-bench/bench_util.h:
-tests/harness/stats.h:
-bench/vmm/bench_vmm.h:
-tests/harness/process.h:

@@ -1,2 +1,0 @@
-build-t/vmm/util.o: vmm/util.c vmm/util.h
-vmm/util.h:
