@@ -47,7 +47,7 @@ static const struct bad_args bad_args[] = {
 	{ { "run", IMAGE, "--install", "foo" }, { "--install 'foo'",
 						  "expected copy, zeropage or move" } },
 	{ { "run", IMAGE, "--paging", "foo" }, { "--paging 'foo'",
-						 "expected uffd, kernel or prefault" } },
+						 "expected uffd, kernel, prefault or bare" } },
 	{ { "run", IMAGE, "--ownership", "foo" }, { "--ownership 'foo'",
 						    "first-touch, partitioned or strict" } },
 	{ { "run", IMAGE, "--mem", "32M", "--pool", "64M" }, { "--pool 64 MiB",

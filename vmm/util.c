@@ -25,12 +25,70 @@ const char *util_error_context;
 static void vmsg(const char *level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/* Whether a status line is on the terminal; under stderr's own lock
+ * (flockfile), which every line written to stderr takes. */
+static bool status_drawn;
+
+#define ERASE_LINE "\r\033[K"
+
+static void clear_status_locked(void)
+{
+	if (status_drawn) {
+		fputs(ERASE_LINE, stderr);
+		status_drawn = false;
+	}
+}
+
+static void vline(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+static void vline(const char *fmt, va_list ap)
+{
+	flockfile(stderr);
+	clear_status_locked();
+	vfprintf(stderr, fmt, ap);
+	funlockfile(stderr);
+}
+
+void stderr_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(fmt, ap);
+	va_end(ap);
+}
+
+void stderr_status_draw(const char *text)
+{
+	char line[1024];
+	int n = snprintf(line, sizeof(line), "\r%s\033[K", text);
+
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	/* One write: a terminal never shows half a line. */
+	flockfile(stderr);
+	fwrite(line, 1, (size_t)n, stderr);
+	fflush(stderr);
+	status_drawn = true;
+	funlockfile(stderr);
+}
+
+void stderr_status_clear(void)
+{
+	flockfile(stderr);
+	clear_status_locked();
+	fflush(stderr);
+	funlockfile(stderr);
+}
+
 static void vmsg(const char *level, const char *fmt, va_list ap)
 {
 	char buf[1024];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	fprintf(stderr, "labyrinth: %s%s\n", level, buf);
+	stderr_line("labyrinth: %s%s\n", level, buf);
 }
 
 void pr_err(const char *fmt, ...)
