@@ -212,6 +212,8 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_HELPER) $(HARNESS_LIB) $(LIB)
 
 # Counts the library's own mmap/munmap (check_vmm_library.c says why).
 $(BUILD)/tests/check_vmm_library: LDFLAGS += -Wl,--wrap=mmap -Wl,--wrap=munmap
+# forkpty(), for the status line on a pseudo-terminal (in libc since glibc 2.34).
+$(BUILD)/tests/check_status: LDLIBS_ALL += -lutil
 
 # Tests and benchmarks find the build through this, and the harness's
 # headers as harness/NAME.h.
