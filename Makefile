@@ -86,6 +86,7 @@ GUEST_RT_SRCS := $(sort $(wildcard guests/runtime/*.c guests/runtime/*.S))
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/%.o,$(GUEST_RT_SRCS))
 GUEST_NAMES   := $(basename $(notdir $(wildcard guests/*.c)))
 GUEST_ELFS    := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES))
+GUEST_LIB     := $(BUILD)/guests/liblabyrinth-guest.a
 
 # The harness: running programs with deadlines, their reports, files, the
 # clock, statistics, CPUs; one library that the tests and the benchmarks link.
@@ -237,9 +238,7 @@ $(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_RT_OBJS) guests/runtime/guest
 # The guest runtime for guests built out of the tree: a static library
 # (linked whole: the runtime calls the workload, the workload the runtime)
 # and, written at install time for the prefix it goes to, a pkg-config
-# file that says how.
-GUEST_LIB := $(BUILD)/guests/liblabyrinth-guest.a
-
+# file that says how. (GUEST_LIB is defined above `all`.)
 $(GUEST_LIB): $(GUEST_RT_OBJS)
 	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
