@@ -4,6 +4,7 @@
 #   make            build build/labyrinth, the guests and the tests
 #   make check      build and run the tests (Check; KVM tests need /dev/kvm)
 #   make bench      run the benchmarks, ratios against same-run baselines
+#                   (BENCH_ARGS: bench/run's options, e.g. --status)
 #   make soak       hunt data loss and hangs under random pressure (SOAK_SECONDS)
 #   make run        launch the default guest under the default scenario
 #   make deps       install missing Debian packages (as root), or list them
@@ -314,8 +315,11 @@ fuzz: fuzz-build $(GUEST_ELFS)
 check: all
 	$(Q)BUILD=$(BUILD) tests/run
 
+# BENCH_ARGS: bench/run's options, e.g. --quick, --only core, or --status
+# (the live status line drawn in every run, to measure what it costs).
+BENCH_ARGS ?=
 bench: all
-	$(Q)BUILD=$(BUILD) bench/run
+	$(Q)BUILD=$(BUILD) bench/run $(BENCH_ARGS)
 
 # Sanitizer runs, each in a build directory of its own. Any report fails
 # the run (-fno-sanitize-recover; TSan exits 66 on its first report).
