@@ -268,7 +268,7 @@ static const struct bad_domain bad_domains[] = {
 	{ "kernel no ELF", "z", GOOD_MEM, "1", "/etc/hostname", NULL, NULL,
 	  { "guest image /etc/hostname: not an ELF file (bad magic)" } },
 	{ "bad setting value", "z", GOOD_MEM, "1", SEQ, "<lab:paging>swap</lab:paging>", NULL,
-	  { "<lab:paging>: --paging 'swap': expected uffd, kernel or prefault" } },
+	  { "<lab:paging>: --paging 'swap': expected uffd, kernel, prefault or bare" } },
 	{ "unknown setting", "z", GOOD_MEM, "1", SEQ, "<lab:frobnicate>1</lab:frobnicate>", NULL,
 	  { "<lab:frobnicate> is no labyrinth setting (these are: paging, ownership" } },
 	{ "flag with a value", "z", GOOD_MEM, "1", SEQ, "<lab:no-ramp>yes</lab:no-ramp>", NULL,
