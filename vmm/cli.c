@@ -47,7 +47,7 @@ const struct cli_command cli_commands[] = {
 		   { "--domain FILE.xml [options]", "run the guest a libvirt domain describes" } },
 	  run_main, config_usage_run, "labyrinth-run(1)" },
 	{ "domain", { { "validate FILE.xml", "check a domain file without running it" } },
-	  domain_main, NULL, NULL },
+	  domain_main, NULL, "labyrinth-run(1)" },
 	{ "ctl", { { "SOCKET COMMAND [ARGS]", "live commands (labyrinth ctl --help)" } },
 	  control_client, control_usage, "labyrinth-ctl(1)" },
 	{ "plot", { { "REPORT.json -o DIR", "latency CDFs and the time series of a run" },

@@ -26,7 +26,7 @@
 
 const struct control_command_doc control_commands[] = {
 	{ "pool", "SIZE", "set the frame budget, from 1/16 of --pool to all of it", "pool 64M" },
-	{ "quota", "VCPU SIZE|off", "at most SIZE of frames for vCPU VCPU, or none", "quota 0 16M" },
+	{ "quota", "VCPU SIZE|off", "at most SIZE of frames for vCPU VCPU (off: no quota)", "quota 0 16M" },
 	{ "reclaim", "SIZE", "reclaim that much now", "reclaim 32M" },
 	{ "fragment", "SIZE", "hold every other frame of twice SIZE of free frames",
 	  "fragment 16M" },
