@@ -25,37 +25,38 @@ const char *util_error_context;
 static void vmsg(const char *level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
-/* Whether a status line is on the terminal; under stderr's own lock
- * (flockfile), which every line written to stderr takes. */
+/* Lines written to stderr and the status line take turns under this lock
+ * (recursive: a crash dump holds it across messages); status_drawn says
+ * whether the status line is on the terminal now. */
+static pthread_mutex_t stderr_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static bool status_drawn;
 
 #define ERASE_LINE "\r\033[K"
 
-static void clear_status_locked(void)
+void stderr_lock(void)
 {
+	pthread_mutex_lock(&stderr_mutex);
 	if (status_drawn) {
 		fputs(ERASE_LINE, stderr);
 		status_drawn = false;
 	}
 }
 
-static void vline(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
-
-static void vline(const char *fmt, va_list ap)
+void stderr_unlock(void)
 {
-	flockfile(stderr);
-	clear_status_locked();
-	vfprintf(stderr, fmt, ap);
-	funlockfile(stderr);
+	fflush(stderr);
+	pthread_mutex_unlock(&stderr_mutex);
 }
 
 void stderr_line(const char *fmt, ...)
 {
 	va_list ap;
 
+	stderr_lock();
 	va_start(ap, fmt);
-	vline(fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	stderr_unlock();
 }
 
 void stderr_status_draw(const char *text)
@@ -68,19 +69,17 @@ void stderr_status_draw(const char *text)
 	if ((size_t)n >= sizeof(line))
 		n = (int)sizeof(line) - 1;
 	/* One write: a terminal never shows half a line. */
-	flockfile(stderr);
+	pthread_mutex_lock(&stderr_mutex);
 	fwrite(line, 1, (size_t)n, stderr);
 	fflush(stderr);
 	status_drawn = true;
-	funlockfile(stderr);
+	pthread_mutex_unlock(&stderr_mutex);
 }
 
 void stderr_status_clear(void)
 {
-	flockfile(stderr);
-	clear_status_locked();
-	fflush(stderr);
-	funlockfile(stderr);
+	stderr_lock();
+	stderr_unlock();
 }
 
 static void vmsg(const char *level, const char *fmt, va_list ap)

@@ -33,11 +33,14 @@ extern bool util_quiet;
 /*
  * The status line (status.c) is the last line of a terminal's stderr,
  * drawn in place without a newline. Everything else written to stderr
- * during a run (messages, the guest's console) goes through
- * stderr_line(), which clears the status line first, so that a message
- * never lands in the middle of it; the status line is drawn again at its
- * next refresh. Any thread.
+ * during a run (messages, the guest's console, a crash dump) takes stderr
+ * with stderr_lock(), which erases the status line first, so that nothing
+ * lands in the middle of it; the status line is drawn again at its next
+ * refresh. Any thread.
  */
+void stderr_lock(void);
+void stderr_unlock(void);
+/* A line (or lines) under the lock. */
 void stderr_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Draws text as the status line ("\r", text, erase to the end of the line). */
 void stderr_status_draw(const char *text);
