@@ -4,7 +4,8 @@
  * does: build the worked example of guests/README.md with
  * `cc $(pkg-config --cflags --libs labyrinth-guest)` in a scratch
  * directory, run it with the installed labyrinth, and run an installed
- * example domain; `make uninstall` leaves the prefix empty.
+ * example domain; the manual pages and the bash completion are where man
+ * and bash-completion look; `make uninstall` leaves the prefix empty.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -70,6 +71,16 @@ START_TEST(installed_runtime_builds_the_readme_example)
 
 	snprintf(cmd, sizeof(cmd), "make -s --no-print-directory install PREFIX='%s' %s", prefix,
 		 LAB_MAKE_ARGS);
+	sh(&r, cmd);
+	ck_assert_msg(r.status == 0, "%s\n  -> exit status %d:\n%s%s", cmd, r.status, r.out, r.err);
+	harness_run_free(&r);
+
+	/* The manual pages and the bash completion, where man and
+	 * bash-completion look for them. */
+	snprintf(cmd, sizeof(cmd), "cd '%s/share' && ls man/man1/labyrinth.1 man/man1/labyrinth-run.1 "
+		 "man/man1/labyrinth-ctl.1 man/man1/labyrinth-plot.1 man/man5/labyrinth-scenario.5 "
+		 "bash-completion/completions/labyrinth && grep -q 'complete -F _labyrinth labyrinth' "
+		 "bash-completion/completions/labyrinth", prefix);
 	sh(&r, cmd);
 	ck_assert_msg(r.status == 0, "%s\n  -> exit status %d:\n%s%s", cmd, r.status, r.out, r.err);
 	harness_run_free(&r);

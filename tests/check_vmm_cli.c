@@ -114,6 +114,15 @@ static const struct bad_args bad_args[] = {
 	{ { "run", IMAGE, "--console-limit", "lots" }, { "--console-limit 'lots'",
 							 "expected a size" } },
 	{ { "frobnicate" }, { "unknown command 'frobnicate'", "usage: labyrinth" } },
+	{ { "--frobnicate" }, { "unknown option '--frobnicate'", "--version and --help" } },
+	{ { "version", "now" }, { "version: unexpected argument 'now'" } },
+	{ { "--version", "now" }, { "version: unexpected argument 'now'" } },
+	{ { "help", "frobnicate" }, { "help: no command 'frobnicate'", "run, domain, ctl" } },
+	{ { "help", "--man" }, { "help: expected no argument or a command" } },
+	{ { "help", "--completion", "fish" }, { "help --completion 'fish': expected bash" } },
+	{ { "run", IMAGE, "--status", "sometimes" }, { "--status 'sometimes'",
+						       "expected auto, always or never" } },
+	{ { "plot", "r.json", "-o" }, { "plot: option -o needs a directory" } },
 	{ { NULL }, { "usage: labyrinth COMMAND" } },
 };
 
@@ -216,6 +225,64 @@ START_TEST(top_level_help_exits_0)
 }
 END_TEST
 
+/* labyrinth --version and labyrinth version: the release, and the git
+ * commit it was built from when it was built in a checkout. */
+START_TEST(version_names_the_release)
+{
+	static const char *const spellings[] = { "--version", "version" };
+	struct harness_run r;
+	bool from_git = access(".git", F_OK) == 0;
+
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, spellings[_i]), 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	ck_assert_msg(!strncmp(r.out, "labyrinth " LAB_VERSION, strlen("labyrinth " LAB_VERSION)),
+		      "%s printed: %s", r.cmdline, r.out);
+	if (from_git)
+		ck_assert_msg(!strncmp(r.out + strlen("labyrinth " LAB_VERSION), " (git ", 6) &&
+			      !strcmp(r.out + strlen(r.out) - 2, ")\n"),
+			      "built in a git checkout, %s names no commit: %s", r.cmdline, r.out);
+	else
+		ck_assert_str_eq(r.out, "labyrinth " LAB_VERSION "\n");
+	ck_assert_msg(!r.err[0], "%s wrote to stderr: %s", r.cmdline, r.err);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* help COMMAND prints the command's own usage. */
+START_TEST(help_of_a_command_is_its_usage)
+{
+	static const char *const commands[][2] = {
+		{ "run", "usage: labyrinth run GUEST.elf" },
+		{ "ctl", "usage: labyrinth ctl SOCKET COMMAND" },
+		{ "plot", "usage: labyrinth plot REPORT.json -o DIR" },
+		{ "domain", "usage: labyrinth domain validate FILE.xml" },
+		{ "version", "usage: labyrinth version" },
+	};
+	struct harness_run r;
+
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "help", commands[_i][0]), 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	VMM_ASSERT_OUT_HAS(&r, commands[_i][1]);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* `ctl --help` lists the commands the socket takes. */
+START_TEST(ctl_help_lists_the_commands)
+{
+	static const char *const commands[] = { "pool SIZE", "quota VCPU SIZE|off", "reclaim SIZE",
+						"fragment SIZE", "unfragment", "stats",
+						"dommemstat" };
+	struct harness_run r;
+
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "ctl", "--help"), 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		VMM_ASSERT_OUT_HAS(&r, commands[i]);
+	harness_run_free(&r);
+}
+END_TEST
+
 /* `plot` reads its input before it makes its output directory: a typo in
  * the input leaves no empty directory behind. */
 START_TEST(plot_checks_its_input_before_making_its_directory)
@@ -278,6 +345,9 @@ static Suite *cli_suite(void)
 	tcase_add_loop_test(tc, input_that_is_no_regular_file_is_refused, 0, 4);
 	tcase_add_loop_test(tc, run_help_prints_usage_and_exits_0, 0, 2);
 	tcase_add_loop_test(tc, top_level_help_exits_0, 0, 3);
+	tcase_add_loop_test(tc, version_names_the_release, 0, 2);
+	tcase_add_loop_test(tc, help_of_a_command_is_its_usage, 0, 5);
+	tcase_add_test(tc, ctl_help_lists_the_commands);
 	tcase_add_loop_test(tc, plot_checks_its_input_before_making_its_directory, 0, 2);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);

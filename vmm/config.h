@@ -24,6 +24,9 @@ enum paging_mode { PAGING_UFFD, PAGING_KERNEL, PAGING_PREFAULT, PAGING_BARE };
 enum ownership_mode { OWN_FIRST_TOUCH, OWN_PARTITIONED, OWN_STRICT };
 enum install_mode { INSTALL_COPY, INSTALL_ZEROPAGE, INSTALL_MOVE };
 enum swap_kind { SWAP_FILE, SWAP_MEMORY };
+/* The live status line (status.c): auto draws it when stderr is a
+ * terminal and the run is not --quiet. */
+enum status_mode { STATUS_AUTO, STATUS_ALWAYS, STATUS_NEVER };
 
 #define CFG_DEFAULT_SAMPLE_MS 100u
 #define CFG_DEFAULT_CONSOLE_LIMIT (1ull << 20)   /* guest console bytes printed per vCPU */
@@ -67,6 +70,7 @@ struct vm_config {
 	const char *report_path;
 	uint64_t timeout_ns;             /* 0: none */
 	bool quiet;
+	enum status_mode status;
 	char guest_args[LAB_ARGS_MAX];
 
 	/* Memory pressure. */
@@ -101,6 +105,7 @@ const char *ownership_mode_name(enum ownership_mode m);
 const char *install_mode_name(enum install_mode m);
 const char *reclaim_policy_name(int policy);
 const char *inject_point_name(enum inject_point p);
+const char *status_mode_name(enum status_mode m);
 
 /*
  * Parses `run` arguments (argv[0] is "run"): the defaults, then the domain
@@ -137,5 +142,40 @@ void config_each_domain_setting(const struct vm_config *cfg,
 int config_setting_takes_value(const char *name);
 /* The names of the domain settings, ", "-separated, for messages. */
 const char *config_domain_setting_names(void);
+
+/*
+ * The options of `labyrinth run` as documentation, read from the one
+ * table the parser reads: for the manual pages (manual.c) and the shell
+ * completion (completion.c), which so cannot drift from the parser or
+ * from --help.
+ */
+#define CONFIG_RUN_SYNOPSIS "GUEST.elf [options] [-- key=value ...]"
+#define CONFIG_IMAGE_GLOB "*.elf"       /* the guest image's files, for completion */
+
+enum option_value {
+	OPTION_FLAG,          /* takes no value */
+	OPTION_TEXT,          /* a value of its own: a size, a number, a duration, ... */
+	OPTION_CHOICE,        /* one of choices[] */
+	OPTION_FILE,          /* a file: arg FILE, or FILE.ext for files named *.ext */
+	OPTION_DIR,           /* arg DIR */
+	OPTION_SOCKET,        /* arg SOCKET: a Unix socket */
+};
+
+struct option_doc {
+	const char *name;               /* without the leading "--" */
+	const char *arg;                /* its value as --help names it; NULL: a flag */
+	const char *help;               /* as --help prints it, '\n' between its lines */
+	const char *section;            /* the heading of its group in --help, or NULL */
+	enum option_value value;
+	const char *const *choices;     /* OPTION_CHOICE */
+	unsigned nr_choices;
+	char files[16];                 /* OPTION_FILE: "*.ext", or "" for any file */
+	bool repeatable;
+	bool domain;                    /* also a domain setting */
+};
+
+size_t config_option_count(void);
+/* Option i (0 .. config_option_count() - 1), in the order of --help. */
+void config_option_doc(size_t i, struct option_doc *doc);
 
 #endif

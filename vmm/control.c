@@ -22,6 +22,37 @@
 
 #define CONTROL_CLIENT_TIMEOUT_MS 10000  /* `labyrinth ctl` waits this long for a reply */
 
+/* ---- the commands, as documentation ---- */
+
+const struct control_command_doc control_commands[] = {
+	{ "pool", "SIZE", "set the frame budget, from 1/16 of --pool to all of it", "pool 64M" },
+	{ "quota", "VCPU SIZE|off", "at most SIZE of frames for vCPU VCPU (off: no quota)", "quota 0 16M" },
+	{ "reclaim", "SIZE", "reclaim that much now", "reclaim 32M" },
+	{ "fragment", "SIZE", "hold every other frame of twice SIZE of free frames",
+	  "fragment 16M" },
+	{ "unfragment", NULL, "give back the frames fragment holds", "unfragment" },
+	{ "stats", NULL, "the live counters, as one line of JSON", "stats" },
+	{ "dommemstat", NULL, "the memory statistics, as virsh dommemstat prints them",
+	  "dommemstat" },
+};
+const size_t nr_control_commands = ARRAY_SIZE(control_commands);
+
+void control_usage(FILE *out)
+{
+	fprintf(out, "usage: labyrinth ctl SOCKET COMMAND [ARGS]\n\n"
+		"Sends one command to a guest run with --control SOCKET and prints its reply.\n\n");
+	for (size_t i = 0; i < nr_control_commands; i++) {
+		const struct control_command_doc *c = &control_commands[i];
+		char head[48];
+
+		snprintf(head, sizeof(head), "%s%s%s", c->name, c->args ? " " : "",
+			 c->args ? c->args : "");
+		fprintf(out, "  %-20s %s\n", head, c->help);
+	}
+	fprintf(out, "\nSizes take K, M, G, T (binary). Exit status: 0 done, 2 the guest refused\n"
+		"the command, 3 no guest answered.\n");
+}
+
 /* ---- the protocol, without a VM ---- */
 
 void control_conn_reply(struct control_conn *c, const char *text)
@@ -379,9 +410,19 @@ int control_client(int argc, char **argv)
 	size_t got = 0;
 	int fd;
 
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		control_usage(stdout);
+		return LAB_EXIT_OK;
+	}
 	if (argc < 3) {
-		pr_err("usage: labyrinth ctl SOCKET COMMAND [ARGS]  (pool SIZE, quota VCPU SIZE|off, "
-		       "reclaim SIZE, fragment SIZE, unfragment, stats, dommemstat)");
+		char names[256] = "";
+
+		for (size_t i = 0; i < nr_control_commands; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s%s%s",
+				 i ? ", " : "", control_commands[i].name,
+				 control_commands[i].args ? " " : "",
+				 control_commands[i].args ? control_commands[i].args : "");
+		pr_err("usage: labyrinth ctl SOCKET COMMAND [ARGS]  (%s)", names);
 		return LAB_EXIT_BAD_INPUT;
 	}
 	if (strlen(argv[1]) >= sizeof(addr.sun_path)) {

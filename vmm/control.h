@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "pressure.h"
 #include "util.h"
@@ -88,5 +89,22 @@ int control_start(struct vm *vm, const char *path);
 void control_stop(struct vm *vm);
 /* The client: returns the process exit status. */
 int control_client(int argc, char **argv);
+
+/*
+ * The commands, as documentation: the usage of `labyrinth ctl`, its
+ * manual page and the shell completion read this table. Each example is
+ * a line control_parse() takes (a test parses every one), so the table
+ * names no command the socket does not know.
+ */
+struct control_command_doc {
+	const char *name;
+	const char *args;             /* NULL: none */
+	const char *help;
+	const char *example;
+};
+extern const struct control_command_doc control_commands[];
+extern const size_t nr_control_commands;
+/* `labyrinth ctl --help`. */
+void control_usage(FILE *out);
 
 #endif

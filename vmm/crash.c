@@ -53,7 +53,9 @@ void crash_dump(struct vcpu *vcpu, const char *why)
 	int levels = 0;
 
 	hypercall_flush_console(vcpu);
-	flockfile(out);
+	/* The whole dump at once: a status line is erased first and not
+	 * drawn again inside it. */
+	stderr_lock();
 	fprintf(out, "\nlabyrinth: guest vCPU %u crashed: %s\n", vcpu->id, why);
 	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) || ioctl(vcpu->fd, KVM_GET_SREGS, &s)) {
 		fprintf(out, "  (registers unavailable)\n");
@@ -122,7 +124,7 @@ void crash_dump(struct vcpu *vcpu, const char *why)
 		fprintf(out, "\n");
 	}
 out:
-	funlockfile(out);
+	stderr_unlock();
 	vm_stop(vm, STOP_GUEST_CRASH, LAB_EXIT_GUEST_CRASHED, "guest vCPU %u crashed: %s", vcpu->id,
 		why);
 }

@@ -36,14 +36,14 @@ static void emit_line(struct vcpu *vcpu, const char *line, size_t len)
 		return;
 	if (limit && vcpu->console_printed + len + 1 > limit) {
 		if (!vcpu->console_dropped)
-			fprintf(stderr, "guest[%u]: ... (console output past --console-limit %llu "
-				"bytes is dropped from here on)\n", vcpu->id,
-				(unsigned long long)limit);
+			stderr_line("guest[%u]: ... (console output past --console-limit %llu "
+				    "bytes is dropped from here on)\n", vcpu->id,
+				    (unsigned long long)limit);
 		vcpu->console_dropped += len + 1;
 		return;
 	}
 	vcpu->console_printed += len + 1;
-	fprintf(stderr, "guest[%u]: %.*s\n", vcpu->id, (int)len, line);
+	stderr_line("guest[%u]: %.*s\n", vcpu->id, (int)len, line);
 }
 
 /* Console bytes arrive in pieces; lines are printed whole. */

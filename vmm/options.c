@@ -18,6 +18,7 @@ static const char *const ownership_names[] = { "first-touch", "partitioned", "st
 static const char *const install_names[] = { "copy", "zeropage", "move" };
 static const char *const reclaim_names[] = { "fifo", "clock" };
 static const char *const swap_names[] = { "file", "memory" };
+static const char *const status_names[] = { "auto", "always", "never" };
 
 const char *paging_mode_name(enum paging_mode m)
 {
@@ -37,6 +38,11 @@ const char *install_mode_name(enum install_mode m)
 const char *reclaim_policy_name(int policy)
 {
 	return reclaim_names[policy];
+}
+
+const char *status_mode_name(enum status_mode m)
+{
+	return status_names[m];
 }
 
 static int pick(const char *opt, const char *value, const char *const *names, size_t n,
@@ -291,9 +297,11 @@ enum option_flags {
  * One line of this table is all there is of an option: its name, its
  * argument (NULL: a flag), its help (more lines after '\n'), its section
  * of --help, and the setter that parses its value into the config. The
- * parser, --help, and the checks for repeated or misspelled options all
- * read it. `same` names an option that is the same setting (given both,
- * the second is a repeat).
+ * parser, --help, the checks for repeated or misspelled options, the
+ * manual page and the shell completion all read it. `same` names an
+ * option that is the same setting (given both, the second is a repeat).
+ * The argument's name says what completes it: FILE (any file), FILE.ext
+ * (files named *.ext), DIR, SOCKET; and `choices`, a choice's names.
  */
 struct run_option {
 	const char *name;
@@ -314,6 +322,7 @@ struct run_option {
 #define SECTION_PRESSURE "Memory pressure (a pool smaller than --mem is served by reclaim):"
 #define SECTION_WORKING_SETS "Working sets:"
 #define SECTION_DOMAINS "libvirt domains (labyrinth domain validate FILE.xml checks one):"
+#define SECTION_TERMINAL "On the terminal:"
 
 static void *field_of(struct vm_config *cfg, const struct run_option *o)
 {
@@ -331,7 +340,8 @@ static int set_size(const struct run_option *o, struct vm_config *cfg, const cha
 /* The choice options' fields are enums written as ints. */
 _Static_assert(sizeof(enum paging_mode) == sizeof(int) &&
 	       sizeof(enum ownership_mode) == sizeof(int) &&
-	       sizeof(enum install_mode) == sizeof(int) && sizeof(enum swap_kind) == sizeof(int),
+	       sizeof(enum install_mode) == sizeof(int) && sizeof(enum swap_kind) == sizeof(int) &&
+	       sizeof(enum status_mode) == sizeof(int),
 	       "set_choice writes an int");
 
 static int set_choice(const struct run_option *o, struct vm_config *cfg, const char *value)
@@ -664,9 +674,10 @@ static const struct run_option run_options[] = {
 	  .flags = OPTF_REPEATABLE | OPTF_DOMAIN, .format = fmt_quota, .section = SECTION_PRESSURE,
 	  .help = "frames vCPU VCPU may own; over it, it reclaims its own\n"
 		  "pages first (repeatable)" },
-	{ .name = "scenario", .arg = "FILE", .set = set_scenario, .field = FIELD(scenario_path),
+	{ .name = "scenario", .arg = "FILE.scn", .set = set_scenario, .field = FIELD(scenario_path),
 	  .flags = OPTF_DOMAIN, .format = fmt_path, .section = SECTION_PRESSURE,
-	  .help = "pressure over time (see guests/scenarios/*.scn)" },
+	  .help = "pressure over time (labyrinth-scenario(5); examples in\n"
+		  "guests/scenarios/*.scn)" },
 	{ .name = "control", .arg = "SOCKET", .set = set_control, .section = SECTION_PRESSURE,
 	  .help = "accept `labyrinth ctl SOCKET ...` commands" },
 	{ .name = "sample-ms", .arg = "N", .set = set_sample_ms,
@@ -695,8 +706,14 @@ static const struct run_option run_options[] = {
 	  .help = "print the domain XML of this command line and run nothing" },
 	{ .name = "name", .arg = "NAME", .set = set_name, .section = SECTION_DOMAINS,
 	  .help = "the guest's name (default: the image's file name)" },
-	{ .name = "quiet", .set = set_true, .field = FIELD(quiet), .section = "",
+	{ .name = "quiet", .set = set_true, .field = FIELD(quiet), .section = SECTION_TERMINAL,
 	  .help = "print only the summary table" },
+	{ .name = "status", .arg = "WHEN", .set = set_choice, .field = FIELD(status),
+	  CHOICES(status_names), .section = SECTION_TERMINAL,
+	  .help = "the live status line on stderr (elapsed time, pages touched,\n"
+		  "faults/s, free frames, swap/s, stalls), redrawn in place and\n"
+		  "cleared before the summary: auto (default: when stderr is a\n"
+		  "terminal and not --quiet), always, never" },
 };
 
 #define NR_RUN_OPTIONS ARRAY_SIZE(run_options)
@@ -723,7 +740,7 @@ void config_usage_run(FILE *out)
 {
 	const char *section = NULL;
 
-	fprintf(out, "usage: labyrinth run GUEST.elf [options] [-- key=value ...]\n\n"
+	fprintf(out, "usage: labyrinth run " CONFIG_RUN_SYNOPSIS "\n\n"
 		"Runs a guest whose RAM is demand-paged through labyrinth's frame allocator.\n\n");
 	for (size_t i = 0; i < NR_RUN_OPTIONS; i++) {
 		const struct run_option *o = &run_options[i];
@@ -985,4 +1002,44 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg)
 	if (i + 1 < argc && cfg->domain_path)
 		note_override(cfg, "the guest arguments", false);
 	return config_check(cfg);
+}
+
+/* ---- the options as documentation ---- */
+
+size_t config_option_count(void)
+{
+	return NR_RUN_OPTIONS;
+}
+
+/* What completes a value, from the argument's name (the table says why). */
+static enum option_value value_of(const struct run_option *o, char *files, size_t len)
+{
+	files[0] = '\0';
+	if (!o->arg)
+		return OPTION_FLAG;
+	if (o->choices)
+		return OPTION_CHOICE;
+	if (!strcmp(o->arg, "DIR"))
+		return OPTION_DIR;
+	if (!strcmp(o->arg, "SOCKET"))
+		return OPTION_SOCKET;
+	if (!strncmp(o->arg, "FILE", 4) && (!o->arg[4] || o->arg[4] == '.')) {
+		if (o->arg[4])
+			snprintf(files, len, "*%s", o->arg + 4);
+		return OPTION_FILE;
+	}
+	return OPTION_TEXT;
+}
+
+void config_option_doc(size_t i, struct option_doc *doc)
+{
+	const struct run_option *o = &run_options[i];
+
+	*doc = (struct option_doc){
+		.name = o->name, .arg = o->arg, .help = o->help,
+		.section = o->section && *o->section ? o->section : NULL,
+		.choices = o->choices, .nr_choices = o->nr_choices,
+		.repeatable = o->flags & OPTF_REPEATABLE, .domain = o->flags & OPTF_DOMAIN,
+	};
+	doc->value = value_of(o, doc->files, sizeof(doc->files));
 }

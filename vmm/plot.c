@@ -352,21 +352,61 @@ static int plot_bench(const char *file, const char *dir)
 	return err;
 }
 
+enum { PLOT_OUT, PLOT_BENCH, PLOT_HELP };
+
+const struct plot_option_doc plot_options[] = {
+	[PLOT_OUT] = { "-o", "DIR", "the directory the pictures go to (made if missing)" },
+	[PLOT_BENCH] = { "--bench", NULL, "the input is benchmark results, the JSON lines "
+			 "make bench appends to build/bench/results.jsonl" },
+	[PLOT_HELP] = { "--help", NULL, "this text (also -h)" },
+};
+const size_t nr_plot_options = ARRAY_SIZE(plot_options);
+
+void plot_usage(FILE *out)
+{
+	fprintf(out, "usage: labyrinth plot REPORT.json -o DIR\n"
+		"       labyrinth plot --bench RESULTS.jsonl -o DIR\n\n"
+		"Draws a run's latency CDFs and time series, or the benchmark ratios, as PNG\n"
+		"and SVG with gnuplot (the data and the script beside each).\n\n");
+	for (size_t i = 0; i < nr_plot_options; i++) {
+		char head[32];
+
+		snprintf(head, sizeof(head), "%s%s%s", plot_options[i].name,
+			 plot_options[i].arg ? " " : "", plot_options[i].arg ? plot_options[i].arg : "");
+		fprintf(out, "  %-10s %s\n", head, plot_options[i].help);
+	}
+}
+
+/* Which option argv[i] is, or -1. */
+static int plot_option(const char *arg)
+{
+	if (!strcmp(arg, "-h"))
+		return PLOT_HELP;
+	for (size_t i = 0; i < nr_plot_options; i++)
+		if (!strcmp(arg, plot_options[i].name))
+			return (int)i;
+	return -1;
+}
+
 int plot_main(int argc, char **argv)
 {
 	const char *input = NULL, *dir = NULL;
 	bool bench = false;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+		int o = argv[i][0] == '-' ? plot_option(argv[i]) : -2;
+
+		if (o == PLOT_OUT && i + 1 < argc) {
 			dir = argv[++i];
-		} else if (!strcmp(argv[i], "--bench")) {
+		} else if (o == PLOT_BENCH) {
 			bench = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: labyrinth plot REPORT.json -o DIR\n"
-			       "       labyrinth plot --bench RESULTS.jsonl -o DIR\n");
+		} else if (o == PLOT_HELP) {
+			plot_usage(stdout);
 			return LAB_EXIT_OK;
-		} else if (argv[i][0] == '-') {
+		} else if (o == PLOT_OUT) {
+			pr_err("plot: option -o needs a directory");
+			return LAB_EXIT_BAD_INPUT;
+		} else if (o == -1) {
 			pr_err("plot: unknown option '%s'", argv[i]);
 			return LAB_EXIT_BAD_INPUT;
 		} else if (!input) {

@@ -21,6 +21,7 @@
 #include "report.h"
 #include "sampler.h"
 #include "util.h"
+#include "version.h"
 #include "vm.h"
 
 struct vcpu_report {
@@ -651,8 +652,12 @@ int report_write_json(struct vm *vm, const char *path)
 			"speculative_unused", (json_int_t)STAT_GET(vm->fault_costs->speculative_unused)));
 	json_object_set_new(json_object_get(root, "faults"), "on_busy_page",
 			    json_integer((json_int_t)atomic_load(&vm->busy_faults)));
-	json_object_set_new(root, "vmm", json_pack("{s:I}", "internal_errors",
-						   (json_int_t)atomic_load(&vm->bugs)));
+	/* Which labyrinth wrote it: figures change between versions. */
+	json_object_set_new(root, "vmm", json_pack("{s:I, s:s, s:o}", "internal_errors",
+						   (json_int_t)atomic_load(&vm->bugs),
+						   "version", lab_version(), "git_describe",
+						   *lab_git_describe() ? json_string(lab_git_describe())
+								       : json_null()));
 	json_object_set_new(root, "timeseries", timeseries_json(vm));
 	struct prefetch_counts pc;
 

@@ -50,34 +50,45 @@ static bool grow(void **array, unsigned *cap, unsigned need, size_t elem, unsign
 	return true;
 }
 
-void sampler_take(struct vm *vm)
+void sampler_read(struct vm *vm, struct sample *x)
 {
-	struct sampler *s = vm->sampler;
-	struct sample x = { .t_ns = now_ns() - vm->start_ns };
 	struct reclaim_counts rc;
 
-	if (!s || !vm->start_ns)
-		return;
+	*x = (struct sample){ .t_ns = now_ns() - vm->start_ns };
 	if (vm->pool) {
 		struct lab_pool_stats st;
 
 		lab_pool_stats(vm->pool, &st);
-		x.free_frames = st.free + st.cached;
-		x.budget_frames = st.budget;
-		x.deficit_frames = st.deficit;
-		x.wmark_min_frames = st.wmark_min;
+		x->free_frames = st.free + st.cached;
+		x->budget_frames = st.budget;
+		x->deficit_frames = st.deficit;
+		x->wmark_min_frames = st.wmark_min;
+		x->wmark_low_frames = st.wmark_low;
+		x->wmark_high_frames = st.wmark_high;
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu_stats *v = &vm->vcpus[i].stats;
 
-		x.resident_pages += STAT_GET(v->frames);
-		x.faults += STAT_GET(v->faults[FAULT_FIRST_TOUCH]) + STAT_GET(v->faults[FAULT_REFAULT]);
-		x.refaults += STAT_GET(v->faults[FAULT_REFAULT]);
-		x.stalls += STAT_GET(v->faults[FAULT_STALLED]);
+		x->resident_pages += STAT_GET(v->frames);
+		x->faults += STAT_GET(v->faults[FAULT_FIRST_TOUCH]) + STAT_GET(v->faults[FAULT_REFAULT]);
+		x->refaults += STAT_GET(v->faults[FAULT_REFAULT]);
+		x->stalls += STAT_GET(v->faults[FAULT_STALLED]);
+		x->pages_installed += STAT_GET(v->pages_installed);
+		x->guest_records += STAT_GET(v->guest_records);
 	}
 	reclaim_counts(vm, &rc);
-	x.swap_out = rc.swap_out;
-	x.swap_in = rc.swap_in;
+	x->swap_out = rc.swap_out;
+	x->swap_in = rc.swap_in;
+}
+
+void sampler_take(struct vm *vm)
+{
+	struct sampler *s = vm->sampler;
+	struct sample x;
+
+	if (!s || !vm->start_ns)
+		return;
+	sampler_read(vm, &x);
 	pthread_mutex_lock(&s->lock);
 	if (grow((void **)&s->samples, &s->cap_samples, s->nr_samples + 1, sizeof(x),
 		 SAMPLER_MAX_SAMPLES))

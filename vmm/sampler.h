@@ -22,6 +22,10 @@ struct sample {
 	uint64_t t_ns;
 	uint64_t free_frames, budget_frames, deficit_frames, wmark_min_frames, resident_pages;
 	uint64_t faults, refaults, stalls, swap_out, swap_in;
+	/* Read with the others, shown by the status line (status.c). */
+	uint64_t wmark_low_frames, wmark_high_frames;
+	uint64_t pages_installed;        /* by the servicers, fault-around included */
+	uint64_t guest_records;          /* first touches the guest timed and sent */
 };
 
 struct timed_event {
@@ -51,6 +55,9 @@ void sampler_exit(struct vm *vm);
 /* Any thread, with or without a sampler. */
 /* Takes one sample now (also used at the end of the run). */
 void sampler_take(struct vm *vm);
+/* Reads the figures of a sample now, without keeping it. Any thread, once
+ * the run's clock runs. */
+void sampler_read(struct vm *vm, struct sample *x);
 void sampler_event(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

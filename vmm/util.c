@@ -25,12 +25,69 @@ const char *util_error_context;
 static void vmsg(const char *level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/* Lines written to stderr and the status line take turns under this lock
+ * (recursive: a crash dump holds it across messages); status_drawn says
+ * whether the status line is on the terminal now. */
+static pthread_mutex_t stderr_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static bool status_drawn;
+
+#define ERASE_LINE "\r\033[K"
+
+void stderr_lock(void)
+{
+	pthread_mutex_lock(&stderr_mutex);
+	if (status_drawn) {
+		fputs(ERASE_LINE, stderr);
+		status_drawn = false;
+	}
+}
+
+void stderr_unlock(void)
+{
+	fflush(stderr);
+	pthread_mutex_unlock(&stderr_mutex);
+}
+
+void stderr_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	stderr_lock();
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	stderr_unlock();
+}
+
+void stderr_status_draw(const char *text)
+{
+	char line[1024];
+	int n = snprintf(line, sizeof(line), "\r%s\033[K", text);
+
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	/* One write: a terminal never shows half a line. */
+	pthread_mutex_lock(&stderr_mutex);
+	fwrite(line, 1, (size_t)n, stderr);
+	fflush(stderr);
+	status_drawn = true;
+	pthread_mutex_unlock(&stderr_mutex);
+}
+
+void stderr_status_clear(void)
+{
+	stderr_lock();
+	stderr_unlock();
+}
+
 static void vmsg(const char *level, const char *fmt, va_list ap)
 {
 	char buf[1024];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	fprintf(stderr, "labyrinth: %s%s\n", level, buf);
+	stderr_line("labyrinth: %s%s\n", level, buf);
 }
 
 void pr_err(const char *fmt, ...)

@@ -30,6 +30,22 @@ void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool util_quiet;
+/*
+ * The status line (status.c) is the last line of a terminal's stderr,
+ * drawn in place without a newline. Everything else written to stderr
+ * during a run (messages, the guest's console, a crash dump) takes stderr
+ * with stderr_lock(), which erases the status line first, so that nothing
+ * lands in the middle of it; the status line is drawn again at its next
+ * refresh. Any thread.
+ */
+void stderr_lock(void);
+void stderr_unlock(void);
+/* A line (or lines) under the lock. */
+void stderr_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Draws text as the status line ("\r", text, erase to the end of the line). */
+void stderr_status_draw(const char *text);
+/* Erases the status line if one is drawn. */
+void stderr_status_clear(void);
 /* Said before every error while set: where the input being read came from
  * (e.g. "domain d.xml, <lab:paging>: "). Context: the main thread. */
 extern const char *util_error_context;

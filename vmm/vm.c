@@ -43,6 +43,7 @@
 #include "sampler.h"
 #include "scenario.h"
 #include "servicer.h"
+#include "status.h"
 #include "swap.h"
 #include "trace.h"
 #include "uffd.h"
@@ -414,6 +415,7 @@ static const struct stage stages[] = {
 	{ "prefault",    prefault_paging, prefault,         NULL,            NULL,           NULL },
 	{ "clock",       NULL,            NULL,             start_clock,     NULL,           NULL },
 	{ "sampler",     NULL,            sampler_init,     sampler_start,   sampler_stop,   sampler_exit },
+	{ "status line", NULL,            status_init,      status_start,    status_stop,    status_exit },
 	{ "scenario",    NULL,            NULL,             scenario_start,  scenario_stop,  NULL },
 	{ "control",     NULL,            NULL,             start_control,   control_stop,   NULL },
 	{ "vcpu threads", NULL,           NULL,             start_vcpus,     kick_vcpus,     NULL },

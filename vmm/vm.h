@@ -18,6 +18,7 @@
  *   pressure.c     pressure commands;  scenario.c, control.c  their sources
  *   prefetch.c     record and prefetch of working sets
  *   sampler.c      the time series;  report.c, trace.c  the figures
+ *   status.c       the live status line on the terminal
  */
 #ifndef LABYRINTH_VMM_VM_H
 #define LABYRINTH_VMM_VM_H
@@ -42,6 +43,7 @@ struct pressure_state;
 struct reclaimer;
 struct sampler;
 struct scenario;
+struct status;
 struct servicer;
 struct swap_store;
 struct uffd_range;
@@ -103,6 +105,7 @@ struct vm {
 	/* Measuring and working sets (sampler.c, prefetch.c) */
 	struct sampler *sampler;
 	struct prefetcher *prefetch;
+	struct status *status;        /* the status line, when drawn (status.c) */
 
 	/* Stopping: the first reason wins; the main thread waits on done_fd. */
 	pthread_mutex_t stop_lock;

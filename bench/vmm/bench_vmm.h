@@ -157,6 +157,7 @@ struct options {
 	unsigned long rounds, mib;
 	unsigned groups;
 	bool quick, strict;
+	bool status;                   /* --status: labyrinth run --status always */
 };
 
 struct ostats {                        /* stats over the rounds that have a value */

@@ -138,6 +138,8 @@ static void usage(FILE *out)
 "                 (default: all)\n"
 "  --mib N        guest RAM per vCPU in MiB, even (default %lu)\n"
 "  --strict       exit 3 when a target is missed\n"
+"  --status       every labyrinth run draws its live status line (--status\n"
+"                 always), to compare its cost with a run without\n"
 "  --help         this text\n"
 "\n"
 "Exit status: 0 done (a missed target shows as MISS), 1 a run failed or the\n"
@@ -179,13 +181,14 @@ static bool parse_groups(const char *arg, unsigned *groups)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_QUICK = 'q', OPT_ROUNDS = 'r', OPT_ONLY = 'o', OPT_MIB = 'm',
-	       OPT_STRICT = 's', OPT_HELP = 'h' };
+	       OPT_STRICT = 's', OPT_STATUS = 'S', OPT_HELP = 'h' };
 	static const struct option longopts[] = {
 		{ "quick", no_argument, NULL, OPT_QUICK },
 		{ "rounds", required_argument, NULL, OPT_ROUNDS },
 		{ "only", required_argument, NULL, OPT_ONLY },
 		{ "mib", required_argument, NULL, OPT_MIB },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "status", no_argument, NULL, OPT_STATUS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -221,6 +224,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_STRICT:
 			o->strict = true;
+			break;
+		case OPT_STATUS:
+			o->status = true;
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -268,7 +274,7 @@ int main(int argc, char **argv)
 	for (int g = 0; g < NR_GROUPS; g++)
 		if (want_group(&b, (enum group)g))
 			printf(" %s", group_names[g]);
-	printf("; %s\n", b.labyrinth);
+	printf("; %s%s\n", b.labyrinth, b.opt.status ? ", status line on (--status always)" : "");
 
 	setup_runs(&b);
 	run_rounds(&b);

@@ -27,7 +27,7 @@ static json_t *jstats(struct ostats s)
 			 jreal(s.s.median), "max", jreal(s.s.max), "n", (json_int_t)s.n);
 }
 
-static json_t *config_json(const struct config *c)
+static json_t *config_json(const struct bench *b, const struct config *c)
 {
 	json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:s}", "workload", c->workload,
 			      "policy", c->policy_name, "peer", c->peer, "vcpus",
@@ -46,6 +46,7 @@ static json_t *config_json(const struct config *c)
 								 : "first-touch"));
 	}
 	json_object_set_new(o, "record", json_boolean(!c->pol.no_record));
+	json_object_set_new(o, "status_line", json_boolean(b->opt.status));
 	json_object_set_new(o, "prefetch", json_boolean(c->prefetch));
 	json_object_set_new(o, "scenario", c->sawtooth ? json_string(SAWTOOTH_SCENARIO)
 			    : json_null());
@@ -120,7 +121,7 @@ static json_t *config_line(struct bench *b, const struct config *c)
 		      "min", jreal(v.s.min), "max", jreal(v.s.max));
 	if (!o)
 		return NULL;
-	json_object_set_new(o, "config", config_json(c));
+	json_object_set_new(o, "config", config_json(b, c));
 	json_object_set_new(o, "groups", groups_json(c->groups));
 	json_object_set_new(o, "runs", json_integer(c->runs));
 	json_object_set_new(o, "failed", json_integer(c->failed));

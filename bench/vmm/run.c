@@ -339,6 +339,12 @@ static void labyrinth_args(const struct bench *b, const struct config *c, const 
 	if (p->no_record)
 		args_add(a, "--no-record");
 	args_add(a, "--quiet");
+	/* --status: the status line drawn in every run, to measure its cost
+	 * (its output goes where the run's does, and is not read). */
+	if (b->opt.status) {
+		args_add(a, "--status");
+		args_add(a, "always");
+	}
 	args_add(a, "--report");
 	args_add(a, "%s", report);
 	args_add(a, "--timeout");
@@ -428,10 +434,22 @@ void setup_runs(struct bench *b)
  * always runs first, or always after the same one. A config that
  * `follows` another runs right after it (a pair compared closely).
  */
+/* A time left, as a person reads it: "40 s", "12 min", "1.5 h". */
+static void duration_text(double s, char *buf, size_t len)
+{
+	if (s < 90)
+		textf(buf, len, "%.0f s", s);
+	else if (s < 90 * 60)
+		textf(buf, len, "%.0f min", s / 60);
+	else
+		textf(buf, len, "%.1f h", s / 3600);
+}
+
 void run_rounds(struct bench *b)
 {
 	struct config *lead[MAX_CONFIGS];
 	unsigned nl = 0, total = WARMUP_ROUNDS + b->rounds;
+	uint64_t first = harness_now_ns();
 
 	for (unsigned i = 0; i < b->nr_cfg; i++)
 		if (!b->cfg[i].follows)
@@ -440,6 +458,7 @@ void run_rounds(struct bench *b)
 		int slot = (int)r - (int)WARMUP_ROUNDS;
 		unsigned failed_before = b->failed_runs, runs = 0;
 		uint64_t t0 = harness_now_ns();
+		char left[48] = "";
 
 		printf(PROG ": round %u/%u%s: %u configurations ...\n", r + 1, total,
 		       slot < 0 ? " (warm-up, not counted)" : "", b->nr_cfg);
@@ -454,7 +473,17 @@ void run_rounds(struct bench *b)
 					runs++;
 				}
 		}
-		printf(PROG ": round %u/%u: %u runs in %.1f s, %u failed\n", r + 1, total, runs,
-		       (double)(harness_now_ns() - t0) / 1e9, b->failed_runs - failed_before);
+		/* Rounds run the same configurations: the rest take about as
+		 * long as the mean of those done. */
+		if (r + 1 < total) {
+			char d[24];
+
+			duration_text((double)(harness_now_ns() - first) / 1e9 / (r + 1) *
+				      (total - r - 1), d, sizeof(d));
+			textf(left, sizeof(left), "; about %s left (%u round%s)", d, total - r - 1,
+			      total - r - 1 == 1 ? "" : "s");
+		}
+		printf(PROG ": round %u/%u: %u runs in %.1f s, %u failed%s\n", r + 1, total, runs,
+		       (double)(harness_now_ns() - t0) / 1e9, b->failed_runs - failed_before, left);
 	}
 }
