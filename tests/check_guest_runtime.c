@@ -2,15 +2,20 @@
 /*
  * The guest runtime's pure-C parts, on the host: the page permutation
  * (perm.h), the sparse page choice (sparse.h), the random generator
- * (rand.h) and the argument parser (argparse.h).
+ * (rand.h), the argument parser (argparse.h), integer and fixed-point
+ * arithmetic (intmath.h) against libm, the Zipfian generator (zipf.h)
+ * against the same formula in double precision.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../guests/runtime/argparse.h"
+#include "../guests/runtime/intmath.h"
 #include "../guests/runtime/perm.h"
 #include "../guests/runtime/rand.h"
 #include "../guests/runtime/sparse.h"
+#include "../guests/runtime/zipf.h"
 #include "testutil.h"
 
 static const uint64_t perm_sizes[] = { 1, 2, 3, 4, 5, 63, 64, 65, 1000, 4097, 1u << 16, 100003 };
@@ -332,11 +337,207 @@ START_TEST(args_many_items)
 }
 END_TEST
 
+/* ---- intmath.h ----------------------------------------------------------- */
+
+static double fx_to_double(lab_fx x)
+{
+	return (double)x / (double)LAB_FX_ONE;
+}
+
+static lab_fx fx_from_double(double x)
+{
+	return (lab_fx)(x * (double)LAB_FX_ONE);
+}
+
+START_TEST(intmath_integer_logs_and_roots)
+{
+	uint64_t state = 11;
+
+	ck_assert_uint_eq(lab_ilog2(1), 0);
+	ck_assert_uint_eq(lab_ilog2(UINT64_MAX), 63);
+	ck_assert_uint_eq(lab_ilog2_ceil(0), 0);
+	ck_assert_uint_eq(lab_ilog2_ceil(1), 0);
+	ck_assert_uint_eq(lab_ilog2_ceil(2), 1);
+	ck_assert_uint_eq(lab_ilog2_ceil(3), 2);
+	ck_assert_uint_eq(lab_ilog2_ceil(1ull << 40), 40);
+	ck_assert_uint_eq(lab_ilog2_ceil((1ull << 40) + 1), 41);
+	for (uint64_t x = 0; x < 100000; x++) {
+		uint64_t r = lab_isqrt64(x);
+
+		/* if + abort: each ck_assert costs a write to Check's pipe. */
+		if (r * r > x || (r + 1) * (r + 1) <= x)
+			ck_abort_msg("isqrt(%llu) = %llu", (unsigned long long)x,
+				     (unsigned long long)r);
+	}
+	for (int i = 0; i < 100000; i++) {
+		uint64_t x = test_rand(&state) >> (i % 64), r = lab_isqrt64(x);
+		unsigned __int128 sq = (unsigned __int128)r * r, next = (unsigned __int128)(r + 1) * (r + 1);
+
+		if (sq > x || next <= x)
+			ck_abort_msg("isqrt(%llu) = %llu", (unsigned long long)x,
+				     (unsigned long long)r);
+	}
+	ck_assert_uint_eq(lab_isqrt64(UINT64_MAX), UINT32_MAX);
+	/* Scaling stays below n and spreads over it. */
+	ck_assert_uint_eq(lab_scale_u64(UINT64_MAX, 10), 9);
+	ck_assert_uint_eq(lab_scale_u64(0, 10), 0);
+	ck_assert_uint_eq(lab_scale_u64(UINT64_MAX, 0), 0);
+}
+END_TEST
+
+START_TEST(intmath_fixed_point_against_libm)
+{
+	double worst_log = 0, worst_exp = 0, worst_pow = 0;
+
+	for (double x = 1e-9; x < 2e9; x *= 1.0173) {
+		lab_fx f = fx_from_double(x);
+		double err;
+
+		if (f <= 0)
+			continue;
+		err = fabs(fx_to_double(lab_fx_log2(f)) - log2(fx_to_double(f)));
+		worst_log = err > worst_log ? err : worst_log;
+	}
+	/* Absolute error within a few steps of 2^-32. */
+	ck_assert_msg(worst_log < 4.0 / (double)LAB_FX_ONE, "log2 error %g", worst_log);
+	for (double y = -30; y < 30.5; y += 0.00731) {
+		double want = exp2(fx_to_double(fx_from_double(y)));
+		double got = fx_to_double(lab_fx_exp2(fx_from_double(y)));
+		/* Relative, beyond the rounding to the output's own step. */
+		double err = fmax(0, fabs(got - want) - 1.0 / (double)LAB_FX_ONE) / want;
+
+		worst_exp = err > worst_exp ? err : worst_exp;
+	}
+	ck_assert_msg(worst_exp < 1e-6, "exp2 error %g", worst_exp);
+	ck_assert_int_eq(lab_fx_exp2(lab_fx_from_int(31)), LAB_FX_MAX);
+	ck_assert_int_eq(lab_fx_exp2(lab_fx_from_int(-40)), 0);
+	ck_assert_int_eq(lab_fx_exp2(INT64_MIN), 0);
+	ck_assert_int_eq(lab_fx_exp2(0), LAB_FX_ONE);
+	ck_assert_int_eq(lab_fx_log2(LAB_FX_ONE), 0);
+	ck_assert_int_eq(lab_fx_log2(lab_fx_from_int(1024)), lab_fx_from_int(10));
+	ck_assert_int_lt(lab_fx_log2(0), -lab_fx_from_int(1000));
+	/* pow as the Zipfian generator uses it: bases in (0, 1], exponents to 1000. */
+	for (double x = 0.5; x <= 1.0; x += 0.0123)
+		for (double y = 1; y <= 1000; y *= 3.7) {
+			double want = pow(fx_to_double(fx_from_double(x)), y);
+			double got = fx_to_double(lab_fx_pow(fx_from_double(x), fx_from_double(y)));
+			double err = fmax(0, fabs(got - want) - 1.0 / (double)LAB_FX_ONE) / want;
+
+			worst_pow = err > worst_pow ? err : worst_pow;
+		}
+	/* log2's error, times the exponent. */
+	ck_assert_msg(worst_pow < 1e-6, "pow error %g", worst_pow);
+	ck_assert_int_eq(lab_fx_pow(0, LAB_FX_ONE), 0);
+}
+END_TEST
+
+START_TEST(intmath_fixed_point_division)
+{
+	uint64_t state = 5;
+
+	ck_assert_int_eq(lab_fx_div(lab_fx_from_int(7), lab_fx_from_int(2)), fx_from_double(3.5));
+	ck_assert_int_eq(lab_fx_div(LAB_FX_ONE, 0), LAB_FX_MAX);
+	ck_assert_int_eq(lab_fx_div(-LAB_FX_ONE, LAB_FX_ONE), LAB_FX_MAX);
+	ck_assert_int_eq(lab_fx_div(lab_fx_from_int(1 << 30), 1), LAB_FX_MAX);
+	for (int i = 0; i < 10000; i++) {
+		lab_fx a = (lab_fx)(test_rand(&state) >> 24), b = (lab_fx)(test_rand(&state) >> 28) + 1;
+		unsigned __int128 want = ((unsigned __int128)a << LAB_FX_SHIFT) / (uint64_t)b;
+
+		if (want <= INT64_MAX)
+			ck_assert_int_eq(lab_fx_div(a, b), (lab_fx)want);
+		else
+			ck_assert_int_eq(lab_fx_div(a, b), LAB_FX_MAX);
+	}
+	ck_assert_int_eq(lab_fx_ratio(1, 4), LAB_FX_ONE / 4);
+	ck_assert_int_eq(lab_fx_ratio(1, 0), 0);
+	ck_assert_int_eq(lab_fx_mul(lab_fx_from_int(3), fx_from_double(0.5)), fx_from_double(1.5));
+	ck_assert_int_eq(lab_fx_mul(LAB_FX_MAX, LAB_FX_MAX), INT64_MAX);
+	ck_assert_int_eq(lab_fx_mul(LAB_FX_MAX, -LAB_FX_MAX), INT64_MIN);
+	ck_assert_int_eq(lab_fx_floor(-1), -1);
+}
+END_TEST
+
+/* ---- zipf.h ---------------------------------------------------------------- */
+
+struct zipf_case {
+	uint64_t n;
+	uint32_t theta;
+};
+
+static const struct zipf_case zipf_cases[] = {
+	{ 1, 990 }, { 2, 990 }, { 3, 500 }, { 1000, 0 }, { 1000, 990 }, { 100000, 990 },
+	{ 100000, 500 }, { 200000, 999 },
+};
+
+/* The same generator in double precision, as YCSB computes it. */
+static uint64_t zipf_double(uint64_t n, double theta, double zetan, double u)
+{
+	double alpha = 1 / (1 - theta), zeta2 = 1 + pow(0.5, theta);
+	double eta = (1 - pow(2.0 / (double)n, 1 - theta)) / (1 - zeta2 / zetan);
+	uint64_t r;
+
+	if (u * zetan < 1 || n == 1)
+		return 0;
+	if (u * zetan < 1 + pow(0.5, theta) || n == 2)
+		return 1;
+	r = (uint64_t)((double)n * pow(eta * u - eta + 1, alpha));
+	return r < n ? r : n - 1;
+}
+
+START_TEST(zipf_matches_the_double_precision_formula)
+{
+	const struct zipf_case *c = &zipf_cases[_i];
+	const uint64_t samples = 200000;
+	double theta = c->theta / 1000.0, zeta = 0, worst = 0;
+	uint64_t *hits = calloc(c->n, sizeof(*hits)), differ = 0, state = 3;
+	lab_fx zetan = lab_zeta_sum(1, c->n / 3 + 1, c->theta) +
+		       lab_zeta_sum(c->n / 3 + 1, c->n + 1, c->theta);
+	struct lab_zipf z;
+
+	ck_assert_ptr_nonnull(hits);
+	for (uint64_t i = 1; i <= c->n; i++)
+		zeta += pow((double)i, -theta);
+	/* A sum of n terms, each off by a step or two. */
+	ck_assert_msg(fabs(fx_to_double(zetan) - zeta) < 1e-9 * (double)c->n + 1e-8,
+		      "zeta(%llu, %g) = %.10f, expected %.10f", (unsigned long long)c->n, theta,
+		      fx_to_double(zetan), zeta);
+	lab_zipf_init(&z, c->n, c->theta, zetan);
+	for (uint64_t s = 0; s < samples; s++) {
+		uint64_t r = test_rand(&state), rank = lab_zipf_next(&z, r);
+		uint64_t want = zipf_double(c->n, theta, zeta, (double)(r >> 32) / 4294967296.0);
+		double off = fabs((double)rank - (double)want);
+
+		if (rank >= c->n)
+			ck_abort_msg("rank %llu of %llu", (unsigned long long)rank,
+				     (unsigned long long)c->n);
+		hits[rank]++;
+		differ += rank != want;
+		worst = off > worst ? off : worst;
+	}
+	/* Ranks move by at most a few per million, and seldom at all. */
+	ck_assert_msg(worst <= 1 + 1e-5 * (double)c->n, "n=%llu theta=%g: a rank off by %g",
+		      (unsigned long long)c->n, theta, worst);
+	ck_assert_msg(differ < samples / (c->theta == 999 ? 2 : 50),
+		      "n=%llu theta=%g: %llu of %llu ranks differ", (unsigned long long)c->n, theta,
+		      (unsigned long long)differ, (unsigned long long)samples);
+	/* Rank 0's share is 1 / zeta(n), within sampling noise. */
+	if (c->n > 1) {
+		double share = (double)hits[0] / (double)samples, want = 1 / zeta;
+
+		ck_assert_msg(fabs(share - want) < 4 * sqrt(want / (double)samples) + 1e-3,
+			      "n=%llu theta=%g: rank 0 came %g of the time, expected %g",
+			      (unsigned long long)c->n, theta, share, want);
+	}
+	free(hits);
+}
+END_TEST
+
 static Suite *guest_runtime_suite(void)
 {
 	Suite *s = suite_create("guest_runtime");
 	TCase *perm = tcase_create("perm");
 	TCase *args_case = tcase_create("args");
+	TCase *math = tcase_create("intmath and zipf");
 
 	tcase_set_timeout(perm, 60);
 	tcase_add_loop_test(perm, perm_is_a_bijection, 0, (int)NR_SIZES);
@@ -353,6 +554,15 @@ static Suite *guest_runtime_suite(void)
 	tcase_add_test(args_case, args_choices_and_limits);
 	tcase_add_test(args_case, args_many_items);
 	suite_add_tcase(s, args_case);
+
+	tcase_add_test(math, intmath_integer_logs_and_roots);
+	tcase_add_test(math, intmath_fixed_point_against_libm);
+	tcase_add_test(math, intmath_fixed_point_division);
+	tcase_add_loop_test(math, zipf_matches_the_double_precision_formula, 0,
+			    (int)(sizeof(zipf_cases) / sizeof(zipf_cases[0])));
+	tcase_set_timeout(math, 60);
+	suite_add_tcase(s, math);
+
 	return s;
 }
 

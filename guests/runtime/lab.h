@@ -92,6 +92,7 @@ uint64_t lab_ms_to_ticks(uint64_t ms);  /* saturates */
 uint64_t lab_seed(void);                /* seed= */
 uint64_t lab_seed_for(uint64_t stream); /* a seed derived from seed= and stream */
 uint64_t lab_rand_u64(void);            /* this vCPU's xoshiro256** */
+uint64_t lab_rand_below(uint64_t n);    /* uniform in [0, n); 0 for n == 0 */
 void lab_rand_init(void);               /* runtime only */
 
 /* ---- touch.c: first touches, counted and (on request) timed ---- */
