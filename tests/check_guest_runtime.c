@@ -4,17 +4,22 @@
  * (perm.h), the sparse page choice (sparse.h), the random generator
  * (rand.h), the argument parser (argparse.h), integer and fixed-point
  * arithmetic (intmath.h) against libm, the Zipfian generator (zipf.h)
- * against the same formula in double precision.
+ * against the same formula in double precision, the heap (heap.h) on a
+ * buffer, from one thread and from several, and the spinlock
+ * (spinlock.h).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../guests/runtime/argparse.h"
+#include "../guests/runtime/heap.h"
 #include "../guests/runtime/intmath.h"
 #include "../guests/runtime/perm.h"
 #include "../guests/runtime/rand.h"
 #include "../guests/runtime/sparse.h"
+#include "../guests/runtime/spinlock.h"
 #include "../guests/runtime/zipf.h"
 #include "testutil.h"
 
@@ -532,12 +537,253 @@ START_TEST(zipf_matches_the_double_precision_formula)
 }
 END_TEST
 
+/* ---- heap.h ------------------------------------------------------------------ */
+
+#define HEAP_TEST_PAGES 4096ull
+
+static void *heap_region(uint64_t pages)
+{
+	void *p = aligned_alloc(LAB_HEAP_PAGE, pages * LAB_HEAP_PAGE);
+
+	ck_assert_ptr_nonnull(p);
+	memset(p, 0, pages * LAB_HEAP_PAGE);
+	return p;
+}
+
+START_TEST(heap_layout)
+{
+	void *region = heap_region(HEAP_TEST_PAGES);
+	struct lab_heap *h = lab_heap_format(region, HEAP_TEST_PAGES, 4);
+
+	ck_assert_ptr_nonnull(h);
+	/* Metadata and data fill the region, the map covers the data. */
+	ck_assert_uint_le(h->meta_pages + h->data_pages, HEAP_TEST_PAGES);
+	ck_assert_uint_ge(h->meta_pages + h->data_pages, HEAP_TEST_PAGES - 1);
+	ck_assert_uint_eq(h->data, (uintptr_t)region + h->meta_pages * LAB_HEAP_PAGE);
+	ck_assert_uint_le((uintptr_t)(h->map + h->data_pages), h->data);
+	ck_assert_uint_eq((uintptr_t)h->cache % LAB_HEAP_LINE, 0);
+	/* Spans waste at most an eighth. */
+	for (unsigned c = 0; c < LAB_HEAP_CLASSES; c++) {
+		uint64_t bytes = h->span_pages[c] * LAB_HEAP_PAGE;
+
+		ck_assert_uint_le(bytes % lab_heap_class_size[c] * LAB_HEAP_WASTE_DENOM, bytes);
+		ck_assert_uint_eq(lab_heap_class_size[c] % 16, 0);
+	}
+	ck_assert_ptr_null(lab_heap_format(region, HEAP_TEST_PAGES, 0));
+	ck_assert_ptr_null(lab_heap_format(region, HEAP_TEST_PAGES, LAB_HEAP_CPUS_MAX + 1));
+	ck_assert_ptr_null(lab_heap_format(region, 1, 1));
+	ck_assert_ptr_null(lab_heap_format((char *)region + 8, HEAP_TEST_PAGES - 1, 1));
+	free(region);
+}
+END_TEST
+
+/* Objects of every size: aligned, big enough, not overlapping, fresh
+ * ones zero; freed ones come back first and zeroed when asked. */
+START_TEST(heap_small_objects)
+{
+	void *region = heap_region(HEAP_TEST_PAGES);
+	struct lab_heap *h = lab_heap_format(region, HEAP_TEST_PAGES, 1);
+	static unsigned char *objs[4096];
+	static uint64_t sizes[4096];
+	uint64_t state = 9;
+	unsigned n = 0;
+
+	ck_assert_ptr_nonnull(h);
+	for (uint64_t bytes = 1; bytes <= LAB_HEAP_SMALL_MAX; bytes += 1 + bytes / 3, n++) {
+		objs[n] = lab_heap_alloc(h, 0, bytes, false);
+		sizes[n] = bytes;
+		ck_assert_ptr_nonnull(objs[n]);
+		ck_assert_uint_eq((uintptr_t)objs[n] % 16, 0);
+		ck_assert_uint_ge(lab_heap_usable_size(h, objs[n]), bytes);
+		for (uint64_t i = 0; i < bytes; i++)
+			if (objs[n][i])
+				ck_abort_msg("a fresh object of %llu bytes is not zero",
+					     (unsigned long long)bytes);
+		memset(objs[n], 0xa5, bytes);
+	}
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < n; j++)
+			if (i != j && objs[i] + sizes[i] > objs[j] && objs[j] + sizes[j] > objs[i])
+				ck_abort_msg("objects %u and %u overlap", i, j);
+	/* LIFO reuse per class, zeroed on request, else as it was left (but
+	 * for the first word, the free list's link). */
+	for (unsigned i = 0; i < n; i++) {
+		bool zero = test_rand(&state) & 1;
+		unsigned char *again;
+
+		ck_assert(lab_heap_free(h, 0, objs[i]));
+		again = lab_heap_alloc(h, 0, sizes[i], zero);
+		ck_assert_ptr_eq(again, objs[i]);
+		for (uint64_t b = sizeof(uintptr_t); b < sizes[i]; b++)
+			if (again[b] != (zero ? 0 : 0xa5))
+				ck_abort_msg("a reused object of %llu bytes (zero %d): byte %llu is %#x",
+					     (unsigned long long)sizes[i], zero,
+					     (unsigned long long)b, again[b]);
+		memset(again, 0xa5, sizes[i]);
+	}
+	ck_assert_uint_eq(h->cache[0].reused, n);
+	ck_assert(lab_heap_free(h, 0, objs[0]));
+	ck_assert(!lab_heap_free(h, 0, objs[1] + 8));          /* not an object boundary */
+	ck_assert(!lab_heap_free(h, 0, (char *)region));         /* metadata */
+	ck_assert(!lab_heap_free(h, 0, (char *)h->data + h->data_pages * LAB_HEAP_PAGE - 16));
+	free(region);
+}
+END_TEST
+
+START_TEST(heap_large_runs)
+{
+	void *region = heap_region(HEAP_TEST_PAGES);
+	struct lab_heap *h = lab_heap_format(region, HEAP_TEST_PAGES, 2);
+	char *a, *b, *c, *d;
+	uint64_t taken;
+
+	ck_assert_ptr_nonnull(h);
+	a = lab_heap_alloc(h, 0, 10 * LAB_HEAP_PAGE, false);
+	b = lab_heap_alloc(h, 0, LAB_HEAP_SMALL_MAX + 1, false);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq((uintptr_t)a % LAB_HEAP_PAGE, 0);
+	ck_assert_uint_eq(lab_heap_usable_size(h, a), 10 * LAB_HEAP_PAGE);
+	ck_assert_uint_eq(lab_heap_usable_size(h, b), 2 * LAB_HEAP_PAGE);
+	ck_assert_uint_eq(lab_heap_pages_taken(h), 12);
+	memset(a, 0x5a, 10 * LAB_HEAP_PAGE);
+	ck_assert(!lab_heap_free(h, 0, a + LAB_HEAP_PAGE));     /* inside the run */
+	ck_assert(lab_heap_free(h, 1, a));
+	ck_assert(!lab_heap_free(h, 1, a));                     /* twice */
+	/* First fit from CPU 1's free run, split; zeroed when asked. */
+	taken = lab_heap_pages_taken(h);
+	c = lab_heap_alloc(h, 1, 3 * LAB_HEAP_PAGE, true);
+	ck_assert_ptr_eq(c, a);
+	for (uint64_t i = 0; i < 3 * LAB_HEAP_PAGE; i++)
+		if (c[i])
+			ck_abort_msg("byte %llu of a zeroed run is not zero", (unsigned long long)i);
+	d = lab_heap_alloc(h, 1, 7 * LAB_HEAP_PAGE, false);
+	ck_assert_ptr_eq(d, a + 3 * LAB_HEAP_PAGE);
+	ck_assert_uint_eq(lab_heap_pages_taken(h), taken);
+	/* CPU 0 has no free run: it takes fresh pages. */
+	ck_assert_ptr_eq(lab_heap_alloc(h, 0, LAB_HEAP_PAGE * 2, false), b + 2 * LAB_HEAP_PAGE);
+	/* Full: NULL, and the frontier stays where it was. */
+	ck_assert_ptr_null(lab_heap_alloc(h, 0, lab_heap_bytes_left(h) + 1, false));
+	ck_assert_ptr_nonnull(lab_heap_alloc(h, 0, lab_heap_bytes_left(h), false));
+	ck_assert_uint_eq(lab_heap_bytes_left(h), 0);
+	ck_assert_ptr_null(lab_heap_alloc(h, 0, 16, false));
+	ck_assert_ptr_null(lab_heap_alloc(h, 0, 0, false));
+	free(region);
+}
+END_TEST
+
+#define HEAP_THREADS 4
+#define HEAP_THREAD_OBJS 3000
+
+struct heap_worker {
+	struct lab_heap *h;
+	uint32_t cpu;
+	void *objs[HEAP_THREAD_OBJS];
+	uint64_t sizes[HEAP_THREAD_OBJS];
+};
+
+static void *heap_worker_run(void *arg)
+{
+	struct heap_worker *w = arg;
+	uint64_t state = w->cpu;
+
+	for (unsigned i = 0; i < HEAP_THREAD_OBJS; i++) {
+		w->sizes[i] = 1 + test_rand(&state) % (i % 10 ? 2048 : 3 * LAB_HEAP_PAGE);
+		w->objs[i] = lab_heap_alloc(w->h, w->cpu, w->sizes[i], false);
+		if (w->objs[i])
+			memset(w->objs[i], (int)w->cpu + 1, w->sizes[i]);
+		/* Free some, allocate again: lists and spans both used. */
+		if (i % 3 == 2 && w->objs[i - 1]) {
+			lab_heap_free(w->h, w->cpu, w->objs[i - 1]);
+			w->objs[i - 1] = NULL;
+		}
+	}
+	return NULL;
+}
+
+/* CPUs allocating at once share only the frontier: nothing overlaps and
+ * every byte holds what its owner wrote. */
+START_TEST(heap_cpus_at_once)
+{
+	const uint64_t pages = 32768;
+	void *region = heap_region(pages);
+	struct lab_heap *h = lab_heap_format(region, pages, HEAP_THREADS);
+	static struct heap_worker w[HEAP_THREADS];
+	pthread_t t[HEAP_THREADS];
+	uint8_t *owner = calloc(pages * LAB_HEAP_PAGE, 1);
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(owner);
+	for (uint32_t i = 0; i < HEAP_THREADS; i++) {
+		w[i].h = h;
+		w[i].cpu = i;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, heap_worker_run, &w[i]), 0);
+	}
+	for (int i = 0; i < HEAP_THREADS; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	for (uint32_t i = 0; i < HEAP_THREADS; i++)
+		for (unsigned j = 0; j < HEAP_THREAD_OBJS; j++) {
+			unsigned char *p = w[i].objs[j];
+			uint64_t at;
+
+			if (!p)
+				continue;
+			at = (uint64_t)(p - (unsigned char *)region);
+			for (uint64_t b = 0; b < w[i].sizes[j]; b++) {
+				if (owner[at + b] || p[b] != i + 1)
+					ck_abort_msg("CPU %u object %u byte %llu: %s", i, j,
+						     (unsigned long long)b, owner[at + b] ?
+						     "overlaps another" : "overwritten");
+				owner[at + b] = 1;
+			}
+		}
+	ck_assert_uint_le(lab_heap_pages_taken(h), h->data_pages);
+	free(owner);
+	free(region);
+}
+END_TEST
+
+/* ---- spinlock.h ----------------------------------------------------------- */
+
+#define SPIN_THREADS 4
+#define SPIN_ROUNDS 200000
+
+static struct lab_spinlock spin_lock;
+static uint64_t spin_counter;
+
+static void *spin_worker(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < SPIN_ROUNDS; i++) {
+		lab_spin_lock(&spin_lock);
+		spin_counter = spin_counter + 1;   /* a plain read-modify-write */
+		lab_spin_unlock(&spin_lock);
+	}
+	return NULL;
+}
+
+START_TEST(spinlock_excludes)
+{
+	pthread_t t[SPIN_THREADS];
+
+	for (int i = 0; i < SPIN_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, spin_worker, NULL), 0);
+	for (int i = 0; i < SPIN_THREADS; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	ck_assert_uint_eq(spin_counter, (uint64_t)SPIN_THREADS * SPIN_ROUNDS);
+	ck_assert(lab_spin_trylock(&spin_lock));
+	ck_assert(!lab_spin_trylock(&spin_lock));
+	lab_spin_unlock(&spin_lock);
+}
+END_TEST
+
 static Suite *guest_runtime_suite(void)
 {
 	Suite *s = suite_create("guest_runtime");
 	TCase *perm = tcase_create("perm");
 	TCase *args_case = tcase_create("args");
 	TCase *math = tcase_create("intmath and zipf");
+	TCase *heap = tcase_create("heap and spinlock");
 
 	tcase_set_timeout(perm, 60);
 	tcase_add_loop_test(perm, perm_is_a_bijection, 0, (int)NR_SIZES);
@@ -563,6 +809,13 @@ static Suite *guest_runtime_suite(void)
 	tcase_set_timeout(math, 60);
 	suite_add_tcase(s, math);
 
+	tcase_add_test(heap, heap_layout);
+	tcase_add_test(heap, heap_small_objects);
+	tcase_add_test(heap, heap_large_runs);
+	tcase_add_test(heap, heap_cpus_at_once);
+	tcase_add_test(heap, spinlock_excludes);
+	tcase_set_timeout(heap, 60);
+	suite_add_tcase(s, heap);
 	return s;
 }
 
