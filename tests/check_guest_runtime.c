@@ -376,7 +376,8 @@ START_TEST(intmath_integer_logs_and_roots)
 	}
 	for (int i = 0; i < 100000; i++) {
 		uint64_t x = test_rand(&state) >> (i % 64), r = lab_isqrt64(x);
-		unsigned __int128 sq = (unsigned __int128)r * r, next = (unsigned __int128)(r + 1) * (r + 1);
+		unsigned __int128 sq = (unsigned __int128)r * r;
+		unsigned __int128 next = (unsigned __int128)(r + 1) * (r + 1);
 
 		if (sq > x || next <= x)
 			ck_abort_msg("isqrt(%llu) = %llu", (unsigned long long)x,
@@ -445,7 +446,8 @@ START_TEST(intmath_fixed_point_division)
 	ck_assert_int_eq(lab_fx_div(-LAB_FX_ONE, LAB_FX_ONE), LAB_FX_MAX);
 	ck_assert_int_eq(lab_fx_div(lab_fx_from_int(1 << 30), 1), LAB_FX_MAX);
 	for (int i = 0; i < 10000; i++) {
-		lab_fx a = (lab_fx)(test_rand(&state) >> 24), b = (lab_fx)(test_rand(&state) >> 28) + 1;
+		lab_fx a = (lab_fx)(test_rand(&state) >> 24);
+		lab_fx b = (lab_fx)(test_rand(&state) >> 28) + 1;
 		unsigned __int128 want = ((unsigned __int128)a << LAB_FX_SHIFT) / (uint64_t)b;
 
 		if (want <= INT64_MAX)
@@ -616,8 +618,8 @@ START_TEST(heap_small_objects)
 		ck_assert_ptr_eq(again, objs[i]);
 		for (uint64_t b = sizeof(uintptr_t); b < sizes[i]; b++)
 			if (again[b] != (zero ? 0 : 0xa5))
-				ck_abort_msg("a reused object of %llu bytes (zero %d): byte %llu is %#x",
-					     (unsigned long long)sizes[i], zero,
+				ck_abort_msg("a reused object of %llu bytes (zero %d): byte %llu "
+					     "is %#x", (unsigned long long)sizes[i], zero,
 					     (unsigned long long)b, again[b]);
 		memset(again, 0xa5, sizes[i]);
 	}
@@ -656,7 +658,8 @@ START_TEST(heap_large_runs)
 	ck_assert_ptr_eq(c, a);
 	for (uint64_t i = 0; i < 3 * LAB_HEAP_PAGE; i++)
 		if (c[i])
-			ck_abort_msg("byte %llu of a zeroed run is not zero", (unsigned long long)i);
+			ck_abort_msg("byte %llu of a zeroed run is not zero",
+				     (unsigned long long)i);
 	d = lab_heap_alloc(h, 1, 7 * LAB_HEAP_PAGE, false);
 	ck_assert_ptr_eq(d, a + 3 * LAB_HEAP_PAGE);
 	ck_assert_uint_eq(lab_heap_pages_taken(h), taken);

@@ -64,6 +64,13 @@ void lab_free_shared(void *p)
 		lab_free(p);
 }
 
+uint64_t lab_heap_reserved(uint64_t bytes)
+{
+	if (bytes <= LAB_HEAP_SMALL_MAX)
+		return lab_heap_class_size[lab_heap_class_of(bytes)];
+	return lab_heap_pages_for(bytes) * LAB_HEAP_PAGE;
+}
+
 uint64_t lab_heap_bytes_free(void)
 {
 	return lab_heap_bytes_left(lab_heap_get());

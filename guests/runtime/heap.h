@@ -362,7 +362,8 @@ static inline bool lab_heap_free(struct lab_heap *h, uint32_t cpu, void *p)
 	case LAB_HEAP_SMALL: {
 		unsigned cls = value & LAB_HEAP_CLASS_MASK;
 		uint64_t size = lab_heap_class_size[cls];
-		uint64_t span_first = lab_heap_page_index(h, a) - (value >> LAB_HEAP_SPAN_PAGE_SHIFT);
+		uint64_t page_in_span = value >> LAB_HEAP_SPAN_PAGE_SHIFT;
+		uint64_t span_first = lab_heap_page_index(h, a) - page_in_span;
 		uint64_t at = a - (h->data + span_first * LAB_HEAP_PAGE);
 
 		/* On an object boundary, and the object whole inside its span. */

@@ -174,6 +174,9 @@ void lab_free(void *p);                 /* panics on what is not an allocation *
 void *lab_zalloc_shared(uint64_t bytes);
 void lab_free_shared(void *p);
 uint64_t lab_heap_bytes_free(void);     /* the largest allocation that still fits */
+/* What an allocation of bytes takes: its size class, or its pages. Spans
+ * of small objects waste up to 1/8 more (heap.h). */
+uint64_t lab_heap_reserved(uint64_t bytes);
 /* Every vCPU, together: metrics heap.pages (data pages taken: the heap's
  * footprint), heap.meta_pages (vCPU 0) and heap.allocs (summed). */
 void lab_heap_report(void);
