@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * btree: a B+tree index of keys= keys (default 4000000) of order= m
+ * btree: a B+tree index of keys= keys (default 2000000) of order= m
  * (default 64: every node holds up to m - 1 keys, an inner node up to m
  * children; a node of order 64 is 1 KiB). Keys are the odd numbers
  * 1, 3, ..., 2 * keys - 1 (so the even ones are known to be absent), each
@@ -47,7 +47,7 @@
 #include "perm.h"
 #include "spinlock.h"
 
-#define BT_DEFAULT_KEYS        4000000u
+#define BT_DEFAULT_KEYS        2000000u
 #define BT_DEFAULT_ORDER       64u
 #define BT_ORDER_MIN           3u
 #define BT_ORDER_MAX           256u
