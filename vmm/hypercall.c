@@ -183,6 +183,7 @@ bool hypercall_handle(struct vcpu *vcpu, uint16_t port, uint32_t value)
 			[LAB_PHASE_TOUCH] = "touch", [LAB_PHASE_VERIFY] = "verify",
 			[LAB_PHASE_GROW] = "grow", [LAB_PHASE_HOLD] = "hold",
 			[LAB_PHASE_SHRINK] = "shrink", [LAB_PHASE_RETOUCH] = "retouch",
+			[LAB_PHASE_BUILD] = "build", [LAB_PHASE_RUN] = "run",
 		};
 
 		if (value < sizeof(names) / sizeof(names[0]) && names[value])

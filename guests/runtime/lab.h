@@ -57,6 +57,23 @@ uint32_t lab_nr_vcpus(void);
 void lab_barrier(void);                 /* all vCPUs, sense-reversing */
 void lab_phase(enum lab_phase phase);   /* barrier, vCPU 0 announces, barrier */
 
+/* ---- collective.c: every vCPU calls these together, in the same order.
+ * A vCPU that finds an error must still make every meeting the others
+ * make, so errors found by one vCPU are agreed on with lab_max_u64. ---- */
+uint64_t lab_broadcast_u64(uint64_t value);     /* vCPU 0's value, to every vCPU */
+uint64_t lab_sum_u64(uint64_t value);           /* the sum over the vCPUs, to each */
+uint64_t lab_max_u64(uint64_t value);           /* the largest, to each */
+
+/* ---- timing.c: phases every vCPU runs together, timed on the TSC ---- */
+/* lab_phase(phase), then the TSC: pass it to lab_timed_phase_end. */
+uint64_t lab_timed_phase_begin(enum lab_phase phase);
+/* Barrier; the ticks since begin (the same on every vCPU, up to the skew
+ * of a barrier); vCPU 0 reports them as metric (in ms) unless NULL. */
+uint64_t lab_timed_phase_end(uint64_t begin, const char *metric);
+/* A time as a figure of the workload's own, in ms, from vCPU 0 only
+ * (the VMM adds up a metric's counts over the vCPUs). */
+void lab_metric_ms(const char *name, uint64_t ticks);
+
 /* ---- console.c: buffered in the mailbox, flushed on '\n' or when full ---- */
 __attribute__((format(printf, 1, 2))) void lab_printf(const char *fmt, ...);
 __attribute__((format(printf, 1, 0))) void lab_vprintf(const char *fmt, va_list ap);
@@ -92,6 +109,7 @@ uint64_t lab_ms_to_ticks(uint64_t ms);  /* saturates */
 uint64_t lab_seed(void);                /* seed= */
 uint64_t lab_seed_for(uint64_t stream); /* a seed derived from seed= and stream */
 uint64_t lab_rand_u64(void);            /* this vCPU's xoshiro256** */
+uint64_t lab_rand_below(uint64_t n);    /* uniform in [0, n); 0 for n == 0 */
 void lab_rand_init(void);               /* runtime only */
 
 /* ---- touch.c: first touches, counted and (on request) timed ---- */
@@ -135,10 +153,39 @@ struct lab_range {
 int lab_range_from_args(struct lab_range *range);
 /* Slice k of n: contiguous, split evenly by page index. */
 struct lab_range lab_range_slice(struct lab_range range, uint32_t k, uint32_t n);
+/* Where part k of n of [0, total) begins (parts differ by at most one;
+ * part k is [lab_split(t, k, n), lab_split(t, k + 1, n))). n > 0. */
+uint64_t lab_split(uint64_t total, uint32_t k, uint32_t n);
 static inline uint64_t lab_range_page(const struct lab_range *r, uint64_t i)
 {
 	return r->base + (i << LAB_PAGE_SHIFT);
 }
+
+/* ---- heap.c: a heap over a range of guest RAM (heap.h: the layout) ---- */
+/* Every vCPU, together: vCPU 0 formats the range; 0 or LAB_EXIT_USAGE. */
+int lab_heap_setup(const struct lab_range *range);
+/* This vCPU's allocations: 16-byte aligned, page-aligned above 4 KiB;
+ * NULL when the heap is full. lab_zalloc's memory is zeroed. */
+void *lab_malloc(uint64_t bytes);
+void *lab_zalloc(uint64_t bytes);
+void lab_free(void *p);                 /* panics on what is not an allocation */
+/* Every vCPU, together: vCPU 0 allocates (zeroed), each gets the pointer
+ * (NULL for all when the heap is full); and frees it after a barrier. */
+void *lab_zalloc_shared(uint64_t bytes);
+void lab_free_shared(void *p);
+uint64_t lab_heap_bytes_free(void);     /* the largest allocation that still fits */
+/* What an allocation of bytes takes: its size class, or its pages. Spans
+ * of small objects waste up to 1/8 more (heap.h). */
+uint64_t lab_heap_reserved(uint64_t bytes);
+/* Every vCPU, together: metrics heap.pages (data pages taken: the heap's
+ * footprint), heap.meta_pages (vCPU 0) and heap.allocs (summed). */
+void lab_heap_report(void);
+
+/* ---- corrupt.c: the workloads' test switch corrupt=0|1 ---- */
+#define LAB_ARG_CORRUPT { "corrupt", LAB_ARG_STR, "0|1" }
+bool lab_corrupt_requested(void);       /* corrupt=1 (declared by LAB_ARG_CORRUPT) */
+/* Flips bit (mod 64) of *word and prints what it did. */
+void lab_corrupt_u64(uint64_t *word, unsigned bit, const char *what);
 
 /* ---- fill.c: per-word patterns that detect lost or misplaced data ---- */
 uint64_t lab_pattern_key(uint64_t pass);                     /* from seed= */

@@ -2,6 +2,7 @@
 /* Seeds and random numbers: deterministic for a given seed= and vCPU id. */
 #include "lab.h"
 #include "cpu.h"
+#include "intmath.h"
 
 #define LAB_DEFAULT_SEED 1u
 
@@ -25,4 +26,9 @@ void lab_rand_init(void)
 uint64_t lab_rand_u64(void)
 {
 	return lab_xoshiro_next(&lab_self()->rng);
+}
+
+uint64_t lab_rand_below(uint64_t n)
+{
+	return lab_scale_u64(lab_rand_u64(), n);
 }

@@ -46,3 +46,9 @@ struct lab_range lab_range_slice(struct lab_range range, uint32_t k, uint32_t n)
 
 	return slice;
 }
+
+uint64_t lab_split(uint64_t total, uint32_t k, uint32_t n)
+{
+	/* total * k / n, without the product overflowing (k <= n). */
+	return total / n * k + total % n * k / n;
+}

@@ -127,6 +127,8 @@ enum lab_phase {
 	LAB_PHASE_HOLD,
 	LAB_PHASE_SHRINK,
 	LAB_PHASE_RETOUCH,
+	LAB_PHASE_BUILD,        /* a benchmark builds its data set */
+	LAB_PHASE_RUN,          /* a benchmark's measured kernel */
 };
 
 #endif
