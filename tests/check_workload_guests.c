@@ -61,11 +61,11 @@ static const struct workload_guest guests[] = {
 
 /* `labyrinth run GUEST --report R --mem MEM --vcpus V [--pool POOL] -- ARGS
  * [EXTRA]`, --quiet but for a run whose console the test reads. */
-static void run_guest(struct vmm_result *r, const struct workload_guest *g, const char *vcpus,
+static void run_guest(struct harness_run *r, const struct workload_guest *g, const char *vcpus,
 		      const char *pool, const char *extra)
 {
 	static char image[128];
-	const char *argv[24] = { VMM_BINARY, "run", image, "--report", VMM_REPORT,
+	const char *argv[24] = { VMM_BINARY, "run", image, "--report", HARNESS_REPORT,
 				 "--mem", MEM, "--vcpus", vcpus };
 	size_t n = 9;
 
@@ -81,20 +81,20 @@ static void run_guest(struct vmm_result *r, const struct workload_guest *g, cons
 		argv[n++] = g->args[i];
 	if (extra)
 		argv[n++] = extra;
-	ck_assert_int_eq(vmm_runv(r, NULL, argv), 0);
+	ck_assert_int_eq(harness_runv(r, NULL, argv), 0);
 }
 
-/* guest.metrics.NAME (names have dots, which vmm_report_get() splits at). */
-static json_t *metric(const struct vmm_result *r, const char *name)
+/* guest.metrics.NAME (names have dots, which harness_report_get() splits at). */
+static json_t *metric(const struct harness_run *r, const char *name)
 {
-	json_t *m = json_object_get(vmm_report_get(r, "guest.metrics"), name);
+	json_t *m = json_object_get(harness_report_get(r->report, "guest.metrics"), name);
 
 	ck_assert_msg(json_is_object(m), "%s\n  -> no figure %s under guest.metrics:\n%s",
 		      r->cmdline, name, r->err);
 	return m;
 }
 
-static double metric_value(const struct vmm_result *r, const char *name)
+static double metric_value(const struct harness_run *r, const char *name)
 {
 	json_t *v = json_object_get(metric(r, name), "value");
 
@@ -104,7 +104,7 @@ static double metric_value(const struct vmm_result *r, const char *name)
 }
 
 /* Passed its self-check, every figure above zero. */
-static void assert_checked_with_figures(const struct vmm_result *r, const struct workload_guest *g)
+static void assert_checked_with_figures(const struct harness_run *r, const struct workload_guest *g)
 {
 	VMM_ASSERT_EXIT(r, LAB_EXIT_OK);
 	ck_assert_str_eq(vmm_report_str(r, "guest.stop"), "guest-exit");
@@ -125,7 +125,7 @@ START_TEST(self_check_passes_with_whole_and_half_footprint)
 {
 	const struct workload_guest *g = &guests[_i / 2];
 	const char *vcpus = _i % 2 ? "2" : "1";
-	struct vmm_result r;
+	struct harness_run r;
 	long long footprint_kib, half_kib;
 	char pool[32];
 
@@ -133,7 +133,7 @@ START_TEST(self_check_passes_with_whole_and_half_footprint)
 	assert_checked_with_figures(&r, g);
 	ck_assert_int_eq(vmm_report_int(&r, "faults.refault"), 0);
 	footprint_kib = vmm_report_int(&r, "memory.guest_rss");
-	vmm_result_free(&r);
+	harness_run_free(&r);
 
 	half_kib = footprint_kib / 2 / 4 * 4;
 	ck_assert_msg(half_kib >= MIN_POOL_KIB, "%s on %s vCPUs: a footprint of %lld KiB is too "
@@ -146,7 +146,7 @@ START_TEST(self_check_passes_with_whole_and_half_footprint)
 	ck_assert_msg(vmm_report_int(&r, "faults.refault") > 0, "%s\n  -> no refault with a pool "
 		      "of half the footprint (%lld KiB)", r.cmdline, footprint_kib);
 	ck_assert_int_gt(vmm_report_int(&r, "memory.swap_out"), 0);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -155,7 +155,7 @@ END_TEST
 START_TEST(corruption_is_caught)
 {
 	const struct workload_guest *g = &guests[_i];
-	struct vmm_result r;
+	struct harness_run r;
 
 	run_guest(&r, g, "2", NULL, "corrupt=1");
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_GUEST_FAILED);
@@ -165,7 +165,7 @@ START_TEST(corruption_is_caught)
 	VMM_ASSERT_ERR_HAS(&r, g->corrupt_says);
 	VMM_ASSERT_ERR_HAS(&r, "failed");
 	VMM_ASSERT_CLEAN(&r);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -175,12 +175,12 @@ START_TEST(defaults_run_in_256_mib)
 {
 	const struct workload_guest *g = &guests[_i];
 	char image[128];
-	struct vmm_result r;
+	struct harness_run r;
 
 	snprintf(image, sizeof(image), LAB_BUILD_DIR "/guests/%s.elf", g->name);
 	ck_assert_int_eq(LAB_RUN(&r, NULL, image, "--mem", "256M"), 0);
 	assert_checked_with_figures(&r, g);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
@@ -216,16 +216,16 @@ START_TEST(bad_parameters_are_refused)
 {
 	const struct bad_case *c = &bad_cases[_i];
 	char image[128];
-	struct vmm_result r;
+	struct harness_run r;
 
 	snprintf(image, sizeof(image), LAB_BUILD_DIR "/guests/%s.elf", c->name);
 	/* Not --quiet: the guest's own message is the point. */
-	ck_assert_int_eq(VMM_EXEC(&r, NULL, VMM_BINARY, "run", image, "--report", VMM_REPORT,
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", image, "--report", HARNESS_REPORT,
 				  "--mem", MEM, "--", c->arg), 0);
 	VMM_ASSERT_EXIT(&r, LAB_EXIT_GUEST_FAILED);
 	ck_assert_int_eq(vmm_report_int(&r, "guest.exit_status"), GUEST_EXIT_USAGE);
 	VMM_ASSERT_ERR_HAS(&r, c->says);
-	vmm_result_free(&r);
+	harness_run_free(&r);
 }
 END_TEST
 
