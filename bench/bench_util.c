@@ -67,7 +67,8 @@ int bench_no_operands(const char *prog, int argc, char **argv)
 
 static const char *verdict_name(enum bench_verdict v)
 {
-	return v == BENCH_MET ? "PASS" : v == BENCH_MISSED ? "MISS" : "-";
+	/* The words bench/run and bench_vmm use. */
+	return v == BENCH_MET ? "MET" : v == BENCH_MISSED ? "MISS" : "-";
 }
 
 /* Prints a number with about 4 significant digits, right-aligned in width. */
