@@ -17,7 +17,9 @@
  *   ceiling_2t     the machine's own 2-thread scaling for a shared-nothing
  *                  free-list loop, its windows taking turns with the
  *                  implementations' at 1 and 2 threads; scaling_2t is
- *                  labyrinth's 2t/1t against it.
+ *                  labyrinth's 2t/1t against it, scaling_2t_cpu the same
+ *                  per CPU-second the threads were given (no target: it
+ *                  shows contention without the other jobs' noise).
  * Baselines: a pthread-mutex free list of 4 KiB frames linked through the
  * frames themselves (over memory mapped like the pool), and glibc
  * aligned_alloc(4096, 4096) + free.
@@ -329,8 +331,8 @@ struct tp_thread {
 	handle_t ring[RING_FRAMES];    /* frames in use, retired in turn */
 	struct mailbox_slot pending[HANDOFF_BATCH];   /* not yet posted */
 	unsigned nr_pending;
-	/* Results. */
-	uint64_t pairs, ns;
+	/* Results: wall time, and the CPU time the scheduler gave the thread. */
+	uint64_t pairs, ns, cpu_ns;
 	uint64_t handed_off, collected, handoff_refused;
 	bool failed;
 } __attribute__((aligned(BENCH_CACHELINE)));
@@ -417,12 +419,13 @@ throughput_loop(enum impl impl, struct tp_thread *t)
 	const struct alloc_ctx ctx = t->ctx;
 	struct window *w = t->window;
 	const uint64_t every = t->handoff_every ? t->handoff_every : UINT64_MAX;
-	uint64_t n = 0, start, until_handoff = every;   /* a countdown: no division */
+	uint64_t n = 0, start, cpu_start, until_handoff = every;   /* a countdown: no division */
 	unsigned ring_pos = 0;
 	bool ok = true;
 
 	pthread_barrier_wait(&w->start);
 	start = harness_now_ns();
+	cpu_start = bench_thread_cpu_ns();
 	while (ok && !atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		for (unsigned k = 0; k < STOP_CHECK_EVERY; k++, n++) {
 			handle_t h = impl_alloc(impl, false, &ctx, (uint32_t)n);
@@ -446,6 +449,7 @@ throughput_loop(enum impl impl, struct tp_thread *t)
 		ok &= mailbox_collect(impl, &ctx, t->inbox, &t->collected);
 	}
 	t->ns = harness_now_ns() - start;
+	t->cpu_ns = bench_thread_cpu_ns() - cpu_start;
 	t->pairs = n;
 	return ok;
 }
@@ -724,10 +728,29 @@ struct samples {
 	double *ns[PHASE_REFILL + 1][NR_IMPLS];  /* [HOT/ZERO/REFILL][impl][rep]: ns/pair */
 	double *rate[MAX_COUNTS][NR_IMPLS];       /* [thread count][impl][rep]: M pairs/s */
 	double *ceiling[MAX_COUNTS];              /* [thread count][rep]: M pairs/s, 1 and 2 */
+	/* The same per CPU-second of the threads (struct window_rate). */
+	double *lab_rate_cpu[MAX_COUNTS];
+	double *ceiling_cpu[MAX_COUNTS];
 };
 
+/* Pairs per second summed over a window's threads: each over its own wall
+ * time, and over the CPU time it was given (what it would do with a CPU of
+ * its own: contention between the threads still shows, waiting for a CPU
+ * that the machine's other jobs hold does not). */
+struct window_rate {
+	double wall, cpu;              /* M pairs/s */
+};
+
+static void window_rate_add(struct window_rate *r, uint64_t pairs, uint64_t ns, uint64_t cpu_ns)
+{
+	if (ns)
+		r->wall += (double)pairs * 1e3 / (double)ns;
+	if (cpu_ns)
+		r->cpu += (double)pairs * 1e3 / (double)cpu_ns;
+}
+
 struct tp_result {
-	double mpairs_per_s;
+	struct window_rate rate;
 	uint64_t handed_off, handoff_refused, pairs;
 	uint64_t refills, drains;      /* labyrinth's slow paths in the window */
 };
@@ -801,8 +824,7 @@ static bool throughput_window(struct bench *b, enum impl impl, unsigned nthreads
 		ok &= !t->failed;
 		/* Each thread's rate over its own time: a thread that started
 		 * late (the machine is shared) does not dilute the others. */
-		if (t->ns)
-			res->mpairs_per_s += (double)t->pairs * 1e3 / (double)t->ns;
+		window_rate_add(&res->rate, t->pairs, t->ns, t->cpu_ns);
 		res->pairs += t->pairs;
 		res->handed_off += t->handed_off;
 		res->handoff_refused += t->handoff_refused;
@@ -839,7 +861,7 @@ struct ceiling_thread {
 	struct ceiling_node *m;           /* its own nodes, allocated by the caller */
 	pthread_barrier_t *start;
 	_Atomic bool *stop;
-	uint64_t pairs, ns;
+	uint64_t pairs, ns, cpu_ns;
 } __attribute__((aligned(BENCH_CACHELINE)));
 
 static void *ceiling_main(void *arg)
@@ -847,7 +869,7 @@ static void *ceiling_main(void *arg)
 	struct ceiling_thread *t = arg;
 	struct ceiling_node *m = t->m;
 	uint32_t ring[CEILING_RING], head = 0, pos = 0;
-	uint64_t n = 0, start;
+	uint64_t n = 0, start, cpu_start;
 
 	harness_pin_self(t->cpu);
 	for (uint32_t i = 0; i < CEILING_NODES; i++)
@@ -859,6 +881,7 @@ static void *ceiling_main(void *arg)
 	}
 	pthread_barrier_wait(t->start);
 	start = harness_now_ns();
+	cpu_start = bench_thread_cpu_ns();
 	while (!atomic_load_explicit(t->stop, memory_order_relaxed)) {
 		for (unsigned k = 0; k < STOP_CHECK_EVERY; k++, n++) {
 			uint32_t f = head, old = ring[pos];
@@ -875,18 +898,19 @@ static void *ceiling_main(void *arg)
 		}
 	}
 	t->ns = harness_now_ns() - start;
+	t->cpu_ns = bench_thread_cpu_ns() - cpu_start;
 	t->pairs = n;
 	return NULL;
 }
 
 /* Pairs per second of `nthreads` (1 or CEILING_MAX_THREADS) shared-nothing
  * loops. */
-static double ceiling_window(const struct bench *b, unsigned nthreads)
+static struct window_rate ceiling_window(const struct bench *b, unsigned nthreads)
 {
 	struct ceiling_thread t[CEILING_MAX_THREADS];
 	pthread_barrier_t start;
 	_Atomic bool stop = false;
-	double rate = 0;
+	struct window_rate rate = { 0, 0 };
 
 	pthread_barrier_init(&start, NULL, nthreads + 1);
 	for (unsigned i = 0; i < nthreads; i++) {
@@ -908,8 +932,7 @@ static double ceiling_window(const struct bench *b, unsigned nthreads)
 	for (unsigned i = 0; i < nthreads; i++) {
 		pthread_join(t[i].tid, NULL);
 		free(t[i].m);
-		if (t[i].ns)
-			rate += (double)t[i].pairs * 1e3 / (double)t[i].ns;   /* Mpairs/s */
+		window_rate_add(&rate, t[i].pairs, t[i].ns, t[i].cpu_ns);
 	}
 	pthread_barrier_destroy(&start);
 	return rate;
@@ -946,16 +969,20 @@ static bool measure_threads(struct bench *b, struct samples *samples,
 				struct tp_result res;
 
 				if (who == NR_IMPLS) {
-					double rate = ceiling_window(b, n);
+					struct window_rate rate = ceiling_window(b, n);
 
-					if (rep >= 0)
-						samples->ceiling[c][rep] = rate;
+					if (rep >= 0) {
+						samples->ceiling[c][rep] = rate.wall;
+						samples->ceiling_cpu[c][rep] = rate.cpu;
+					}
 					continue;
 				}
 				ok = throughput_window(b, impl, n, threads, boxes, &res);
 				if (!ok || rep < 0)
 					continue;
-				samples->rate[c][impl][rep] = res.mpairs_per_s;
+				samples->rate[c][impl][rep] = res.rate.wall;
+				if (impl == IMPL_LAB)
+					samples->lab_rate_cpu[c][rep] = res.rate.cpu;
 				if (impl == IMPL_LAB) {
 					lab_totals[c].pairs += res.pairs;
 					lab_totals[c].handed_off += res.handed_off;
@@ -1055,25 +1082,40 @@ static struct bench_figure *add_time_figures(struct report *r, const char *name,
  * the ceiling's 2t/1t, whose four windows ran moments apart; the target is
  * on the median of those.
  */
-static void add_ceiling_figures(struct report *r, const struct bench *b,
-				const struct samples *s)
+static struct bench_figure *add_scaling_figure(struct report *r, const char *name,
+					      const char *baseline, const double *lab_1t,
+					      const double *lab_2t, const double *ceiling_1t,
+					      const double *ceiling_2t, unsigned reps)
 {
-	const double *lab_1t = s->rate[0][IMPL_LAB], *lab_2t = s->rate[1][IMPL_LAB];
 	double lab_scaling[MAX_REPS], ceiling_scaling[MAX_REPS];
-	const unsigned reps = b->reps;
 	struct bench_figure *f;
 
 	for (unsigned i = 0; i < reps; i++) {
 		lab_scaling[i] = lab_1t[i] > 0 ? lab_2t[i] / lab_1t[i] : 0;
-		ceiling_scaling[i] = s->ceiling[0][i] > 0 ? s->ceiling[1][i] / s->ceiling[0][i] : 0;
+		ceiling_scaling[i] = ceiling_1t[i] > 0 ? ceiling_2t[i] / ceiling_1t[i] : 0;
 	}
+	f = add_figure(r, name, "x 1t", stats_copy(lab_scaling, reps));
+	set_baseline(r, f, baseline, stats_copy(ceiling_scaling, reps).median,
+		     median_ratio(lab_scaling, ceiling_scaling, reps));
+	return f;
+}
+
+static void add_ceiling_figures(struct report *r, const struct bench *b,
+				const struct samples *s)
+{
+	const unsigned reps = b->reps;
+	struct bench_figure *f;
+
 	f = add_figure(r, "ceiling_2t", "Mpairs/s", stats_copy(s->ceiling[1], reps));
 	set_baseline(r, f, "ceiling_1t", stats_copy(s->ceiling[0], reps).median,
 		     median_ratio(s->ceiling[1], s->ceiling[0], reps));
-	f = add_figure(r, "scaling_2t", "x 1t", stats_copy(lab_scaling, reps));
-	set_baseline(r, f, "ceiling_scaling_2t", stats_copy(ceiling_scaling, reps).median,
-		     median_ratio(lab_scaling, ceiling_scaling, reps));
+	f = add_scaling_figure(r, "scaling_2t", "ceiling_scaling_2t", s->rate[0][IMPL_LAB],
+			       s->rate[1][IMPL_LAB], s->ceiling[0], s->ceiling[1], reps);
 	set_target(r, f, ">= 0.95x ceiling", f->ratio >= SCALING_2T_MIN_OF_CEILING);
+	/* No target: what the threads did with the CPU time they got, which
+	 * tells the allocator's own contention from the machine's noise. */
+	add_scaling_figure(r, "scaling_2t_cpu", "ceiling_scaling_2t_cpu", s->lab_rate_cpu[0],
+			   s->lab_rate_cpu[1], s->ceiling_cpu[0], s->ceiling_cpu[1], reps);
 }
 
 static void build_figures(struct report *r, const struct bench *b, const struct samples *s,
@@ -1121,7 +1163,8 @@ static void build_figures(struct report *r, const struct bench *b, const struct 
 }
 
 /* What explains the figures: below the table. */
-static void print_notes(const struct bench *b, const struct lab_pool_stats *st,
+static void print_notes(const struct bench *b, const struct samples *s,
+			const struct lab_pool_stats *st,
 			const struct lab_pool_stats *zero_before,
 			const struct lab_pool_stats *zero_after, const struct tp_result *lab_tp)
 {
@@ -1153,6 +1196,18 @@ static void print_notes(const struct bench *b, const struct lab_pool_stats *st,
 		       100.0 * (double)t->handoff_refused / (double)t->pairs,
 		       1000.0 * (double)t->refills / (double)t->pairs,
 		       1000.0 * (double)t->drains / (double)t->pairs);
+	}
+	if (b->nr_counts > 1 && b->thread_counts[1] == CEILING_MAX_THREADS) {
+		/* Per thread: the 2-thread sums over 2. */
+		printf("per CPU-second of each thread (medians): labyrinth %.1f Mpairs alone, "
+		       "%.1f beside another; the ceiling's loop %.1f alone, %.1f beside another.\n"
+		       "scaling_2t counts wall time, in which a thread also waits for a CPU that "
+		       "the machine's other\njobs hold (they come and go within a run); "
+		       "scaling_2t_cpu counts the CPU time each thread was given.\n",
+		       stats_copy(s->lab_rate_cpu[0], b->reps).median,
+		       stats_copy(s->lab_rate_cpu[1], b->reps).median / CEILING_MAX_THREADS,
+		       stats_copy(s->ceiling_cpu[0], b->reps).median,
+		       stats_copy(s->ceiling_cpu[1], b->reps).median / CEILING_MAX_THREADS);
 	}
 }
 
@@ -1331,6 +1386,8 @@ static bool alloc_samples(struct samples *s, const struct bench *b)
 		for (unsigned i = 0; i < NR_IMPLS; i++)
 			ok &= (s->rate[c][i] = calloc(b->reps, sizeof(double))) != NULL;
 		ok &= (s->ceiling[c] = calloc(b->reps, sizeof(double))) != NULL;
+		ok &= (s->ceiling_cpu[c] = calloc(b->reps, sizeof(double))) != NULL;
+		ok &= (s->lab_rate_cpu[c] = calloc(b->reps, sizeof(double))) != NULL;
 	}
 	if (!ok)
 		fprintf(stderr, PROG ": out of memory\n");
@@ -1346,6 +1403,8 @@ static void free_samples(struct samples *s)
 		for (unsigned i = 0; i < NR_IMPLS; i++)
 			free(s->rate[c][i]);
 		free(s->ceiling[c]);
+		free(s->ceiling_cpu[c]);
+		free(s->lab_rate_cpu[c]);
 	}
 }
 
@@ -1447,7 +1506,7 @@ int main(int argc, char **argv)
 	build_figures(&r, &b, &s, &st);
 	printf("\n");
 	bench_print_table(stdout, r.fig, r.n);
-	print_notes(&b, &st, &zero_before, &zero_after, lab_tp);
+	print_notes(&b, &s, &st, &zero_before, &zero_after, lab_tp);
 	print_targets(&r);
 
 	json_t *extra = json_pack("{s:s, s:i, s:b, s:i, s:i, s:i}", "compiler", compiler_name(),
