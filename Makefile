@@ -183,7 +183,8 @@ bench: all
 sanitize:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=address,undefined check
 
-TSAN_SUITES := check_cache check_watermark check_budget check_buddy check_ownership check_races
+TSAN_SUITES := check_cache check_depot check_watermark check_budget check_buddy check_ownership \
+	       check_races
 tsan:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=thread all
 	$(Q)BUILD=$(BUILD)/san-thread TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" \
