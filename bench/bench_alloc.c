@@ -8,7 +8,7 @@
  *   hot_pair_zero  the same with ZERO and the background zeroer on;
  *   refill_pair    ns per pair when a burst of frames goes out and comes
  *                  back, so that every `batch` frames the cache refills from
- *                  or drains to the buddy pool under the pool lock;
+ *                  or drains to the pool (its depot) under the pool lock;
  *   throughput_Nt  pairs per second from 1 to N pinned threads, each with
  *                  its own cache and a ring of frames in use, each freeing
  *                  what it allocated (with --handoff-every N, 1 free in N
@@ -1248,8 +1248,10 @@ static void usage(FILE *out)
 "Benchmarks labyrinth's frame allocator against a mutex-protected free list\n"
 "and glibc aligned_alloc(4096) + free, all measured in the same run: the hot\n"
 "alloc+free pair, the ZERO pair with the zeroer on, the refill/drain path,\n"
-"throughput from 1 to N pinned threads, and the metadata overhead. Prints a\n"
-"table; appends JSON lines to $BUILD/bench/results.jsonl (BUILD defaults to\n"
+"throughput from 1 to N pinned threads beside the machine's own ceiling (a\n"
+"shared-nothing loop at 1 and 2 threads), and the metadata overhead. Prints a\n"
+"table and every target with its same-run ratio, MET or MISS; appends JSON\n"
+"lines to $BUILD/bench/results.jsonl (BUILD defaults to\n"
 "the build directory this binary was made for, " LAB_BUILD_DIR ").\n"
 "\n"
 "  --quick        %lu repetitions of %ux shorter blocks (ZERO blocks keep\n"
