@@ -15,8 +15,8 @@
  *                  goes through another thread: remote frees);
  *   metadata       the allocator's bookkeeping as a share of the pool;
  *   ceiling_2t     the machine's own 2-thread scaling for a shared-nothing
- *                  free-list loop, its windows taking turns with the
- *                  implementations' at 1 and 2 threads; scaling_2t is
+ *                  free-list loop, each of its windows next to labyrinth's
+ *                  at 1 and 2 threads (before or after, in turn); scaling_2t is
  *                  labyrinth's 2t/1t against it, scaling_2t_cpu the same
  *                  per CPU-second the threads were given (no target: it
  *                  shows contention without the other jobs' noise).
@@ -938,13 +938,25 @@ static struct window_rate ceiling_window(const struct bench *b, unsigned nthread
 	return rate;
 }
 
+/* One ceiling window at n threads, recorded unless it is the warm-up. */
+static void ceiling_turn(const struct bench *b, struct samples *samples, unsigned c,
+			 unsigned n, int rep)
+{
+	struct window_rate rate = ceiling_window(b, n);
+
+	if (rep >= 0) {
+		samples->ceiling[c][rep] = rate.wall;
+		samples->ceiling_cpu[c][rep] = rate.cpu;
+	}
+}
+
 /*
  * Throughput at every thread count, every implementation, reps times plus a
  * warm-up: samples->rate[count][impl][rep] in M pairs/s. At 1 and 2 threads
- * the ceiling's shared-nothing loop takes its turn among the
- * implementations (samples->ceiling[count][rep]), so that each side of the
- * scaling-against-the-ceiling ratio is measured moments from the other,
- * under the same noise from the machine's other jobs.
+ * the ceiling's shared-nothing loop runs right before or after labyrinth's
+ * window (in turn), so that each side of the scaling-against-the-ceiling
+ * ratio is measured moments from the other, under the same noise from the
+ * machine's other jobs: samples->ceiling[count][rep].
  */
 static bool measure_threads(struct bench *b, struct samples *samples,
 			    struct tp_result *lab_totals)
@@ -957,33 +969,26 @@ static bool measure_threads(struct bench *b, struct samples *samples,
 
 	memset(lab_totals, 0, b->nr_counts * sizeof(*lab_totals));
 	for (int rep = -1; ok && rep < (int)b->reps; rep++) {
+		unsigned turn = rep < 0 ? 0 : (unsigned)rep;
+
 		for (unsigned c = 0; ok && c < b->nr_counts; c++) {
 			unsigned n = b->thread_counts[c];
 			bool ceiling = n <= CEILING_MAX_THREADS;
-			unsigned turns = NR_IMPLS + ceiling;
 
-			for (unsigned i = 0; ok && i < turns; i++) {
-				/* Each takes every position in turn (see impl_in_turn). */
-				unsigned who = ((rep < 0 ? 0 : (unsigned)rep) + i) % turns;
-				enum impl impl = (enum impl)who;
+			for (unsigned i = 0; ok && i < NR_IMPLS; i++) {
+				enum impl impl = impl_in_turn(turn, i);
 				struct tp_result res;
 
-				if (who == NR_IMPLS) {
-					struct window_rate rate = ceiling_window(b, n);
-
-					if (rep >= 0) {
-						samples->ceiling[c][rep] = rate.wall;
-						samples->ceiling_cpu[c][rep] = rate.cpu;
-					}
-					continue;
-				}
+				if (impl == IMPL_LAB && ceiling && turn % 2)
+					ceiling_turn(b, samples, c, n, rep);
 				ok = throughput_window(b, impl, n, threads, boxes, &res);
+				if (impl == IMPL_LAB && ceiling && !(turn % 2))
+					ceiling_turn(b, samples, c, n, rep);
 				if (!ok || rep < 0)
 					continue;
 				samples->rate[c][impl][rep] = res.rate.wall;
-				if (impl == IMPL_LAB)
-					samples->lab_rate_cpu[c][rep] = res.rate.cpu;
 				if (impl == IMPL_LAB) {
+					samples->lab_rate_cpu[c][rep] = res.rate.cpu;
 					lab_totals[c].pairs += res.pairs;
 					lab_totals[c].handed_off += res.handed_off;
 					lab_totals[c].handoff_refused += res.handoff_refused;
