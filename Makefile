@@ -4,6 +4,7 @@
 #   make            build build/labyrinth, the guests and the tests
 #   make check      build and run the tests (Check; KVM tests need /dev/kvm)
 #   make bench      run the benchmarks, ratios against same-run baselines
+#   make bench-alloc  the allocator's benchmark only (BENCH_ARGS=--quick)
 #   make run        launch the default guest under the default scenario
 #   make deps       install missing Debian packages (as root), or list them
 #   make SANITIZE=address,undefined check    the same under sanitizers
@@ -96,7 +97,7 @@ BENCH_BINS     := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS)) $(BUILD)/
 DEPS_STAMP  := $(BUILD)/.deps-ok
 FLAGS_STAMP := $(BUILD)/.flags
 
-.PHONY: all check bench run deps clean tidy sanitize tsan FORCE
+.PHONY: all check bench bench-alloc run deps clean tidy sanitize tsan FORCE
 # Keep intermediate objects (test helpers, guest objects).
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -176,7 +177,12 @@ check: all
 	$(Q)BUILD=$(BUILD) tests/run
 
 bench: all
-	$(Q)BUILD=$(BUILD) bench/run
+	$(Q)BUILD=$(BUILD) bench/run $(BENCH_ARGS)
+
+# The allocator's benchmark alone (no guest runs): `make bench-alloc
+# BENCH_ARGS=--quick` for its smoke mode.
+bench-alloc: all
+	$(Q)BUILD=$(BUILD) bench/run --skip-vmm $(BENCH_ARGS)
 
 # Sanitizer runs, each in a build directory of its own. Any report fails
 # the run (-fno-sanitize-recover; TSan exits 66 on its first report).
