@@ -6,6 +6,7 @@
 #   make bench      run the benchmarks, ratios against same-run baselines
 #                   (BENCH_ARGS: bench/run's options, e.g. --status)
 #   make soak       hunt data loss and hangs under random pressure (SOAK_SECONDS)
+#   make bench-alloc  the allocator's benchmark only (BENCH_ARGS=--quick)
 #   make run        launch the default guest under the default scenario
 #   make deps       install missing Debian packages (as root), or list them
 #   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_SECONDS
@@ -128,7 +129,7 @@ FUZZ_LIB      := $(FUZZ_DIR)/liblabyrinth.a
 FUZZ_DEPS_STAMP  := $(FUZZ_DIR)/.deps-ok
 FUZZ_FLAGS_STAMP := $(FUZZ_DIR)/.flags
 
-.PHONY: all check bench run deps clean tidy sanitize tsan install uninstall fuzz fuzz-build soak FORCE
+.PHONY: all check bench run deps clean bench-alloc tidy sanitize tsan install uninstall fuzz fuzz-build soak FORCE
 # Keep intermediate objects (test helpers, guest objects).
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -322,12 +323,18 @@ BENCH_ARGS ?=
 bench: all
 	$(Q)BUILD=$(BUILD) bench/run $(BENCH_ARGS)
 
+# The allocator's benchmark alone (no guest runs): `make bench-alloc
+# BENCH_ARGS=--quick` for its smoke mode.
+bench-alloc: all
+	$(Q)BUILD=$(BUILD) bench/run --skip-vmm $(BENCH_ARGS)
+
 # Sanitizer runs, each in a build directory of its own. Any report fails
 # the run (-fno-sanitize-recover; TSan exits 66 on its first report).
 sanitize:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=address,undefined check
 
-TSAN_SUITES := check_fault_policy check_cache check_watermark check_budget check_buddy check_ownership check_races
+TSAN_SUITES := check_fault_policy check_cache check_depot check_watermark check_budget \
+	       check_buddy check_ownership check_races
 tsan:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=thread all
 	$(Q)BUILD=$(BUILD)/san-thread TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" \

@@ -60,26 +60,6 @@ static void mark_tails_free(struct lab_pool *pool, lab_frame_t f, unsigned order
 	}
 }
 
-static void counter_adjust(_Atomic size_t *c, size_t add, size_t sub)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + add - sub,
-			      memory_order_relaxed);
-}
-
-static void free_counts_add(struct lab_pool *pool, size_t frames, bool zeroed)
-{
-	counter_adjust(&pool->nr_free, frames, 0);
-	if (zeroed)
-		counter_adjust(&pool->nr_free_zeroed, frames, 0);
-}
-
-static void free_counts_sub(struct lab_pool *pool, size_t frames, bool zeroed)
-{
-	counter_adjust(&pool->nr_free, 0, frames);
-	if (zeroed)
-		counter_adjust(&pool->nr_free_zeroed, 0, frames);
-}
-
 /* Puts a block (whose frames are not on any list) into the buddy pool,
  * merging it with free buddies of the same kind (zeroed or dirty) as far as
  * it goes. Keeping the kinds apart lets the zeroer clear a large dirty block
@@ -87,7 +67,7 @@ static void free_counts_sub(struct lab_pool *pool, size_t frames, bool zeroed)
  * turning dirty again in a merge. */
 void buddy_put(struct lab_pool *pool, lab_frame_t f, unsigned order, bool zeroed)
 {
-	free_counts_add(pool, (size_t)1 << order, zeroed);
+	pool_free_add(pool, (size_t)1 << order, zeroed);
 	mark_tails_free(pool, f, order);
 	while (order < LAB_MAX_ORDER) {
 		size_t size = (size_t)1 << order;
@@ -117,7 +97,7 @@ void buddy_put(struct lab_pool *pool, lab_frame_t f, unsigned order, bool zeroed
 
 /* Merges free buddies of different kinds into dirty blocks, for a large
  * allocation that found no whole block. Returns whether anything merged. */
-static bool merge_mixed(struct lab_pool *pool)
+bool buddy_merge_mixed(struct lab_pool *pool)
 {
 	bool merged = false;
 
@@ -141,8 +121,8 @@ static bool merge_mixed(struct lab_pool *pool)
 				list_unlink(pool, &pool->area[o].head[false], buddy);
 				pool->area[o].nr[false]--;
 				/* Re-enter both halves as one dirty block. */
-				free_counts_sub(pool, size, true);
-				free_counts_sub(pool, size, false);
+				pool_free_sub(pool, size, true);
+				pool_free_sub(pool, size, false);
 				buddy_put(pool, f < buddy ? f : buddy, o + 1, false);
 				merged = true;
 			}
@@ -174,18 +154,18 @@ lab_frame_t buddy_take_kind(struct lab_pool *pool, unsigned order, bool zeroed)
 		set_free_head(pool, f + ((lab_frame_t)1 << o), o, zeroed);
 	}
 	pool->meta[f].bits = (uint8_t)(order | (zeroed ? META_ZEROED : 0));
-	free_counts_sub(pool, (size_t)1 << order, zeroed);
+	pool_free_sub(pool, (size_t)1 << order, zeroed);
 	return f;
 }
 
+/* A block of the preferred kind, else of the other. pool_take_locked()
+ * adds the depot and the merging of mixed buddies. */
 lab_frame_t buddy_take(struct lab_pool *pool, unsigned order, bool want_zeroed)
 {
 	lab_frame_t f = buddy_take_kind(pool, order, want_zeroed);
 
 	if (f == LAB_FRAME_NONE)
 		f = buddy_take_kind(pool, order, !want_zeroed);
-	if (f == LAB_FRAME_NONE && order > 0 && merge_mixed(pool))
-		f = buddy_take_kind(pool, order, false);
 	return f;
 }
 

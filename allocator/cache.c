@@ -3,11 +3,14 @@
  * Per-vCPU caches: the allocator's fast path.
  *
  * Like the kernel's per-CPU page lists, a cache holds order-0 frames taken
- * from the buddy pool in batches and gives them back in batches once it
- * holds more than `high`. The fast path — pop or push one frame — touches
- * only the cache and the frame's metadata: no lock, no atomic
- * read-modify-write, no system call. Only the cache's owning thread calls
- * the functions in this file, except lab_cache_stats().
+ * from the pool in batches and gives them back in batches once it holds
+ * more than `high`. The fast path — pop or push one frame — touches only
+ * the cache and the frame's metadata: no lock, no atomic
+ * read-modify-write, no system call. The slow paths hold the pool lock
+ * only to move whole chains and blocks (depot.c): a refill takes its
+ * cache's depot chains, else aligned buddy blocks; a drain puts one chain
+ * per batch. Only the cache's owning thread calls the functions in this
+ * file, except lab_cache_stats().
  */
 #include <errno.h>
 #include <string.h>
@@ -118,11 +121,48 @@ cache_push(struct lab_cache *c, lab_frame_t f, bool zeroed)
 	}
 }
 
+/*
+ * Gives `count` frames back to the pool, dirty ones first (the zeroer wants
+ * them; the zeroed ones serve the next ZERO allocations). The owner unlinks
+ * and marks them here, without the lock, building chains of a batch; the
+ * pool lock is held only to put the chains on this cache's depot slot.
+ * Wakes nobody: it may run under the wait lock (callers wake).
+ */
+static void cache_drain(struct lab_cache *c, uint32_t count)
+{
+	struct depot_batch batch;
+	uint32_t n = 0;
+
+	depot_batch_init(&batch);
+	for (; n < count; n++) {
+		lab_frame_t *head;
+		_Atomic uint32_t *nr;
+		bool zeroed;
+
+		if (c->dirty_head != LAB_FRAME_NONE) {
+			head = &c->dirty_head, nr = &c->nr_dirty, zeroed = false;
+		} else if (c->zeroed_head != LAB_FRAME_NONE) {
+			head = &c->zeroed_head, nr = &c->nr_zeroed, zeroed = true;
+		} else {
+			break;
+		}
+		lab_frame_t f = *head;
+
+		*head = c->meta[f].next;
+		nr_set(nr, nr_get(nr) - 1);
+		depot_batch_add(c->pool, &batch, f, zeroed);
+	}
+	if (!n)
+		return;
+	lab_spin_lock(&c->pool->lock);
+	depot_put_locked(c->pool, c->id, &batch);
+	lab_spin_unlock(&c->pool->lock);
+	COUNTER_ADD(c->stat.drains, 1);
+}
+
 static __attribute__((noinline)) void cache_drain_batch(struct lab_cache *c)
 {
-	lab_spin_lock(&c->pool->lock);
-	cache_drain_locked(c, c->batch);
-	lab_spin_unlock(&c->pool->lock);
+	cache_drain(c, c->batch);
 	pool_frames_returned(c->pool);
 }
 
@@ -194,9 +234,7 @@ static void collect_remote(struct lab_cache *c)
 	held = nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty);
 	high = atomic_load_explicit(&c->high, memory_order_relaxed);
 	if (held > high) {
-		lab_spin_lock(&c->pool->lock);
-		cache_drain_locked(c, held - high);
-		lab_spin_unlock(&c->pool->lock);
+		cache_drain(c, held - high);
 		zeroer_kick(c->pool);
 	}
 }
@@ -257,36 +295,6 @@ int lab_free_page(struct lab_cache *c, lab_frame_t f, lab_owner_t owner,
 	return 0;
 }
 
-/* Gives `count` frames back, dirty ones first (the zeroer wants them;
- * the zeroed ones serve the next ZERO allocations). Pool lock held. */
-void cache_drain_locked(struct lab_cache *c, uint32_t count)
-{
-	bool drained = false;
-
-	while (count--) {
-		lab_frame_t *head;
-		_Atomic uint32_t *nr;
-		bool zeroed;
-
-		if (c->dirty_head != LAB_FRAME_NONE) {
-			head = &c->dirty_head, nr = &c->nr_dirty, zeroed = false;
-		} else if (c->zeroed_head != LAB_FRAME_NONE) {
-			head = &c->zeroed_head, nr = &c->nr_zeroed, zeroed = true;
-		} else {
-			break;
-		}
-		lab_frame_t f = *head;
-
-		*head = c->meta[f].next;
-		c->meta[f].next = LAB_FRAME_NONE;
-		nr_set(nr, nr_get(nr) - 1);
-		pool_return_frames_locked(c->pool, f, 0, zeroed);
-		drained = true;
-	}
-	if (drained)
-		COUNTER_ADD(c->stat.drains, 1);
-}
-
 bool lab_cache_drain_requested(const struct lab_cache *c)
 {
 	return atomic_load_explicit(&c->drain_requested, memory_order_relaxed);
@@ -316,35 +324,115 @@ void lab_cache_drain(struct lab_cache *c)
 {
 	atomic_store_explicit(&c->drain_requested, false, memory_order_relaxed);
 	collect_remote(c);
-	lab_spin_lock(&c->pool->lock);
-	cache_drain_locked(c, nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty));
-	lab_spin_unlock(&c->pool->lock);
+	cache_drain(c, nr_get(&c->nr_zeroed) + nr_get(&c->nr_dirty));
 	pool_frames_returned(c->pool);
 }
 
-/* Takes up to a batch from the buddy pool, as the watermarks allow: only
- * zeroed frames when `zeroed_only`, else dirty ones first. Returns how many
- * frames came. */
+/* Buddy blocks one refill takes at most: a batch that is a sum of few
+ * powers of two takes that few; a fragmented pool ends the refill early
+ * rather than hold the lock for many small blocks. */
+#define REFILL_MAX_BLOCKS 8u
+
+/* What one refill took under the pool lock, installed into the cache
+ * after it is released. */
+struct refill {
+	lab_frame_t chains;                    /* depot chains, as depot_take_locked() */
+	unsigned nr_blocks;
+	lab_frame_t block[REFILL_MAX_BLOCKS];  /* first frames of buddy blocks */
+	uint8_t order[REFILL_MAX_BLOCKS];
+	bool zeroed[REFILL_MAX_BLOCKS];
+};
+
+static unsigned floor_log2(uint32_t n)
+{
+	return 31u - (unsigned)__builtin_clz(n);
+}
+
+/*
+ * Up to `want` frames of one kind from the buddy allocator, as aligned
+ * blocks as large as fit (one split of a large block, no frame-by-frame
+ * splitting). A block of four frames or more (aligned) covers whole
+ * metadata lines, which then belong to this cache alone. The head of each
+ * block is marked CACHED here, under the lock, so that no buddy_put() can
+ * take it for a free buddy before cache_install() marks the rest.
+ */
+static uint32_t refill_take_blocks(struct lab_cache *c, bool zeroed, uint32_t want,
+				   struct refill *r)
+{
+	struct lab_pool *pool = c->pool;
+	unsigned order = want ? floor_log2(want) : 0;
+	uint32_t got = 0;
+
+	if (order > LAB_MAX_ORDER)
+		order = LAB_MAX_ORDER;
+	while (got < want && r->nr_blocks < REFILL_MAX_BLOCKS) {
+		lab_frame_t f = buddy_take_kind(pool, order, zeroed);
+
+		if (f == LAB_FRAME_NONE) {
+			/* No block of this order or above: try smaller. */
+			if (order == 0)
+				break;
+			order--;
+			continue;
+		}
+		pool->meta[f].owner = c->id;
+		meta_set_relaxed(&pool->meta[f], LAB_FS_CACHED, zeroed ? META_ZEROED : 0);
+		r->block[r->nr_blocks] = f;
+		r->order[r->nr_blocks] = (uint8_t)order;
+		r->zeroed[r->nr_blocks++] = zeroed;
+		got += 1u << order;
+		while (order && (1u << order) > want - got)
+			order--;
+	}
+	return got;
+}
+
+/* Pushes what a refill took onto the cache's lists, without the lock: the
+ * frames are this cache's alone already. */
+static void cache_install(struct lab_cache *c, struct refill *r)
+{
+	struct lab_frame_meta *meta = c->meta;
+
+	for (unsigned b = 0; b < r->nr_blocks; b++)
+		for (lab_frame_t f = r->block[b]; f < r->block[b] + (1u << r->order[b]); f++)
+			cache_push(c, f, r->zeroed[b]);
+	for (lab_frame_t h = r->chains, next_chain; h != LAB_FRAME_NONE; h = next_chain) {
+		next_chain = meta[h].prev;
+		for (lab_frame_t f = h, next; f != LAB_FRAME_NONE; f = next) {
+			next = meta[f].next;
+			cache_push(c, f, meta_bits_relaxed(&meta[f]) & META_ZEROED);
+		}
+	}
+}
+
+/*
+ * Takes up to a batch from the pool, as the watermarks allow: only zeroed
+ * frames when `zeroed_only`, else dirty ones first. Of each kind, this
+ * cache's depot chains first (frames it gave back, whose metadata lines it
+ * alone uses), then buddy blocks; another cache's chains last. The lock is
+ * held for list surgery only; the frames are marked after. Returns how
+ * many frames came.
+ */
 static uint32_t cache_refill(struct lab_cache *c, lab_gfp_t gfp, bool zeroed_only)
 {
 	struct lab_pool *pool = c->pool;
+	struct refill r = { .chains = LAB_FRAME_NONE };
 	bool reserve;
-	uint32_t got = 0;
+	uint32_t got = 0, n;
 
 	lab_spin_lock(&pool->lock);
-	size_t n = wmark_allowance(pool, gfp, c->batch, &reserve);
+	n = (uint32_t)wmark_allowance(pool, gfp, c->batch, &reserve);
+	for (int k = zeroed_only; k < 2 && got < n; k++) {
+		bool zeroed = k;        /* dirty first, unless only zeroed will do */
 
-	while (got < n) {
-		lab_frame_t f = zeroed_only ? buddy_take_kind(pool, 0, true)
-				: buddy_take(pool, 0, false);
-
-		if (f == LAB_FRAME_NONE)
-			break;
-		cache_push(c, f, meta_zeroed(&pool->meta[f]));
-		got++;
+		got += depot_take_locked(pool, c->id, zeroed, n - got, &r.chains);
+		got += refill_take_blocks(c, zeroed, n - got, &r);
 	}
+	for (int k = zeroed_only; k < 2 && got < n; k++)
+		got += depot_steal_locked(pool, c->id, k, n - got, &r.chains);
 	wmark_check_low(pool);
 	lab_spin_unlock(&pool->lock);
+	cache_install(c, &r);
 	if (got) {
 		COUNTER_ADD(c->stat.refills, 1);
 		if (reserve)

@@ -27,6 +27,7 @@
 #define LAB_WMARK_MIN_DIVISOR  128u    /* min = budget / this, at least ... */
 #define LAB_WMARK_MIN_FLOOR    16u     /* ... this many frames */
 #define LAB_ZERO_STOCK_DIVISOR 8u      /* zeroer keeps budget / this ready */
+#define LAB_DEPOT_HIGH_DIVISOR 8u      /* the depot holds at most budget / this */
 
 /*
  * Per-frame metadata: 16 bytes per 4 KiB frame (0.4 %).
@@ -39,7 +40,12 @@
  *  - ALLOCATED: head of a block given to `owner` for guest frame `gfn`; the
  *    rest of the block is ALLOC_TAIL.
  *  - WITHHELD: on the pool's withheld list, order 0.
- *  - ZEROING: head of a block the zeroer holds outside every list.
+ *  - ZEROING: head of a block, or one frame of a depot chain, that the
+ *    zeroer holds outside every list.
+ *  - DEPOT: order 0, owner NONE, in one chain of one depot slot (depot.c),
+ *    zeroed bit that of the slot's list it is on; `next` links the chain;
+ *    a chain's head holds its length in `gfn` and the next chain's head in
+ *    `prev`, its other frames gfn NONE and prev NONE.
  *  - `next`/`prev` are list links while the frame is on a list, else NONE.
  */
 struct lab_frame_meta {
@@ -158,6 +164,26 @@ struct lab_free_area {
 	size_t nr[2];                  /* blocks on each list */
 };
 
+/*
+ * The order-0 depot (depot.c): one slot per cache, each a stack of chains
+ * of at most chain_max frames per kind, [0] dirty and [1] zeroed. Guarded
+ * by the pool lock.
+ * Invariants (lab_pool_audit): a slot's lists hold exactly nr[kind] DEPOT
+ * frames of that kind; the slots sum to the depot's nr[kind]; those are
+ * counted in the pool's nr_free (and the zeroed ones in nr_free_zeroed).
+ */
+struct lab_depot_slot {
+	lab_frame_t chains[2];         /* the head of the top chain, or NONE */
+	uint32_t nr[2];                /* frames on each list */
+};
+
+struct lab_depot {
+	struct lab_depot_slot *slot;   /* nr_caches entries */
+	size_t nr[2];                  /* frames over all slots */
+	size_t high_set;               /* from the configuration; 0: by the budget */
+	uint32_t chain_max;            /* frames a chain holds at most: a batch */
+};
+
 /* Pool lock: a spinning lock, since ATOMIC callers must never sleep. The
  * sections it guards are short (list surgery, no memset). */
 typedef struct { atomic_flag flag; } lab_spinlock_t;
@@ -174,7 +200,8 @@ struct lab_pool {
 
 	lab_spinlock_t lock;           /* guards everything down to `waiters` */
 	struct lab_free_area area[LAB_NR_ORDERS];
-	_Atomic size_t nr_free;        /* frames in the buddy pool */
+	struct lab_depot depot;
+	_Atomic size_t nr_free;        /* frames in the buddy pool and its depot */
 	_Atomic size_t nr_free_zeroed;
 	size_t nr_zeroing;             /* frames held by the zeroer */
 	size_t budget;
@@ -225,13 +252,68 @@ static inline struct lab_cache *pool_direct_cache(struct lab_pool *pool)
 	return &pool->caches[pool->nr_caches];
 }
 
+/* The free-frame counters, under the pool lock: relaxed stores, since
+ * lock-free readers (watermark checks, statistics) only need a recent value. */
+static inline void pool_counter_adjust(_Atomic size_t *c, size_t add, size_t sub)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + add - sub,
+			      memory_order_relaxed);
+}
+
+static inline void pool_free_add(struct lab_pool *pool, size_t frames, bool zeroed)
+{
+	pool_counter_adjust(&pool->nr_free, frames, 0);
+	if (zeroed)
+		pool_counter_adjust(&pool->nr_free_zeroed, frames, 0);
+}
+
+static inline void pool_free_sub(struct lab_pool *pool, size_t frames, bool zeroed)
+{
+	pool_counter_adjust(&pool->nr_free, 0, frames);
+	if (zeroed)
+		pool_counter_adjust(&pool->nr_free_zeroed, 0, frames);
+}
+
 /* buddy.c — all with pool->lock held. */
 void buddy_init_free_range(struct lab_pool *pool, lab_frame_t first, size_t count);
 lab_frame_t buddy_take(struct lab_pool *pool, unsigned order, bool want_zeroed);
 lab_frame_t buddy_take_kind(struct lab_pool *pool, unsigned order, bool zeroed);
+bool buddy_merge_mixed(struct lab_pool *pool);
 void buddy_put(struct lab_pool *pool, lab_frame_t frame, unsigned order, bool zeroed);
 lab_frame_t buddy_take_dirty(struct lab_pool *pool, unsigned max_order,
 			    unsigned *order);
+
+/* depot.c. A drain's frames, gathered into chains by the cache's owner
+ * without the lock (depot_batch_add), then put in one go (depot_put_locked). */
+struct depot_run {
+	lab_frame_t top;               /* head of the newest chain; NONE: empty */
+	lab_frame_t bottom;            /* head of the oldest */
+	lab_frame_t tail;              /* last frame of the newest */
+	uint32_t frames;               /* in all the run's chains */
+	uint32_t top_frames;           /* in the newest */
+};
+
+struct depot_batch {
+	struct depot_run run[2];       /* [0] dirty, [1] zeroed */
+};
+
+int depot_init(struct lab_pool *pool, size_t high_set, uint32_t chain_max);
+void depot_destroy(struct lab_pool *pool);
+size_t depot_high(const struct lab_pool *pool);
+size_t depot_frames(const struct lab_pool *pool);
+void depot_batch_init(struct depot_batch *batch);
+void depot_batch_add(struct lab_pool *pool, struct depot_batch *batch, lab_frame_t frame,
+		     bool zeroed);
+/* With pool->lock held: */
+void depot_put_locked(struct lab_pool *pool, unsigned slot, struct depot_batch *batch);
+uint32_t depot_take_locked(struct lab_pool *pool, unsigned slot, bool zeroed, uint32_t want,
+			   lab_frame_t *chains);
+uint32_t depot_steal_locked(struct lab_pool *pool, unsigned except, bool zeroed,
+			    uint32_t want, lab_frame_t *chains);
+lab_frame_t depot_take_dirty_locked(struct lab_pool *pool, uint32_t max, unsigned *slot,
+				    uint32_t *frames);
+void depot_flush_locked(struct lab_pool *pool);
+lab_frame_t pool_take_locked(struct lab_pool *pool, unsigned order, bool want_zeroed);
 
 /* watermark.c */
 size_t wmark_allowance(struct lab_pool *pool, lab_gfp_t gfp, size_t want,
@@ -258,7 +340,6 @@ void mark_allocated(struct lab_pool *pool, lab_frame_t frame, unsigned order,
 /* cache.c */
 lab_frame_t cache_alloc_slow(struct lab_cache *cache, lab_gfp_t gfp,
 			     lab_owner_t owner, uint32_t gfn);
-void cache_drain_locked(struct lab_cache *cache, uint32_t count);
 void pool_request_drains(struct lab_pool *pool, const struct lab_cache *except);
 
 /* zeroer.c */

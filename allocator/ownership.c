@@ -20,6 +20,7 @@ static const char *const state_names[] = {
 	[LAB_FS_ALLOC_TAIL] = "inside an allocated block",
 	[LAB_FS_WITHHELD] = "withheld by the budget",
 	[LAB_FS_ZEROING] = "being zeroed",
+	[LAB_FS_DEPOT] = "free in the pool's depot",
 };
 
 const char *lab_frame_state_name(enum lab_frame_state state)
@@ -86,7 +87,8 @@ int check_free_transition(struct lab_pool *pool, lab_frame_t frame,
 		lab_report(pool, "%s of frame %u: %s: it is %s (%s)",
 			   op, frame,
 			   (m->state == LAB_FS_FREE || m->state == LAB_FS_CACHED ||
-			    m->state == LAB_FS_FREE_TAIL) ? "double free" : "not allocated",
+			    m->state == LAB_FS_FREE_TAIL || m->state == LAB_FS_DEPOT)
+			   ? "double free" : "not allocated",
 			   lab_frame_state_name(m->state), who);
 		return -EINVAL;
 	}
@@ -233,10 +235,86 @@ static size_t audit_list(struct lab_pool *pool, struct audit *a, lab_frame_t hea
 	return n;
 }
 
+/*
+ * Whether a depot chain is well formed: its head's `gfn` is its length, at
+ * most chain_max; every frame DEPOT, order 0, owner NONE, of the list's
+ * kind, reached once; the frames after the head have no chain link
+ * (`prev`) nor length. Returns the frames walked.
+ */
+static size_t depot_chain_is_valid(struct lab_pool *pool, struct audit *a, lab_frame_t head,
+				   bool zeroed, uint8_t *seen, const char *what)
+{
+	size_t n = audit_list(pool, a, head, LAB_FS_DEPOT, 0, LAB_OWNER_NONE, zeroed, seen,
+			      what);
+
+	if (n != pool->meta[head].gfn)
+		audit_fail(a, "%s: chain at frame %u holds %zu frames, its head says %u", what,
+			   head, n, pool->meta[head].gfn);
+	if (n > pool->depot.chain_max)
+		audit_fail(a, "%s: chain at frame %u holds %zu frames, more than a batch (%u)",
+			   what, head, n, pool->depot.chain_max);
+	for (lab_frame_t f = pool->meta[head].next; f != LAB_FRAME_NONE && f < pool->frames;
+	     f = pool->meta[f].next) {
+		if (pool->meta[f].prev != LAB_FRAME_NONE || pool->meta[f].gfn != LAB_GFN_NONE) {
+			audit_fail(a, "%s: frame %u inside the chain at %u has link %u, length %u",
+				   what, f, head, pool->meta[f].prev, pool->meta[f].gfn);
+			break;
+		}
+		if (pool->meta[f].next == f)
+			break;
+	}
+	return n;
+}
+
+/* Every slot's chains (depot_chain_is_valid), their counts against the
+ * slot's and the depot's. Returns the depot's frames, zeroed ones in
+ * *zeroed_frames. */
+static size_t audit_depot(struct lab_pool *pool, struct audit *a, uint8_t *seen,
+			  size_t *zeroed_frames)
+{
+	size_t total[2] = { 0, 0 };
+	char what[64];
+
+	for (unsigned i = 0; i < pool->nr_caches; i++) {
+		const struct lab_depot_slot *s = &pool->depot.slot[i];
+
+		for (int z = 0; z < 2; z++) {
+			size_t n = 0, chains = 0;
+
+			snprintf(what, sizeof(what), "depot slot %u %s chains", i,
+				 z ? "zeroed" : "dirty");
+			for (lab_frame_t h = s->chains[z]; h != LAB_FRAME_NONE; h = pool->meta[h].prev) {
+				if (h >= pool->frames) {
+					audit_fail(a, "%s: link to bad frame %u", what, h);
+					break;
+				}
+				if (seen[h]) {
+					audit_fail(a, "%s: chain head %u reached twice", what, h);
+					break;
+				}
+				n += depot_chain_is_valid(pool, a, h, z, seen, what);
+				if (++chains > pool->frames)
+					break;
+			}
+			if (n != s->nr[z])
+				audit_fail(a, "%s: hold %zu frames, the slot's count says %u", what, n,
+					   s->nr[z]);
+			total[z] += n;
+		}
+	}
+	for (int z = 0; z < 2; z++)
+		if (total[z] != pool->depot.nr[z])
+			audit_fail(a, "depot: the slots hold %zu %s frames, its count says %zu",
+				   total[z], z ? "zeroed" : "dirty", pool->depot.nr[z]);
+	*zeroed_frames = total[1];
+	return total[0] + total[1];
+}
+
 int lab_pool_audit(struct lab_pool *pool, char *buf, size_t len)
 {
 	struct audit a = { .buf = buf, .len = len };
-	size_t counts[LAB_FS_ZEROING + 1] = { 0 };
+	size_t counts[LAB_FS_DEPOT + 1] = { 0 };
+	size_t depot, depot_zeroed;
 	size_t free_frames = 0, free_zeroed = 0, cached = 0;
 	uint8_t *seen;
 	char what[64];
@@ -286,12 +364,14 @@ int lab_pool_audit(struct lab_pool *pool, char *buf, size_t len)
 			}
 		}
 	}
-	if (free_frames != atomic_load(&pool->nr_free))
-		audit_fail(&a, "buddy lists hold %zu frames, nr_free says %zu", free_frames,
-			   atomic_load(&pool->nr_free));
-	if (free_zeroed != atomic_load(&pool->nr_free_zeroed))
-		audit_fail(&a, "zeroed lists hold %zu frames, nr_free_zeroed says %zu",
-			   free_zeroed, atomic_load(&pool->nr_free_zeroed));
+	depot = audit_depot(pool, &a, seen, &depot_zeroed);
+	if (free_frames + depot != atomic_load(&pool->nr_free))
+		audit_fail(&a, "buddy lists hold %zu frames and the depot %zu, nr_free says %zu",
+			   free_frames, depot, atomic_load(&pool->nr_free));
+	if (free_zeroed + depot_zeroed != atomic_load(&pool->nr_free_zeroed))
+		audit_fail(&a, "zeroed lists hold %zu frames and the depot %zu, nr_free_zeroed "
+			   "says %zu", free_zeroed, depot_zeroed,
+			   atomic_load(&pool->nr_free_zeroed));
 
 	for (unsigned c = 0; c < pool->nr_caches; c++) {
 		struct lab_cache *cache = &pool->caches[c];
@@ -328,13 +408,13 @@ int lab_pool_audit(struct lab_pool *pool, char *buf, size_t len)
 	for (size_t f = 0; f < pool->frames; f++) {
 		const struct lab_frame_meta *m = &pool->meta[f];
 
-		if (m->state < LAB_FS_FREE || m->state > LAB_FS_ZEROING) {
+		if (m->state < LAB_FS_FREE || m->state > LAB_FS_DEPOT) {
 			audit_fail(&a, "frame %zu has invalid state %u", f, m->state);
 			continue;
 		}
 		counts[m->state]++;
 		if ((m->state == LAB_FS_FREE || m->state == LAB_FS_CACHED ||
-		     m->state == LAB_FS_WITHHELD) && !seen[f])
+		     m->state == LAB_FS_WITHHELD || m->state == LAB_FS_DEPOT) && !seen[f])
 			audit_fail(&a, "frame %zu is %s but on no list (leaked)", f,
 				   lab_frame_state_name(m->state));
 		if (m->state == LAB_FS_ALLOCATED) {
@@ -359,6 +439,9 @@ int lab_pool_audit(struct lab_pool *pool, char *buf, size_t len)
 			   "and the zeroer hold %zu",
 			   counts[LAB_FS_FREE] + counts[LAB_FS_FREE_TAIL] +
 			   counts[LAB_FS_ZEROING], free_frames + pool->nr_zeroing);
+	if (counts[LAB_FS_DEPOT] != depot)
+		audit_fail(&a, "%zu frames are marked as in the depot, its slots hold %zu",
+			   counts[LAB_FS_DEPOT], depot);
 	if (counts[LAB_FS_CACHED] != cached)
 		audit_fail(&a, "%zu frames are marked cached, the caches hold %zu",
 			   counts[LAB_FS_CACHED], cached);

@@ -112,7 +112,11 @@ int lab_pool_create(const struct lab_pool_config *cfg, struct lab_pool **out)
 		c->batch = cfg->batch ? cfg->batch : LAB_DEFAULT_BATCH;
 		atomic_store(&c->high, cfg->high ? cfg->high : c->batch * LAB_DEFAULT_HIGH_MULT);
 	}
-	pool->meta_bytes += ncaches * sizeof(struct lab_cache) + sizeof(*pool);
+	err = depot_init(pool, cfg->depot_high, cfg->batch ? cfg->batch : LAB_DEFAULT_BATCH);
+	if (err)
+		goto err_caches;
+	pool->meta_bytes += ncaches * sizeof(struct lab_cache) + sizeof(*pool) +
+			    (pool->nr_caches ? pool->nr_caches : 1) * sizeof(struct lab_depot_slot);
 
 	buddy_init_free_range(pool, 0, cfg->frames);
 	wmark_defaults(pool);
@@ -134,6 +138,7 @@ int lab_pool_create(const struct lab_pool_config *cfg, struct lab_pool **out)
 	return 0;
 
 err_caches:
+	depot_destroy(pool);
 	free(pool->caches);
 err_meta:
 	munmap(pool->meta, cfg->frames * sizeof(struct lab_frame_meta));
@@ -157,6 +162,7 @@ void lab_pool_destroy(struct lab_pool *pool)
 	lab_pool_cancel_waiters(pool);
 	munmap(pool->meta, pool->frames * sizeof(struct lab_frame_meta));
 	munmap(pool->map_base, pool->map_len);
+	depot_destroy(pool);
 	free(pool->caches);
 	pthread_cond_destroy(&pool->wait_cond);
 	pthread_cond_destroy(&pool->zeroer_cond);
@@ -202,7 +208,7 @@ static lab_frame_t pool_try_alloc(struct lab_pool *pool, unsigned order, lab_gfp
 
 	lab_spin_lock(&pool->lock);
 	if (wmark_allowance(pool, gfp, size, &reserve) == size) {
-		f = buddy_take(pool, order, gfp & __LAB_GFP_ZERO);
+		f = pool_take_locked(pool, order, gfp & __LAB_GFP_ZERO);
 		if (f != LAB_FRAME_NONE) {
 			*zeroed = meta_zeroed(&pool->meta[f]);
 			mark_allocated(pool, f, order, owner, gfn, gfp);
@@ -334,6 +340,8 @@ void lab_pool_stats(struct lab_pool *pool, struct lab_pool_stats *out)
 	out->budget = pool->budget;
 	out->free = atomic_load_explicit(&pool->nr_free, memory_order_relaxed);
 	out->free_zeroed = atomic_load_explicit(&pool->nr_free_zeroed, memory_order_relaxed);
+	out->depot = depot_frames(pool);
+	out->depot_high = depot_high(pool);
 	out->withheld = pool->nr_withheld;
 	out->deficit = pool->deficit;
 	out->zeroing = pool->nr_zeroing;

@@ -173,7 +173,7 @@ int lab_pool_set_budget(struct lab_pool *pool, size_t budget)
 		 * now; the rest is owed, paid by frames coming back. */
 		while (owed && atomic_load_explicit(&pool->nr_free, memory_order_relaxed) >
 			       pool->wmark[WMARK_HIGH]) {
-			lab_frame_t f = buddy_take(pool, 0, false);
+			lab_frame_t f = pool_take_locked(pool, 0, false);
 
 			if (f == LAB_FRAME_NONE)
 				break;

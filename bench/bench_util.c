@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/clock.h"
 #include "harness/files.h"
 
 void bench_iso_time(char *buf, size_t len)
@@ -19,6 +20,14 @@ void bench_iso_time(char *buf, size_t len)
 
 	gmtime_r(&now, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+uint64_t bench_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * HARNESS_NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- arguments ---------------------------------------------------------------- */
@@ -67,7 +76,8 @@ int bench_no_operands(const char *prog, int argc, char **argv)
 
 static const char *verdict_name(enum bench_verdict v)
 {
-	return v == BENCH_MET ? "PASS" : v == BENCH_MISSED ? "MISS" : "-";
+	/* The words bench/run and bench_vmm use. */
+	return v == BENCH_MET ? "MET" : v == BENCH_MISSED ? "MISS" : "-";
 }
 
 /* Prints a number with about 4 significant digits, right-aligned in width. */

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "harness/stats.h"
@@ -38,6 +39,10 @@ static inline void bench_keep_memory(const void *p)
 {
 	__asm__ volatile("" : : "r"(p) : "memory");
 }
+
+/* The calling thread's CPU time in ns (CLOCK_THREAD_CPUTIME_ID): the time
+ * the scheduler gave it, without the time it waited for a CPU. */
+uint64_t bench_thread_cpu_ns(void);
 
 /* "2025-01-31T12:00:00Z": when a run started, stamped on its JSON lines. */
 void bench_iso_time(char *buf, size_t len);

@@ -2,7 +2,7 @@
 /*
  * Ownership: double frees, foreign frees, bad frame numbers and wrong
  * orders are detected and reported with frame number and owners; the audit
- * catches a frame in two places.
+ * catches a frame in two places and a corrupted depot.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -192,6 +192,86 @@ START_TEST(audit_catches_leak_and_miscount)
 }
 END_TEST
 
+/* A frame given back, drained into the depot, and freed again: a double
+ * free, reported with where the frame is; nothing changes. */
+START_TEST(double_free_of_a_depot_frame)
+{
+	struct lab_pool *pool = pool_new();
+	struct lab_cache *c = lab_pool_cache(pool, 0);
+	lab_frame_t f = lab_alloc_page(c, LAB_GFP_FAULT, 3, 0x42);
+	struct lab_pool_stats st;
+
+	ck_assert_int_eq(lab_free_page(c, f, 3, LAB_FREE_DIRTY), 0);
+	lab_cache_drain(c);
+	lab_pool_stats(pool, &st);
+	ck_assert_uint_gt(st.depot, 0);
+	ck_assert_int_eq(lab_free_page(c, f, 3, LAB_FREE_DIRTY), -EINVAL);
+	assert_reported("double free", "depot");
+	ck_assert_int_eq(lab_free_pages(pool, f, 0, 3, LAB_FREE_DIRTY), -EINVAL);
+	ck_assert_int_eq(lab_pool_audit(pool, NULL, 0), 0);
+	lab_pool_destroy(pool);
+}
+END_TEST
+
+/* Puts frames of cache 0 into its depot slot; returns the top chain's head. */
+static lab_frame_t park_in_depot(struct lab_pool *pool, unsigned n)
+{
+	struct lab_cache *c = lab_pool_cache(pool, 0);
+	lab_frame_t f[64];
+
+	ck_assert_uint_le(n, 64);
+	for (unsigned i = 0; i < n; i++)
+		f[i] = lab_alloc_page(c, LAB_GFP_ATOMIC, 0, 0);
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_int_eq(lab_free_page(c, f[i], 0, LAB_FREE_DIRTY), 0);
+	lab_cache_drain(c);
+	ck_assert_int_eq(lab_pool_audit(pool, NULL, 0), 0);
+	ck_assert_uint_ne(pool->depot.slot[0].chains[0], LAB_FRAME_NONE);
+	return pool->depot.slot[0].chains[0];
+}
+
+START_TEST(audit_catches_corrupted_depot)
+{
+	struct lab_pool *pool = pool_new();
+	char report[1024];
+	lab_frame_t h = park_in_depot(pool, 20);
+
+	/* A chain whose head misstates its length. */
+	pool->meta[h].gfn++;
+	ck_assert_int_eq(lab_pool_audit(pool, report, sizeof(report)), -EUCLEAN);
+	ck_assert_msg(strstr(report, "its head says"), "audit said: %s", report);
+	pool->meta[h].gfn--;
+	ck_assert_int_eq(lab_pool_audit(pool, NULL, 0), 0);
+
+	/* A depot frame on cache 1's list too. */
+	struct lab_cache *c1 = lab_pool_cache(pool, 1);
+	lab_frame_t g = pool->meta[h].next;
+
+	c1->dirty_head = g;
+	atomic_store(&c1->nr_dirty, 1);
+	ck_assert_int_eq(lab_pool_audit(pool, report, sizeof(report)), -EUCLEAN);
+	ck_assert_msg(strstr(report, "reached twice") || strstr(report, "is free in the pool's "
+								       "depot"),
+		      "audit said: %s", report);
+	c1->dirty_head = LAB_FRAME_NONE;
+	atomic_store(&c1->nr_dirty, 0);
+
+	/* A zeroed frame on a dirty chain. */
+	pool->meta[g].bits |= META_ZEROED;
+	ck_assert_int_eq(lab_pool_audit(pool, report, sizeof(report)), -EUCLEAN);
+	ck_assert_msg(strstr(report, "zeroed bit"), "audit said: %s", report);
+	pool->meta[g].bits &= (uint8_t)~META_ZEROED;
+
+	/* A count that disagrees with the chains. */
+	pool->depot.slot[0].nr[0]++;
+	ck_assert_int_eq(lab_pool_audit(pool, report, sizeof(report)), -EUCLEAN);
+	ck_assert_msg(strstr(report, "slot's count"), "audit said: %s", report);
+	pool->depot.slot[0].nr[0]--;
+	ck_assert_int_eq(lab_pool_audit(pool, NULL, 0), 0);
+	lab_pool_destroy(pool);
+}
+END_TEST
+
 START_TEST(cache_detects_corrupted_list)
 {
 	struct lab_pool *pool = pool_new();
@@ -224,6 +304,8 @@ static Suite *ownership_suite(void)
 	tcase_add_test(tc, audit_catches_frame_in_two_places);
 	tcase_add_test(tc, audit_catches_leak_and_miscount);
 	tcase_add_test(tc, cache_detects_corrupted_list);
+	tcase_add_test(tc, double_free_of_a_depot_frame);
+	tcase_add_test(tc, audit_catches_corrupted_depot);
 	suite_add_tcase(s, tc);
 	return s;
 }

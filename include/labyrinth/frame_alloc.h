@@ -3,10 +3,12 @@
  * labyrinth's page-frame allocator: the public interface.
  *
  * A pool of 4 KiB frames over host memory reserved at creation, handed out
- * by a buddy allocator (orders 0..LAB_MAX_ORDER) behind per-vCPU caches.
- * Every frame is in exactly one place at a time — free in the buddy pool, in
- * one cache, withheld by the budget, or allocated to one owner for one guest
- * frame — and every transition is checked.
+ * by a buddy allocator (orders 0..LAB_MAX_ORDER) behind per-vCPU caches,
+ * with an order-0 depot between the two that the caches drain into and
+ * refill from in whole chains. Every frame is in exactly one place at a
+ * time — free in the buddy pool or in its depot, in one cache, withheld by
+ * the budget, or allocated to one owner for one guest frame — and every
+ * transition is checked.
  *
  * Contexts. A cache belongs to one thread at a time: the lab_*_page() calls
  * on a cache must not run concurrently with each other. Everything else may
@@ -57,6 +59,9 @@ struct lab_pool_config {
 	size_t wmark_min;     /* min watermark in frames; 0: derived */
 	bool zeroer;          /* run a background thread that pre-zeroes frames */
 	size_t zero_stock;    /* zeroed frames the zeroer keeps ready; 0: default */
+	/* Order-0 frames the depot may hold; drains past it go to the buddy
+	 * allocator, merging. 0: default (an eighth of the budget). */
+	size_t depot_high;
 	bool populate;        /* fault the pool's memory in at creation */
 	/* Called when free frames fall below the low watermark, or a budget
 	 * deficit appears. Any context; must not block. */
@@ -82,6 +87,7 @@ enum lab_frame_state {
 	LAB_FS_ALLOC_TAIL,    /* inside an allocated block of order > 0 */
 	LAB_FS_WITHHELD,      /* taken out of service by the budget */
 	LAB_FS_ZEROING,       /* head of a block the zeroer is clearing */
+	LAB_FS_DEPOT,         /* free, order 0, in the pool's depot */
 };
 
 struct lab_frame_info {
@@ -108,10 +114,11 @@ struct lab_cache_stats {
 
 struct lab_pool_stats {
 	size_t frames, budget;
-	size_t free, free_zeroed;     /* in the buddy pool */
+	size_t free, free_zeroed;     /* free: in the buddy pool or its depot */
+	size_t depot, depot_high;     /* of the free frames, those in the depot; its mark */
 	size_t cached, allocated, withheld, deficit, zeroing;
 	size_t wmark_min, wmark_low, wmark_high;
-	size_t free_blocks[LAB_NR_ORDERS];
+	size_t free_blocks[LAB_NR_ORDERS];   /* the buddy allocator's, by order */
 	uint64_t reclaim_wakeups;
 	uint64_t zeroer_frames;       /* frames cleared by the zeroer */
 	uint64_t bugs;                /* detected misuse reports */
@@ -150,7 +157,8 @@ int lab_free_pages(struct lab_pool *pool, lab_frame_t frame, unsigned order,
 size_t lab_free_pages_bulk(struct lab_pool *pool, const lab_frame_t *frames,
 			   const lab_owner_t *owners, size_t n, enum lab_free_flags flags);
 
-/* Gives the cache's frames back to the buddy pool. Cache owner's context. */
+/* Gives the cache's frames back to the pool (its depot, past the depot's
+ * mark the buddy allocator). Cache owner's context. */
 void lab_cache_drain(struct lab_cache *cache);
 /* Whether another cache's allocation asked this one to drain. */
 bool lab_cache_drain_requested(const struct lab_cache *cache);
