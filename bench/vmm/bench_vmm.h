@@ -17,7 +17,10 @@
  * and 2 vCPUs; its targets judge the adaptive policy), peer (the kernel
  * selftest demand_paging_test -u MISSING on the
  * same work), record (the guest's per-touch timing on and off), prefetch
- * (--prefetch of the workload's own --record).
+ * (--prefetch of the workload's own --record), workloads (gups, stream,
+ * kvstore, btree, bfs: their own figures with the pool at 100, 50 and 25%
+ * of their footprint, beside kernel and prefault, and the fixed windows
+ * against which the default is judged).
  *
  * The machine is assumed shared and noisy (wake-ups across CPUs cost tens
  * of µs, and memory the L1 VM has not used for a while is slow the first
@@ -94,7 +97,7 @@
 /* ---- configurations --------------------------------------------------------------- */
 
 enum group { GROUP_CORE, GROUP_PRESSURE, GROUP_SUITE, GROUP_PEER, GROUP_PREFETCH,
-	     GROUP_RECORD, NR_GROUPS };
+	     GROUP_RECORD, GROUP_WORKLOADS, NR_GROUPS };
 
 extern const char *const group_names[NR_GROUPS];
 
@@ -111,6 +114,8 @@ enum metric {
 	M_FIRST_P50_US, M_REFAULT_P50_US, M_REFAULT_OVER_FIRST,
 	M_STALLS, M_STALL_MS, M_FREE_MIN, M_FREE_MARGIN, M_WATERMARK_AT_MARGIN, M_MARGIN_AT_MS,
 	M_PREFETCH_AHEAD_PCT,
+	M_FIGURE, M_FAULTS, M_REFAULTS,   /* the workload's own figure (guest.metrics) */
+	M_FOOTPRINT_KIB,               /* memory.guest_rss at the end */
 	NR_METRICS
 };
 
@@ -139,6 +144,9 @@ struct config {
 	const char *workload;          /* guest name */
 	unsigned vcpus, mem_mib;
 	unsigned pool_kib;             /* 0: the whole of guest RAM */
+	unsigned pool_pct;             /* or this share of the footprint (calibrated) */
+	const char *figure;            /* guest.metrics name of its own figure, or NULL */
+	const char *figure_unit;
 	struct policy pol;
 	const char *guest_args;        /* after --, or NULL */
 	bool sawtooth, prefetch;
@@ -245,6 +253,10 @@ void pressure_targets(struct bench *b);
 void peer_targets(struct bench *b);
 void record_targets(struct bench *b);
 void prefetch_targets(struct bench *b);
+void plan_workloads(struct bench *b);
+void calibrate_workloads(struct bench *b);
+void workload_targets(struct bench *b);
+void print_workloads_table(struct bench *b);
 
 /* run.c: running programs, one configuration, the rounds */
 struct args {

@@ -10,7 +10,7 @@
 #include "bench_vmm.h"
 
 const char *const group_names[NR_GROUPS] = {
-	"core", "pressure", "suite", "peer", "prefetch", "record",
+	"core", "pressure", "suite", "peer", "prefetch", "record", "workloads",
 };
 
 const char *const paging_names[] = { "uffd", "kernel", "prefault", "bare" };
@@ -50,7 +50,9 @@ static void policy_name(const struct config *c, char *buf, size_t len)
 		n = (size_t)snprintf(buf, len, "fa%u%s-%s-%s%s", p->fault_around,
 				     p->ramp ? "+ramp" : "", install_names[p->install],
 				     p->pin ? "pin" : "nopin", p->partitioned ? "-part" : "");
-	if (c->pool_kib && n < len)
+	if (c->pool_pct && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "-pool%u%%", c->pool_pct);
+	else if (c->pool_kib && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "-pool%uK", c->pool_kib);
 	if (c->sawtooth && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "-sawtooth");
@@ -172,8 +174,8 @@ struct config *default_config(struct bench *b, const char *w, unsigned vcpus,
  * recording, a prefetch or a pressure run). */
 bool is_policy(const struct config *c)
 {
-	return !c->peer && c->pol.paging == PAGING_UFFD && !is_pressure(c) && !c->prefetch &&
-	       !c->pol.no_record;
+	return !c->peer && !c->figure && c->pol.paging == PAGING_UFFD && !is_pressure(c) &&
+	       !c->prefetch && !c->pol.no_record;
 }
 
 /* The configurations of the groups asked for, in the order they take turns
@@ -192,6 +194,8 @@ void plan(struct bench *b)
 		plan_prefetch(b);
 	if (want_group(b, GROUP_PRESSURE))
 		plan_pressure(b);
+	if (want_group(b, GROUP_WORKLOADS))
+		plan_workloads(b);
 }
 
 /* The kernel-paging (or prefault) row of c's block. */

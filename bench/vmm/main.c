@@ -135,6 +135,9 @@ static void usage(FILE *out)
 "                           beside private's policies\n"
 "                 prefetch  seqtouch with --prefetch of its own --record\n"
 "                 record    seqtouch with and without --no-record\n"
+"                 workloads gups, stream, kvstore, btree, bfs: their own figures\n"
+"                           with the pool at 100/50/25%% of their footprint, kernel,\n"
+"                           prefault, and the fixed windows the default is judged by\n"
 "                 (default: all)\n"
 "  --mib N        guest RAM per vCPU in MiB, even (default %lu)\n"
 "  --strict       exit 3 when a target is missed\n"
@@ -286,6 +289,7 @@ int main(int argc, char **argv)
 	evaluate_targets(&b);
 	print_paging_table(&b);
 	print_pressure_table(&b);
+	print_workloads_table(&b);
 	print_targets(&b);
 	json_err = write_results(&b);
 	cleanup(&b);

@@ -46,6 +46,10 @@ const struct metric_info metric_info[NR_METRICS] = {
 	[M_WATERMARK_AT_MARGIN] = { "min_watermark_at_that_sample", "frames" },
 	[M_MARGIN_AT_MS] = { "that_sample_at_ms", "ms" },
 	[M_PREFETCH_AHEAD_PCT] = { "prefetch_installed_ahead_pct", "%" },
+	[M_FIGURE] = { "figure", "(the workload's unit)" },
+	[M_FAULTS] = { "faults", "faults" },
+	[M_REFAULTS] = { "refaults", "faults" },
+	[M_FOOTPRINT_KIB] = { "guest_rss_kib", "KiB" },
 };
 
 volatile sig_atomic_t stop_signal;
@@ -228,7 +232,8 @@ static double histogram_p50(json_t *vcpus, const char *kind)
 
 /* Fills m from the report of a labyrinth run. False (and why) if it lacks a
  * touch phase. */
-static bool parse_report(json_t *r, double m[NR_METRICS], char *why, size_t len)
+static bool parse_report(const struct config *c, json_t *r, double m[NR_METRICS], char *why,
+			 size_t len)
 {
 	json_t *vcpus, *v, *free_frames, *budget, *wmark_min, *t_ms;
 	double pages, touch_ns, worst_tail = NO_VALUE;
@@ -236,6 +241,22 @@ static bool parse_report(json_t *r, double m[NR_METRICS], char *why, size_t len)
 
 	pages = harness_report_number(r, "guest.pages_touched");
 	touch_ns = harness_report_number(r, "guest.touch_ns");
+	m[M_FAULTS] = harness_report_number(r, "faults.total");
+	m[M_REFAULTS] = harness_report_number(r, "faults.refault");
+	m[M_FOOTPRINT_KIB] = harness_report_number(r, "memory.guest_rss");
+	if (c->figure) {
+		/* Its own figure (metric names may hold dots: not by path). */
+		json_t *fig = json_object_get(harness_report_get(r, "guest.metrics"), c->figure);
+
+		m[M_FIGURE] = fig ? harness_report_number(fig, "value") : NO_VALUE;
+		if (!(m[M_FIGURE] > 0)) {
+			textf(why, len, "report: no figure guest.metrics.%s", c->figure);
+			return false;
+		}
+		m[M_ELAPSED_MS] = harness_report_number(r, "elapsed_ns") / 1e6;
+		if (!(pages > 0) || !(touch_ns > 0))
+			return true;       /* a workload that touches with plain stores */
+	}
 	if (!(pages > 0) || !(touch_ns > 0)) {
 		textf(why, len, "report: no touch phase (pages_touched %.0f, touch_ns %.0f)",
 		      pages, touch_ns);
@@ -350,8 +371,12 @@ static void labyrinth_args(const struct bench *b, const struct config *c, const 
 	args_add(a, "--timeout");
 	args_add(a, "%u", b->run_timeout_s);
 	if (c->guest_args) {
+		char words[TEXT_LEN], *save = NULL;
+
 		args_add(a, "--");
-		args_add(a, "%s", c->guest_args);
+		textf(words, sizeof(words), "%s", c->guest_args);
+		for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
+			args_add(a, "%s", w);
 	}
 }
 
@@ -371,7 +396,7 @@ bool run_labyrinth(struct bench *b, const struct config *c, const char *record_t
 		print_command(stderr, &a);
 		print_tail(run.out, PEER_LOG_TAIL_LINES);
 	} else {
-		ok = run.report && parse_report(run.report, m, why, len);
+		ok = run.report && parse_report(c, run.report, m, why, len);
 		if (!run.report)
 			textf(why, len, "report: %s", run.report_error);
 		if (!ok)
@@ -426,6 +451,8 @@ void setup_runs(struct bench *b)
 	prepare_peer(b);
 	if (want_group(b, GROUP_PREFETCH) && b->prefetch_options)
 		record_for_prefetch(b);
+	if (want_group(b, GROUP_WORKLOADS))
+		calibrate_workloads(b);
 }
 
 /*

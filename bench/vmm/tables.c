@@ -80,7 +80,7 @@ void print_paging_table(struct bench *b)
 		struct config *first = &b->cfg[i];
 		bool seen = false;
 
-		if (is_pressure(first))
+		if (is_pressure(first) || first->figure)     /* their own tables */
 			continue;
 		for (unsigned j = 0; j < nd; j++)
 			seen |= !strcmp(done[j], first->block);
@@ -93,7 +93,8 @@ void print_paging_table(struct bench *b)
 		unsigned rows[MAX_CONFIGS] = { 0 }, nr = 0;
 
 		for (unsigned j = i; j < b->nr_cfg; j++)
-			if (!strcmp(b->cfg[j].block, first->block) && !is_pressure(&b->cfg[j]))
+			if (!strcmp(b->cfg[j].block, first->block) && !is_pressure(&b->cfg[j]) &&
+			    !b->cfg[j].figure)
 				rows[nr++] = j;
 		rank_base = b->cfg;
 		qsort(rows, nr, sizeof(rows[0]), cmp_row);
