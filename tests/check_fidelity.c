@@ -291,6 +291,79 @@ START_TEST(plots_of_a_run)
 }
 END_TEST
 
+/* `plot --bench`: a chart of every target against its goal and one per
+ * block of configurations, from the last run in the file only; the
+ * workload's own figure (higher is better) with kernel and prefault as
+ * references. A hand-written results file of two runs. */
+START_TEST(plots_of_the_benchmarks)
+{
+#define CFG(name, policy, paging, unit, median) \
+	"{\"bench\":\"vmm\",\"name\":\"" name "\",\"time\":\"2026-12-02T00:00:00Z\"," \
+	"\"config\":{\"workload\":\"gups\",\"policy\":\"" policy "\",\"peer\":false," \
+	"\"vcpus\":1,\"mem_mib\":64,\"paging\":\"" paging "\",\"figure_unit\":" unit "}," \
+	"\"figures\":{\"figure\":{\"min\":1,\"median\":" median ",\"max\":3,\"n\":3}}}\n"
+	static const char results[] =
+		/* An older run: its names must not be drawn. */
+		"{\"bench\":\"vmm\",\"name\":\"old.target\",\"time\":\"2026-12-01T00:00:00Z\","
+		"\"value\":2,\"target\":\"<= 1.15x\",\"status\":\"MISS\"}\n"
+		CFG("gups/1v/64M/kernel", "kernel", "kernel", "\"GUP/s\"", "1.5")
+		CFG("gups/1v/64M/prefault", "prefault", "prefault", "\"GUP/s\"", "2.5")
+		CFG("gups/1v/64M/adaptive", "adaptive-copy-pin", "uffd", "\"GUP/s\"", "2")
+		CFG("gups/1v/64M/fa64", "fa64-copy-pin", "uffd", "\"GUP/s\"", "2.2")
+		"{\"bench\":\"vmm\",\"name\":\"w.gups\",\"time\":\"2026-12-02T00:00:00Z\","
+		"\"value\":1.1,\"target\":\"<= 1.15x\",\"status\":\"MET\"}\n"
+		"{\"bench\":\"vmm\",\"name\":\"w.stalls\",\"time\":\"2026-12-02T00:00:00Z\","
+		"\"value\":0,\"target\":\"= 0\",\"status\":\"MET\"}\n"
+		"{\"bench\":\"vmm\",\"name\":\"w.scale\",\"time\":\"2026-12-02T00:00:00Z\","
+		"\"value\":1.2,\"target\":\">= 1.6x\",\"status\":\"MISS\"}\n";
+#undef CFG
+	char dir[PATH_MAX], input[PATH_MAX + 16], out[PATH_MAX + 16], dat[PATH_MAX + 64];
+	struct harness_run r;
+	size_t len;
+	char *text;
+
+	if (!harness_tool_in_path("gnuplot")) {
+		fprintf(stderr, "*** gnuplot is not installed: `make deps` installs it\n");
+		ck_abort_msg("gnuplot missing");
+	}
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
+	snprintf(input, sizeof(input), "%s/r.jsonl", dir);
+	snprintf(out, sizeof(out), "%s/plots", dir);
+	ck_assert(harness_write_file(input, results, sizeof(results) - 1));
+	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "plot", "--bench", input, "-o", out),
+			 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	VMM_ASSERT_ERR_HAS(&r, "(3 targets) and 1 figures-*");
+	harness_run_free(&r);
+	ck_assert(exists_nonempty(out, "bench-targets.png"));
+	ck_assert(exists_nonempty(out, "bench-targets.svg"));
+	ck_assert(exists_nonempty(out, "figures-gups-1v-64M.png"));
+	ck_assert(exists_nonempty(out, "figures-gups-1v-64M.svg"));
+	/* The bars: the two uffd policies; kernel and prefault are lines. */
+	snprintf(dat, sizeof(dat), "%s/figures-gups-1v-64M.dat", out);
+	text = harness_read_file(dat, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(strstr(text, "\"adaptive-copy-pin\" 2 1 3") && strstr(text, "fa64-copy-pin") &&
+		      !strstr(text, "kernel"), "bars:\n%s", text);
+	free(text);
+	snprintf(dat, sizeof(dat), "%s/figures-gups-1v-64M.gp", out);
+	text = harness_read_file(dat, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(strstr(text, "1.5, t with lines") && strstr(text, "2.5, t with lines") &&
+		      strstr(text, "higher is better"), "script:\n%s", text);
+	free(text);
+	/* Targets over their goals: 1.1 / 1.15, 0 met, 1.6 / 1.2; not the old one. */
+	snprintf(dat, sizeof(dat), "%s/bench-targets.dat", out);
+	text = harness_read_file(dat, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(strstr(text, "\"w.gups\" 0.956522 2") && strstr(text, "\"w.stalls\" 0.5 2") &&
+		      strstr(text, "\"w.scale\" 1.33333 1") && !strstr(text, "old.target"),
+		      "targets:\n%s", text);
+	free(text);
+	ck_assert(harness_remove_tree(dir));
+}
+END_TEST
+
 static Suite *fidelity_suite(void)
 {
 	Suite *s = suite_create("fidelity");
@@ -305,6 +378,7 @@ static Suite *fidelity_suite(void)
 	tcase_add_test(tc, record_then_prefetch);
 	tcase_add_test(tc, bad_recordings);
 	tcase_add_test(tc, plots_of_a_run);
+	tcase_add_test(tc, plots_of_the_benchmarks);
 	suite_add_tcase(s, tc);
 	return s;
 }

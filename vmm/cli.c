@@ -51,7 +51,7 @@ const struct cli_command cli_commands[] = {
 	{ "ctl", { { "SOCKET COMMAND [ARGS]", "live commands (labyrinth ctl --help)" } },
 	  control_client, control_usage, "labyrinth-ctl(1)" },
 	{ "plot", { { "REPORT.json -o DIR", "latency CDFs and the time series of a run" },
-		    { "--bench RESULTS.jsonl -o DIR", "the benchmark ratios" } },
+		    { "--bench RESULTS.jsonl -o DIR", "the benchmarks: targets and figures" } },
 	  plot_main, plot_usage, "labyrinth-plot(1)" },
 	{ "version", { { "", "the version (also --version)" } },
 	  version_main, NULL, NULL },

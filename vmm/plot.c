@@ -4,7 +4,7 @@
  *
  *   labyrinth plot REPORT.json -o DIR     latency CDFs per vCPU and fault
  *                                         kind, the pressure time series
- *   labyrinth plot --bench FILE.jsonl -o DIR   the benchmark ratios
+ *   labyrinth plot --bench FILE.jsonl -o DIR   the benchmarks (plot_bench.c)
  *
  * Each picture is written as PNG and SVG, with the data (.dat) and the
  * gnuplot script (.gp) beside it, so that it can be redrawn or restyled.
@@ -23,12 +23,10 @@
 #include "sampler.h"
 #include "util.h"
 
-#define PATH_LEN 4096
-#define BENCH_LINE_MAX 65536
 
-static int open_out(const char *dir, const char *name, FILE **f, char *path)
+int plot_open_out(const char *dir, const char *name, FILE **f, char *path)
 {
-	snprintf(path, PATH_LEN, "%s/%s", dir, name);
+	snprintf(path, PLOT_PATH_LEN, "%s/%s", dir, name);
 	*f = fopen(path, "w");
 	if (!*f) {
 		int err = -errno;
@@ -40,7 +38,7 @@ static int open_out(const char *dir, const char *name, FILE **f, char *path)
 }
 
 /* Runs gnuplot on a script; names gnuplot if it is missing. */
-static int run_gnuplot(const char *script)
+int plot_run_gnuplot(const char *script)
 {
 	pid_t pid = fork();
 	int status;
@@ -64,7 +62,7 @@ static int run_gnuplot(const char *script)
 }
 
 /* The two terminals every picture is drawn in. */
-static void gp_outputs(FILE *gp, const char *dir, const char *base, const char *plot_cmd)
+void plot_outputs(FILE *gp, const char *dir, const char *base, const char *plot_cmd)
 {
 	fprintf(gp, "set terminal pngcairo noenhanced size 1200,720 font 'sans,10'\n"
 		    "set output '%s/%s.png'\n%s\n"
@@ -95,7 +93,7 @@ static uint64_t write_cdf(FILE *f, json_t *buckets)
 
 static int plot_cdfs(json_t *report, const char *dir)
 {
-	char path[PATH_LEN], plot[8192] = "plot ";
+	char path[PLOT_PATH_LEN], plot[8192] = "plot ";
 	json_t *vcpus = json_object_get(report, "vcpus"), *v;
 	FILE *dat, *gp;
 	unsigned index = 0;
@@ -106,7 +104,7 @@ static int plot_cdfs(json_t *report, const char *dir)
 		pr_err("plot: the report has no vcpus[] (is it a labyrinth --report file?)");
 		return -EINVAL;
 	}
-	if ((err = open_out(dir, "latency-cdf.dat", &dat, path)))
+	if ((err = plot_open_out(dir, "latency-cdf.dat", &dat, path)))
 		return err;
 	json_array_foreach(vcpus, i, v) {
 		static const char *const kinds[] = { "first_touch", "refault", "stalled" };
@@ -143,15 +141,15 @@ static int plot_cdfs(json_t *report, const char *dir)
 		pr_err("plot: the report has no latencies to plot (no faults were served)");
 		return -EINVAL;
 	}
-	if ((err = open_out(dir, "latency-cdf.gp", &gp, path)))
+	if ((err = plot_open_out(dir, "latency-cdf.gp", &gp, path)))
 		return err;
 	fprintf(gp, "set title 'Fault latency CDF (%s)'\n"
 		    "set xlabel 'latency (us, log scale)'\nset ylabel 'fraction of faults'\n"
 		    "set logscale x\nset grid\nset key bottom right\nset yrange [0:1.02]\n",
 		json_string_value(json_object_get(json_object_get(report, "guest"), "image")));
-	gp_outputs(gp, dir, "latency-cdf", plot);
+	plot_outputs(gp, dir, "latency-cdf", plot);
 	fclose(gp);
-	return run_gnuplot(path);
+	return plot_run_gnuplot(path);
 }
 
 static int plot_timeseries(json_t *report, const char *dir)
@@ -161,13 +159,13 @@ static int plot_timeseries(json_t *report, const char *dir)
 	static const char *const cols[] = { "free_frames", "budget_frames", "resident_pages",
 					    "deficit_frames", "fault_rate", "refault_rate",
 					    "swap_out_rate", "swap_in_rate" };
-	char path[PATH_LEN];
+	char path[PLOT_PATH_LEN];
 	FILE *dat, *gp;
 	int err;
 
 	if (!json_is_array(t) || json_array_size(t) < 2)
 		return 0;     /* sampling was off, or the run was too short */
-	if ((err = open_out(dir, "timeseries.dat", &dat, path)))
+	if ((err = plot_open_out(dir, "timeseries.dat", &dat, path)))
 		return err;
 	fprintf(dat, "# t_ms");
 	for (size_t c = 0; c < ARRAY_SIZE(cols); c++)
@@ -181,7 +179,7 @@ static int plot_timeseries(json_t *report, const char *dir)
 		fprintf(dat, "\n");
 	}
 	fclose(dat);
-	if ((err = open_out(dir, "timeseries.gp", &gp, path)))
+	if ((err = plot_open_out(dir, "timeseries.gp", &gp, path)))
 		return err;
 	fprintf(gp, "set title 'Memory pressure over time'\nset xlabel 'time (ms)'\n"
 		    "set ylabel 'frames / pages'\nset y2label 'events per second'\n"
@@ -213,14 +211,14 @@ static int plot_timeseries(json_t *report, const char *dir)
 		 "'' using 1:6 axes x1y2 with lines dt 2 title 'faults/s', "
 		 "'' using 1:7 axes x1y2 with lines dt 2 title 'refaults/s', "
 		 "'' using 1:8 axes x1y2 with lines dt 3 title 'swap-outs/s'", dir);
-	gp_outputs(gp, dir, "timeseries", plot);
+	plot_outputs(gp, dir, "timeseries", plot);
 	fclose(gp);
-	return run_gnuplot(path);
+	return plot_run_gnuplot(path);
 }
 
 /* The output directory, made once the input has been read: a mistyped
  * input must not leave an empty directory behind. */
-static int make_output_dir(const char *dir)
+int plot_make_dir(const char *dir)
 {
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		int err = -errno;
@@ -241,7 +239,7 @@ static int plot_report(const char *file, const char *dir)
 		pr_err("plot: %s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
 		return -EINVAL;
 	}
-	err = make_output_dir(dir);
+	err = plot_make_dir(dir);
 	if (!err)
 		err = plot_cdfs(report, dir);
 	if (!err)
@@ -250,105 +248,6 @@ static int plot_report(const char *file, const char *dir)
 	if (!err)
 		pr_info("plot: wrote %s/latency-cdf.{png,svg} and, with samples, "
 			"%s/timeseries.{png,svg}", dir, dir);
-	return err;
-}
-
-/* The latest ratio of every (bench, name, baseline) in a results file. */
-static int plot_bench(const char *file, const char *dir)
-{
-	char path[PATH_LEN], line[BENCH_LINE_MAX];
-	FILE *in = fopen(file, "r"), *dat, *gp;
-	json_t *latest = json_object();
-	unsigned lineno = 0, rows = 0;
-	int err;
-
-	if (!in) {
-		err = -errno;
-		pr_err("plot --bench %s: cannot open: %s", file, strerror(errno));
-		json_decref(latest);
-		return err;
-	}
-	while (fgets(line, sizeof(line), in)) {
-		json_error_t jerr;
-		json_t *o;
-		char key[512];
-
-		lineno++;
-		if (!strchr(line, '{'))
-			continue;
-		o = json_loads(line, 0, &jerr);
-		if (!o) {
-			pr_err("plot --bench %s:%u:%d: %s", file, lineno, jerr.column, jerr.text);
-			fclose(in);
-			json_decref(latest);
-			return -EINVAL;
-		}
-		if (json_is_number(json_object_get(o, "ratio"))) {
-			snprintf(key, sizeof(key), "%s %s vs %s",
-				 json_string_value(json_object_get(o, "bench")) ?: "?",
-				 json_string_value(json_object_get(o, "name")) ?: "?",
-				 json_string_value(json_object_get(o, "baseline")) ?: "-");
-			json_object_set(latest, key, o);
-		}
-		json_decref(o);
-	}
-	fclose(in);
-	if (!json_object_size(latest)) {
-		pr_err("plot --bench %s: no figures with a ratio", file);
-		json_decref(latest);
-		return -EINVAL;
-	}
-	if ((err = make_output_dir(dir)) || (err = open_out(dir, "bench-ratios.dat", &dat, path))) {
-		json_decref(latest);
-		return err;
-	}
-	const char *key;
-	json_t *o;
-
-	json_object_foreach(latest, key, o) {
-		char label[512];
-		size_t n = 0;
-
-		for (const char *p = key; *p && n + 1 < sizeof(label); p++)
-			label[n++] = *p == '"' ? '\'' : *p;
-		label[n] = '\0';
-		fprintf(dat, "%u \"%s\" %.4f %d\n", rows++, label,
-			json_number_value(json_object_get(o, "ratio")),
-			json_is_true(json_object_get(o, "met")) ? 1 :
-			json_is_false(json_object_get(o, "met")) ? 0 : 2);
-	}
-	fclose(dat);
-	json_decref(latest);
-	if (!rows) {
-		pr_err("plot --bench %s: no figures with a ratio", file);
-		return -EINVAL;
-	}
-	if ((err = open_out(dir, "bench-ratios.gp", &gp, path)))
-		return err;
-	char plot[1024];
-
-	snprintf(plot, sizeof(plot),
-		 "plot '%s/bench-ratios.dat' using ($3):1:(0):($3):($1-0.4):($1+0.4):($4+1) "
-		 "with boxxyerror fill solid 0.7 lc variable notitle, "
-		 "'' using (0):1:ytic(2) with points ps 0 notitle", dir);
-	fprintf(gp, "set title 'Benchmark ratios (better than the baseline when > 1; green: "
-		    "target met, red: missed, grey: no target)'\n"
-		    "set xlabel 'ratio (log scale)'\nset logscale x\nset grid x\n"
-		    "set ytics font ',7'\nset yrange [-1:%u]\nset arrow from 1, -1 to 1, %u nohead "
-		    "lw 2 lc rgb 'black'\nset palette defined (0 'red', 1 'green', 2 'grey')\n"
-		    "set cbrange [0:2]\nunset colorbox\nset style fill solid\n"
-		    "set terminal pngcairo noenhanced size 1200,%u font 'sans,9'\n", rows, rows,
-		    200 + 18 * rows);
-	/* lc variable indexes colours 0..2 through the palette via linetypes. */
-	fprintf(gp, "set linetype 1 lc rgb 'red'\nset linetype 2 lc rgb '#2a9d3a'\n"
-		    "set linetype 3 lc rgb 'grey'\n");
-	fprintf(gp, "set output '%s/bench-ratios.png'\n%s\n"
-		    "set terminal svg noenhanced size 1200,%u dynamic font 'sans,9'\n"
-		    "set output '%s/bench-ratios.svg'\n%s\n", dir, plot, 200 + 18 * rows, dir, plot);
-	fclose(gp);
-	err = run_gnuplot(path);
-	if (!err)
-		pr_info("plot: wrote %s/bench-ratios.{png,svg} (%u figures)", dir, rows);
 	return err;
 }
 
@@ -366,7 +265,8 @@ void plot_usage(FILE *out)
 {
 	fprintf(out, "usage: labyrinth plot REPORT.json -o DIR\n"
 		"       labyrinth plot --bench RESULTS.jsonl -o DIR\n\n"
-		"Draws a run's latency CDFs and time series, or the benchmark ratios, as PNG\n"
+		"Draws a run's latency CDFs and time series, or the benchmarks (every target\n"
+		"against its goal, each block's figures with kernel and prefault as lines), as PNG\n"
 		"and SVG with gnuplot (the data and the script beside each).\n\n");
 	for (size_t i = 0; i < nr_plot_options; i++) {
 		char head[32];

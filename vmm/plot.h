@@ -19,4 +19,16 @@ extern const struct plot_option_doc plot_options[];
 extern const size_t nr_plot_options;
 void plot_usage(FILE *out);
 
+/* For the pictures (plot.c, plot_bench.c). Each returns 0 or -errno after
+ * a message. */
+#define PLOT_PATH_LEN 4096
+int plot_make_dir(const char *dir);
+/* Opens DIR/NAME for writing; its path into path (PLOT_PATH_LEN). */
+int plot_open_out(const char *dir, const char *name, FILE **f, char *path);
+int plot_run_gnuplot(const char *script);
+/* The PNG and SVG terminals, each drawing plot_cmd into DIR/BASE. */
+void plot_outputs(FILE *gp, const char *dir, const char *base, const char *plot_cmd);
+/* `plot --bench FILE.jsonl -o DIR`. */
+int plot_bench(const char *file, const char *dir);
+
 #endif

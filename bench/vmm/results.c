@@ -52,6 +52,10 @@ static json_t *config_json(const struct bench *b, const struct config *c)
 			    : json_null());
 	json_object_set_new(o, "guest_args", c->guest_args ? json_string(c->guest_args)
 			    : json_null());
+	/* figures.figure is the workload's own (guest.metrics), in this unit. */
+	json_object_set_new(o, "figure_name", c->figure ? json_string(c->figure) : json_null());
+	json_object_set_new(o, "figure_unit", c->figure_unit ? json_string(c->figure_unit)
+			    : json_null());
 	return o;
 }
 
