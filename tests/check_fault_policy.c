@@ -17,7 +17,7 @@
 #define SPACE_PAGES   (4096u * PAGES_PER_MIB)    /* 4 GiB of guest */
 #define SEED          0x1abull
 
-/* The costs these machines measure (DESIGN.md): a fault's round trip of
+/* The costs these machines measure (docs/ARCHITECTURE.md): a fault's round trip of
  * tens of µs, an installed page of about one. */
 #define SIM_FAULT_NS  40000u
 #define SIM_PAGE_NS   1000u
