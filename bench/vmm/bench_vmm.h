@@ -288,6 +288,8 @@ struct ostats stats_of(double *v, unsigned n);
 struct ostats metric_stats(const struct bench *b, const struct config *c, enum metric k);
 struct ostats ratio_stats(const struct bench *b, const struct config *x, enum metric kx,
 			  const struct config *y, enum metric ky);
+struct config *best_of(struct bench *b, bool (*keep)(const struct config *c, const void *arg),
+		       const void *arg, enum metric k);
 struct config *best_policy(struct bench *b, const char *workload, unsigned vcpus,
 			   unsigned mem_mib);
 struct target *new_target(struct bench *b, enum group g, const char *id, const char *title,

@@ -146,26 +146,18 @@ void core_targets(struct bench *b)
 	target_tail(b, "core.service_tail_private_2v", many);
 }
 
+static bool fixed_window_of_block(const struct config *x, const void *arg)
+{
+	const struct config *c = arg;
+
+	return is_policy(x) && !strcmp(x->block, c->block) && !x->pol.ramp &&
+	       x->pol.fault_around != ADAPTIVE && x->pol.install == INSTALL_COPY && x->pol.pin;
+}
+
 /* The fixed window (no ramp) with the best median rate in c's block. */
 static struct config *best_fixed(struct bench *b, const struct config *c)
 {
-	struct config *best = NULL;
-	double best_rate = 0;
-
-	for (unsigned i = 0; i < b->nr_cfg; i++) {
-		struct config *x = &b->cfg[i];
-		struct ostats s;
-
-		if (!is_policy(x) || strcmp(x->block, c->block) || x->pol.ramp ||
-		    x->pol.fault_around == ADAPTIVE || x->pol.install != INSTALL_COPY || !x->pol.pin)
-			continue;
-		s = metric_stats(b, x, M_PAGES_PER_SEC);
-		if (s.n && s.s.median > best_rate) {
-			best_rate = s.s.median;
-			best = x;
-		}
-	}
-	return best;
+	return best_of(b, fixed_window_of_block, c, M_PAGES_PER_SEC);
 }
 
 /* Per-page time of ours over theirs, measured in the same rounds. */

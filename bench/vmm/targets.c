@@ -44,27 +44,49 @@ struct ostats ratio_stats(const struct bench *b, const struct config *x, enum me
 	return stats_of(v, n);
 }
 
-/* The labyrinth (uffd) policy of c's block with the best median pages/s. */
-struct config *best_policy(struct bench *b, const char *workload, unsigned vcpus,
-			   unsigned mem_mib)
+/* Of the configurations keep() accepts, the one whose median of k is
+ * the highest (a rate or a figure: higher is better), or NULL. */
+struct config *best_of(struct bench *b, bool (*keep)(const struct config *c, const void *arg),
+		       const void *arg, enum metric k)
 {
 	struct config *best = NULL;
-	double best_rate = 0;
+	double best_value = 0;
 
 	for (unsigned i = 0; i < b->nr_cfg; i++) {
 		struct config *c = &b->cfg[i];
 		struct ostats s;
 
-		if (!is_policy(c) || strcmp(c->workload, workload) || c->vcpus != vcpus ||
-		    c->mem_mib != mem_mib)
+		if (!keep(c, arg))
 			continue;
-		s = metric_stats(b, c, M_PAGES_PER_SEC);
-		if (s.n && s.s.median > best_rate) {
-			best_rate = s.s.median;
+		s = metric_stats(b, c, k);
+		if (s.n && s.s.median > best_value) {
+			best_value = s.s.median;
 			best = c;
 		}
 	}
 	return best;
+}
+
+struct block_key {
+	const char *workload;
+	unsigned vcpus, mem_mib;
+};
+
+static bool policy_of_block(const struct config *c, const void *arg)
+{
+	const struct block_key *key = arg;
+
+	return is_policy(c) && !strcmp(c->workload, key->workload) && c->vcpus == key->vcpus &&
+	       c->mem_mib == key->mem_mib;
+}
+
+/* The labyrinth (uffd) policy of a block with the best median pages/s. */
+struct config *best_policy(struct bench *b, const char *workload, unsigned vcpus,
+			   unsigned mem_mib)
+{
+	const struct block_key key = { workload, vcpus, mem_mib };
+
+	return best_of(b, policy_of_block, &key, M_PAGES_PER_SEC);
 }
 
 struct target *new_target(struct bench *b, enum group g, const char *id,

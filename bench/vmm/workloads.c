@@ -108,6 +108,12 @@ void calibrate_workloads(struct bench *b)
 	}
 }
 
+static bool fixed_window_of(const struct config *c, const void *workload)
+{
+	return (c->groups & (1u << GROUP_WORKLOADS)) && !strcmp(c->workload, workload) &&
+	       c->pol.paging == PAGING_UFFD && c->pol.fault_around != ADAPTIVE && !c->pool_pct;
+}
+
 /* The default's figure against the best fixed window's, at 100% of the pool
  * (higher figures are better: best / default). */
 void workload_targets(struct bench *b)
@@ -116,19 +122,10 @@ void workload_targets(struct bench *b)
 
 	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
 		const char *w = workloads[i].name;
-		struct config *def = find_workload(b, w, PAGING_UFFD, ADAPTIVE, 0), *best = NULL;
-		double best_figure = 0;
+		struct config *def = find_workload(b, w, PAGING_UFFD, ADAPTIVE, 0);
+		struct config *best = best_of(b, fixed_window_of, w, M_FIGURE);
 		struct target *t;
 
-		for (size_t k = 0; k < sizeof(workload_windows) / sizeof(workload_windows[0]); k++) {
-			struct config *c = find_workload(b, w, PAGING_UFFD, workload_windows[k], 0);
-			struct ostats s = metric_stats(b, c, M_FIGURE);
-
-			if (c && s.n && s.s.median > best_figure) {
-				best_figure = s.s.median;
-				best = c;
-			}
-		}
 		textf(id, sizeof(id), "workloads.%s_default_vs_best_fixed", w);
 		textf(title, sizeof(title), "%s: %s, best fixed (%s) / %s", w, workloads[i].unit,
 		      best ? best->policy_name : "-", def ? def->policy_name : "-");
