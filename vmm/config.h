@@ -44,6 +44,8 @@ enum inject_point {
 				    * before the stop writes to it after each stop */
 	INJECT_HIDE_UFFD_FEATURES, /* hide-uffd-features=MASK: act as if userfaultfd
 				    * lacked these UFFD_FEATURE_* bits */
+	INJECT_SWAP_LEAK,          /* swap-leak=N: the Nth swap slot given back is kept
+				    * (a leaked slot, for the audit to find) */
 	INJECT_POINTS,
 };
 

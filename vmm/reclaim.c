@@ -311,13 +311,21 @@ static int store(struct vm *vm, struct batch *b)
 			b->to_store[b->stored++] = b->staged[i];
 	err = b->stored ? swap_alloc(vm->swap, b->slot, b->stored) : 0;
 	have_slots = !err;
+	/* The store has a slot for every guest page, a page holds one at most
+	 * and these pages none yet: full, it has lost count of its slots. */
+	if (!have_slots && swap_slots(vm->swap) >= vm->nr_gfns)
+		vm_bug(vm, "the swap store is full (%u of its %u slots in use) although no more "
+		       "than %llu guest pages can hold one: slots leaked, or held twice",
+		       swap_used(vm->swap), swap_slots(vm->swap),
+		       (unsigned long long)(vm->nr_gfns - b->n));
 	if (!err && b->stored)
 		err = swap_write(vm->swap, b->slot, b->to_store, b->stored);
 	if (!err)
 		return 0;
 	if (b->stored && have_slots)
 		for (unsigned i = 0; i < b->stored; i++)
-			swap_free(vm->swap, b->slot[i]);
+			if (swap_free(vm->swap, b->slot[i]))
+				vm_bug(vm, "swap slot %u, just taken, is not in use", b->slot[i]);
 	for (unsigned i = 0; i < b->n; i++) {
 		struct uffd_range *range = uffd_range_of(vm, b->gfn[i]);
 		uint64_t done;
