@@ -150,6 +150,7 @@ static const char *const inject_names[INJECT_POINTS] = {
 	[INJECT_INSTALL_DELAY_US] = "install-delay-us",
 	[INJECT_DRAIN_AT_STOP] = "drain-at-stop",
 	[INJECT_HIDE_UFFD_FEATURES] = "hide-uffd-features",
+	[INJECT_MOVE_OUT_EEXIST] = "move-out-eexist",
 	[INJECT_SWAP_LEAK] = "swap-leak",
 };
 
@@ -674,7 +675,7 @@ static const struct run_option run_options[] = {
 	  .flags = OPTF_REPEATABLE | OPTF_UFFD_ONLY, .section = SECTION_PRESSURE,
 	  .help = "fault injection for the tests (repeatable): swap-write-error,\n"
 		  "prefetch-nomem, install-delay-us, drain-at-stop,\nhide-uffd-features, "
-		  "swap-leak" },
+		  "move-out-eexist, swap-leak" },
 	{ .name = "record", .arg = "FILE", .set = set_file, .field = FIELD(record_path),
 	  .section = SECTION_WORKING_SETS,
 	  .help = "save the order of first touches (and their vCPUs)" },
