@@ -11,7 +11,9 @@
  *   2. the shipped scenarios: verified, and the scenario visibly acted;
  *   3. random scenarios from a seed (LAB_PRESSURE_SEED sets the first);
  *   4. swap errors: a full swap directory and an injected write error stop
- *      the run with exit status 3 and the cause, never a data mismatch;
+ *      the run with exit status 3 and the cause, never a data mismatch; a
+ *      leaked swap slot fails the run loudly (the audit); a staging page
+ *      found taken puts the victims back, and reclaim goes on;
  *   5. bad scenario files and scenarios that do not fit the VM: exit 2,
  *      naming the line, before the guest runs;
  *   6. the control socket of a running guest (`labyrinth ctl`);
@@ -645,6 +647,58 @@ START_TEST(injected_swap_write_error_stops_the_run)
 }
 END_TEST
 
+/* A swap slot that is never given back is found by the audit after the
+ * run, which then fails loudly (exit 3), although the guest verified
+ * everything. */
+START_TEST(leaked_swap_slot_fails_the_run)
+{
+	struct harness_run r;
+	struct args a;
+
+	args_run(&a, VMM_GUEST("pattern"));
+	ARGS_ADD(&a, "--mem", "32M", "--pool", "8M", "--inject", "swap-leak=100");
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_HOST_ERROR);
+	ck_assert_int_eq(vmm_report_int(&r, "guest.exit_status"), 0);
+	ck_assert_int_gt(vmm_report_int(&r, "reclaim.swap_in_pages"), 100);
+	VMM_ASSERT_ERR_HAS(&r, "page-state table audit failed after the run");
+	VMM_ASSERT_ERR_HAS(&r, "the table holds");
+	VMM_ASSERT_CLEAN(&r);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* Reclaim's UFFDIO_MOVE finds a page already at its staging destination
+ * (EEXIST), as the soak once saw: what moved goes on, the rest of the
+ * batch stays in the guest, resident and woken; the taken staging page
+ * is emptied with its slice, so later moves succeed; no byte is lost. */
+static const char *const eexist_cases[][2] = {
+	{ "move-out-eexist=1", "copy" },
+	{ "move-out-eexist=40", "zeropage" },
+	{ "move-out-eexist=40", "move" },
+};
+
+START_TEST(staging_page_taken_puts_victims_back)
+{
+	struct harness_run r;
+	struct args a;
+
+	args_run(&a, VMM_GUEST("pattern"));
+	ARGS_ADD(&a, "--mem", "32M", "--pool", "8M", "--vcpus", "2", "--install",
+		 eexist_cases[_i][1], "--inject", eexist_cases[_i][0], "--", "passes=2");
+	ck_assert_int_eq(harness_runv(&r, NULL, a.v), 0);
+	assert_verified(&r);
+	VMM_ASSERT_ERR_HAS(&r, "reclaim: UFFDIO_MOVE out of gpa ");
+	VMM_ASSERT_ERR_HAS(&r, ": File exists (the page stays;");
+	ck_assert_msg(!strstr(r.err, "internal error"), "%s\n  -> %s", r.cmdline, r.err);
+	/* One batch at most, never a slice that stays taken. */
+	ck_assert_int_ge(vmm_report_int(&r, "reclaim.move_failures"), 1);
+	ck_assert_int_le(vmm_report_int(&r, "reclaim.move_failures"), 32);
+	ck_assert_int_ge(vmm_report_int(&r, "reclaim.swap_in_pages"), 16 * PAGES_PER_MIB);
+	harness_run_free(&r);
+}
+END_TEST
+
 /* ---- 5. scenarios the VMM refuses ---------------------------------------- */
 
 struct refused_case {
@@ -1177,6 +1231,9 @@ static Suite *pressure_suite(void)
 	tcase_add_test(tc, full_swap_dir_stops_the_run);
 	tcase_add_loop_test(tc, injected_swap_write_error_stops_the_run, 0,
 			    (int)(sizeof(inject_cases) / sizeof(inject_cases[0])));
+	tcase_add_test(tc, leaked_swap_slot_fails_the_run);
+	tcase_add_loop_test(tc, staging_page_taken_puts_victims_back, 0,
+			    (int)(sizeof(eexist_cases) / sizeof(eexist_cases[0])));
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 

@@ -616,7 +616,7 @@ static const struct bad_option bad_options[] = {
 	  { "--sample-ms '3600001': expected milliseconds from 0 to 3600000" } },
 	{ { "--inject", "foo" },
 	  { "--inject 'foo': expected NAME=N, NAME one of swap-write-error, prefetch-nomem, "
-	    "install-delay-us, drain-at-stop, hide-uffd-features" } },
+	    "install-delay-us, drain-at-stop, hide-uffd-features, move-out-eexist, swap-leak" } },
 	{ { "--inject", "swap-write-error=1", "--inject", "swap-write-error=2" },
 	  { "--inject swap-write-error given twice" } },
 	{ { "--quota", "0=1M", "--quota", "0=2M" }, { "--quota for vCPU 0 given twice" } },

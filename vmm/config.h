@@ -48,6 +48,12 @@ enum inject_point {
 				    * before the stop writes to it after each stop */
 	INJECT_HIDE_UFFD_FEATURES, /* hide-uffd-features=MASK: act as if userfaultfd
 				    * lacked these UFFD_FEATURE_* bits */
+	INJECT_MOVE_OUT_EEXIST,    /* move-out-eexist=N: reclaim's Nth UFFDIO_MOVE finds a
+				    * page already at the staging destination of the
+				    * run's second page (of its only page, for one): the
+				    * kernel moves what comes before and fails with EEXIST */
+	INJECT_SWAP_LEAK,          /* swap-leak=N: the Nth swap slot given back is kept
+				    * (a leaked slot, for the audit to find) */
 	INJECT_POINTS,
 };
 

@@ -66,6 +66,15 @@ static void unclaim(struct vm *vm, uint64_t gfn, uint32_t value)
 	uffd_wake(uffd_range_of(vm, gfn)->fd, gfn_to_hva(vm, gfn), PAGE_SIZE);
 }
 
+/* Gives back the swap slot page gfn held: a slot not in use is a bug in
+ * the accounting (said, and refused by the store). */
+static void free_slot(struct vm *vm, uint64_t gfn, uint32_t slot)
+{
+	if (swap_free(vm->swap, slot))
+		vm_bug(vm, "swap slot %u of gpa %#llx is not in use: freed twice, or never taken",
+		       slot, (unsigned long long)(LAB_GPA_RAM_BASE + (gfn << PAGE_SHIFT)));
+}
+
 /* ---- installing ---- */
 
 void gp_window_open(struct gp_window *w, uint64_t first, uint64_t end, lab_owner_t owner,
@@ -157,7 +166,7 @@ static void drop_frame(struct vm *vm, struct gp_window *w, uint64_t g)
 static void publish(struct vm *vm, struct gp_window *w, uint64_t g, uint64_t n, bool content)
 {
 	for (uint64_t i = 0; content && i < n; i++)
-		swap_free(vm->swap, gp_slot(w->old[g + i - w->first]));
+		free_slot(vm, g + i, gp_slot(w->old[g + i - w->first]));
 	w->restored += content ? n : 0;
 	if (w->owner < vm->nr_vcpus)
 		STAT_ADD(vm->vcpus[w->owner].stats.frames, n);
@@ -225,7 +234,7 @@ static int install_run(struct vm *vm, struct gp_window *w, uint64_t g, uint64_t 
 
 		drop_frame(vm, w, at);
 		if (gp_has_slot(old))
-			swap_free(vm->swap, gp_slot(old));
+			free_slot(vm, at, gp_slot(old));
 		unclaim(vm, at, GP_FOREIGN);
 		n -= done + 1;
 		g = at + 1;

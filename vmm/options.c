@@ -156,6 +156,8 @@ static const char *const inject_names[INJECT_POINTS] = {
 	[INJECT_INSTALL_DELAY_US] = "install-delay-us",
 	[INJECT_DRAIN_AT_STOP] = "drain-at-stop",
 	[INJECT_HIDE_UFFD_FEATURES] = "hide-uffd-features",
+	[INJECT_MOVE_OUT_EEXIST] = "move-out-eexist",
+	[INJECT_SWAP_LEAK] = "swap-leak",
 };
 
 const char *inject_point_name(enum inject_point p)
@@ -166,7 +168,7 @@ const char *inject_point_name(enum inject_point p)
 static int inject_arg(struct vm_config *cfg, const char *value)
 {
 	const char *eq = strchr(value, '=');
-	char names[160] = "";
+	char names[256] = "";
 	uint64_t n;
 
 	for (int p = 0; eq && p < INJECT_POINTS; p++) {
@@ -690,7 +692,8 @@ static const struct run_option run_options[] = {
 	{ .name = "inject", .arg = "NAME=N", .set = set_inject,
 	  .flags = OPTF_REPEATABLE | OPTF_UFFD_ONLY, .section = SECTION_PRESSURE,
 	  .help = "fault injection for the tests (repeatable): swap-write-error,\n"
-		  "prefetch-nomem, install-delay-us, drain-at-stop,\nhide-uffd-features" },
+		  "prefetch-nomem, install-delay-us, drain-at-stop,\nhide-uffd-features, "
+		  "move-out-eexist, swap-leak" },
 	{ .name = "record", .arg = "FILE", .set = set_file, .field = FIELD(record_path),
 	  .section = SECTION_WORKING_SETS,
 	  .help = "save the order of first touches (and their vCPUs)" },

@@ -61,6 +61,7 @@ struct reclaimer {
 	uint64_t *dirty;              /* scratch for KVM_GET_DIRTY_LOG */
 
 	struct evict_ctx ctx;         /* the reclaimer thread's own */
+	_Atomic uint64_t moves_out;   /* UFFDIO_MOVEs out, counted for --inject only */
 	struct {
 		_Atomic uint64_t scans, steals, zero_pages, swap_out, swap_in, move_failures;
 		_Atomic uint64_t wakeups, rounds, busy_ns;
@@ -242,6 +243,21 @@ static bool gfns_continue(const void *arg, size_t k)
 	return g == prev + 1 && uffd_range_of(a->vm, g) == uffd_range_of(a->vm, prev);
 }
 
+/* --inject move-out-eexist: a page at the staging destination of the
+ * run's second page (its only page, for one), as a page left over there
+ * would be: the kernel moves what comes before and fails with EEXIST. */
+static void inject_move_out_eexist(struct vm *vm, struct uffd_range *range, void *dst,
+				   size_t run)
+{
+	uint64_t n = vm->cfg.inject[INJECT_MOVE_OUT_EEXIST], done;
+
+	if (likely(!n) || atomic_fetch_add(&vm->reclaim->moves_out, 1) + 1 != n)
+		return;
+	if (uffd_zeropage(range->fd, (uint8_t *)dst + (run > 1 ? PAGE_SIZE : 0), PAGE_SIZE,
+			  &done))
+		pr_warn("--inject move-out-eexist: UFFDIO_ZEROPAGE into the staging area failed");
+}
+
 /*
  * Step 1: moves the claimed victims out of the guest into this context's
  * staging slice, sorted, one UFFDIO_MOVE per run of consecutive pages:
@@ -255,6 +271,7 @@ static void move_out(struct vm *vm, struct evict_ctx *ctx, const uint64_t *gfns,
 	struct reclaimer *r = vm->reclaim;
 	uint64_t pairs[RECLAIM_BATCH][2];
 	struct gfn_array runs = { vm, &pairs[0][0], 2 };
+	bool occupied = false;
 	size_t run;
 
 	for (unsigned i = 0; i < n; i++)
@@ -264,11 +281,26 @@ static void move_out(struct vm *vm, struct evict_ctx *ctx, const uint64_t *gfns,
 	for (unsigned i = 0; i < n; i += (unsigned)run) {
 		struct uffd_range *range = uffd_range_of(vm, pairs[i][0]);
 		uint64_t done = 0;
+		int err = -EEXIST;
 
 		run = run_length(i, n, RECLAIM_BATCH, gfns_continue, &runs);
-		int err = uffd_move(range->fd, uffd_staging(range, ctx->index, ctx->slice, b->n),
-				    gfn_to_hva(vm, pairs[i][0]), (uint64_t)run * PAGE_SIZE, &done);
+		uint8_t *dst = uffd_staging(range, ctx->index, ctx->slice, b->n);
+
+		/* Once a staging page was found taken, every later run of the
+		 * batch would start on it: they stay without trying. */
+		if (!occupied) {
+			inject_move_out_eexist(vm, range, dst, run);
+			err = uffd_move(range->fd, dst, gfn_to_hva(vm, pairs[i][0]),
+					(uint64_t)run * PAGE_SIZE, &done);
+		}
 		unsigned ok = (unsigned)(done / PAGE_SIZE);
+
+		if (err == -EEXIST) {
+			/* Something was left in the staging slice: the next
+			 * emptying of the slices empties it too. */
+			occupied = true;
+			ctx->staged[range - vm->ranges] = true;
+		}
 
 		for (unsigned k = 0; k < run; k++) {
 			uint64_t gfn = pairs[i + k][0];
@@ -311,13 +343,21 @@ static int store(struct vm *vm, struct batch *b)
 			b->to_store[b->stored++] = b->staged[i];
 	err = b->stored ? swap_alloc(vm->swap, b->slot, b->stored) : 0;
 	have_slots = !err;
+	/* The store has a slot for every guest page, a page holds one at most
+	 * and these pages none yet: full, it has lost count of its slots. */
+	if (!have_slots && swap_slots(vm->swap) >= vm->nr_gfns)
+		vm_bug(vm, "the swap store is full (%u of its %u slots in use) although no more "
+		       "than %llu guest pages can hold one: slots leaked, or held twice",
+		       swap_used(vm->swap), swap_slots(vm->swap),
+		       (unsigned long long)(vm->nr_gfns - b->n));
 	if (!err && b->stored)
 		err = swap_write(vm->swap, b->slot, b->to_store, b->stored);
 	if (!err)
 		return 0;
 	if (b->stored && have_slots)
 		for (unsigned i = 0; i < b->stored; i++)
-			swap_free(vm->swap, b->slot[i]);
+			if (swap_free(vm->swap, b->slot[i]))
+				vm_bug(vm, "swap slot %u, just taken, is not in use", b->slot[i]);
 	for (unsigned i = 0; i < b->n; i++) {
 		struct uffd_range *range = uffd_range_of(vm, b->gfn[i]);
 		uint64_t done;

@@ -20,12 +20,16 @@ struct swap_store {
 	uint8_t *mem;                /* memory store, or NULL */
 	char where[256];             /* for messages */
 	uint32_t nr_slots;
-	pthread_mutex_t lock;        /* guards the free list */
+	pthread_mutex_t lock;        /* guards the free list and in_use */
 	/* Slots never used yet are handed out in order from `fresh`; freed
-	 * ones go on a list linked through next_free. Both arrays are
-	 * reserved, not populated: a store as large as guest RAM costs only
-	 * what is swapped. */
+	 * ones go on a list linked through next_free. in_use has a bit per
+	 * slot taken: a slot is freed only if it is in use, so that a slot
+	 * freed twice is refused instead of going on the list twice (where
+	 * it would point at itself and be handed out again and again). The
+	 * arrays are reserved, not populated: a store as large as guest RAM
+	 * costs only what is swapped. */
 	uint32_t *next_free;
+	uint64_t *in_use;
 	uint32_t free_head;
 	uint32_t fresh;
 	uint32_t used;
@@ -34,6 +38,8 @@ struct swap_store {
 	 * writes are counted only then. */
 	uint64_t fail_write_at;
 	_Atomic uint64_t writes;
+	/* Fault injection: the Nth free (1-based) is kept; counted only then. */
+	uint64_t keep_at, frees;
 };
 
 /* Four independent multiply-xor lanes over 64-bit words, folded at the
@@ -52,6 +58,16 @@ uint64_t swap_checksum(const void *page)
 	return (h[0] ^ (h[1] >> 17) ^ (h[1] << 47)) * prime ^ (h[2] ^ (h[3] >> 31) ^ (h[3] << 33));
 }
 
+static size_t in_use_bytes(uint32_t nr_slots)
+{
+	return ((size_t)nr_slots + 63) / 64 * sizeof(uint64_t);
+}
+
+static bool slot_in_use(const struct swap_store *s, uint32_t slot)
+{
+	return s->in_use[slot / 64] >> (slot % 64) & 1;
+}
+
 static void swap_release(struct swap_store *s)
 {
 	if (s->fd >= 0)
@@ -60,6 +76,8 @@ static void swap_release(struct swap_store *s)
 		munmap(s->mem, (size_t)s->nr_slots * SWAP_SLOT_SIZE);
 	if (s->next_free)
 		munmap(s->next_free, (size_t)s->nr_slots * sizeof(*s->next_free));
+	if (s->in_use)
+		munmap(s->in_use, in_use_bytes(s->nr_slots));
 	if (s->checksum)
 		munmap(s->checksum, (size_t)s->nr_slots * sizeof(*s->checksum));
 	pthread_mutex_destroy(&s->lock);
@@ -80,7 +98,8 @@ int swap_create(const char *dir, uint32_t nr_slots, struct swap_store **out)
 	s->free_head = SLOT_NONE;
 	s->next_free = map_anonymous((size_t)nr_slots * sizeof(*s->next_free));
 	s->checksum = map_anonymous((size_t)nr_slots * sizeof(*s->checksum));
-	if (!s->next_free || !s->checksum) {
+	s->in_use = map_anonymous(in_use_bytes(nr_slots));
+	if (!s->next_free || !s->checksum || !s->in_use) {
 		err = -errno;
 		pr_err("swap: mmap of the slot tables (%u slots): %s", nr_slots, strerror(errno));
 		goto fail;
@@ -122,6 +141,11 @@ void swap_fail_write_at(struct swap_store *s, uint64_t nth)
 	s->fail_write_at = nth;
 }
 
+void swap_keep_at(struct swap_store *s, uint64_t nth)
+{
+	s->keep_at = nth;
+}
+
 const char *swap_where(const struct swap_store *s)
 {
 	return s->where;
@@ -149,9 +173,8 @@ uint8_t *swap_usage_map(struct swap_store *s)
 	if (!map)
 		return NULL;
 	pthread_mutex_lock(&s->lock);
-	memset(map, 1, s->fresh);
-	for (uint32_t f = s->free_head; f != SLOT_NONE; f = s->next_free[f])
-		map[f] = 0;
+	for (uint32_t i = 0; i < s->fresh; i++)
+		map[i] = slot_in_use(s, i);
 	pthread_mutex_unlock(&s->lock);
 	return map;
 }
@@ -171,19 +194,30 @@ int swap_alloc(struct swap_store *s, uint32_t *slots, unsigned n)
 		} else {
 			slots[i] = s->fresh++;
 		}
+		s->in_use[slots[i] / 64] |= 1ull << (slots[i] % 64);
 	}
 	s->used += n;
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
 
-void swap_free(struct swap_store *s, uint32_t slot)
+int swap_free(struct swap_store *s, uint32_t slot)
 {
 	pthread_mutex_lock(&s->lock);
+	if (slot >= s->nr_slots || !slot_in_use(s, slot)) {
+		pthread_mutex_unlock(&s->lock);
+		return -EINVAL;
+	}
+	if (unlikely(s->keep_at) && ++s->frees == s->keep_at) {
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	s->in_use[slot / 64] &= ~(1ull << (slot % 64));
 	s->next_free[slot] = s->free_head;
 	s->free_head = slot;
 	s->used--;
 	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
 static int write_run(struct swap_store *s, const uint32_t *slots, void *const *pages, unsigned n)

@@ -25,11 +25,16 @@ int swap_create(const char *dir, uint32_t nr_slots, struct swap_store **out);
 void swap_destroy(struct swap_store *s);
 /* Fault injection: the Nth slot write (1-based) fails with EIO. */
 void swap_fail_write_at(struct swap_store *s, uint64_t nth);
+/* Fault injection: the Nth slot given back (1-based) stays in use, as if
+ * the caller had never freed it (a leak). */
+void swap_keep_at(struct swap_store *s, uint64_t nth);
 
 /* The rest: any thread. */
 /* Takes n slots; -ENOSPC when the store is full. */
 int swap_alloc(struct swap_store *s, uint32_t *slots, unsigned n);
-void swap_free(struct swap_store *s, uint32_t slot);
+/* Gives a slot back: 0, or -EINVAL (and nothing changes) when it is not
+ * in use: freed already, never taken, or past the store. */
+int swap_free(struct swap_store *s, uint32_t slot);
 /* Writes n pages to their slots (slot-ordered runs become one pwritev). */
 int swap_write(struct swap_store *s, const uint32_t *slots, void *const *pages, unsigned n);
 /* Reads a slot and checks its checksum: -EIO on a read error, -EBADMSG on

@@ -154,6 +154,12 @@ int uffd_init(struct vm *vm, struct uffd_range *range, unsigned evict_contexts)
 			pr_err("mmap of the reclaim staging area: %s", strerror(errno));
 			goto err_close;
 		}
+		/* 4 KiB pages only, as in guest RAM: UFFDIO_MOVE refuses a
+		 * destination mapped by a huge page (EEXIST), and khugepaged
+		 * may collapse a staging area whose slices are all full. */
+		if (madvise(range->staging, range->staging_bytes, MADV_NOHUGEPAGE))
+			pr_warn("madvise(MADV_NOHUGEPAGE) on the reclaim staging area: %s",
+				strerror(errno));
 		err = register_missing(fd, range->staging, range->staging_bytes,
 				       "the reclaim staging area");
 		if (err)

@@ -331,8 +331,10 @@ static int open_swap(struct vm *vm)
 	}
 	err = swap_create(vm->cfg.swap == SWAP_FILE ? dir : NULL, (uint32_t)vm->nr_gfns,
 			  &vm->swap);
-	if (!err)
+	if (!err) {
 		swap_fail_write_at(vm->swap, vm->cfg.inject[INJECT_SWAP_WRITE_ERROR]);
+		swap_keep_at(vm->swap, vm->cfg.inject[INJECT_SWAP_LEAK]);
+	}
 	return err;
 }
 
