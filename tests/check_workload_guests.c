@@ -50,7 +50,7 @@ static const struct workload_guest guests[] = {
 	{ "kvstore", { "records=4000", "operations=4000", NULL },
 	  { "ops", "load", "reads", "updates", "heap.pages", NULL },
 	  "field word" },
-	{ "btree", { "keys=130000", "lookups=2000", "scans=20", NULL },
+	{ "btree", { "keys=160000", "lookups=2000", "scans=20", NULL },
 	  { "inserts", "lookups", "scans", "depth", "heap.pages", NULL },
 	  "in order, key" },
 	{ "bfs", { "scale=14", "roots=1", NULL },
