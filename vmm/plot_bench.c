@@ -117,7 +117,7 @@ static double normalized(const char *target, double value)
 	char op[3] = "";
 
 	if (!target || sscanf(target, "%2[<>=] %lf", op, &limit) != 2 || isnan(value))
-		return NAN;
+		return (double)NAN;   /* NAN is a float */
 	if (limit == 0)
 		return (op[0] == '>' ? value >= 0 : value <= 0) ? NORM_ZERO_MET : NORM_ZERO_MISSED;
 	if (op[0] == '>')
