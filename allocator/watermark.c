@@ -248,13 +248,28 @@ void pool_wait_begin(struct lab_pool *pool)
 	atomic_fetch_add(&pool->waiters, 1);
 }
 
-/* Sleeps until frames may have come back; false once waiters are
- * cancelled. wait_lock held. */
-bool pool_wait_once(struct lab_pool *pool)
+void lab_cache_cancel_waiters(struct lab_cache *cache)
+{
+	struct lab_pool *pool = cache->pool;
+
+	pthread_mutex_lock(&pool->wait_lock);
+	cache->wait_cancelled = true;
+	pthread_cond_broadcast(&pool->wait_cond);
+	pthread_mutex_unlock(&pool->wait_lock);
+}
+
+static bool wait_cancelled(const struct lab_pool *pool, const struct lab_cache *cache)
+{
+	return pool->cancelled || (cache && cache->wait_cancelled);
+}
+
+/* Sleeps until frames may have come back; false once waiters (of the
+ * pool, or of this cache) are cancelled. wait_lock held. */
+bool pool_wait_once(struct lab_pool *pool, const struct lab_cache *cache)
 {
 	struct timespec until;
 
-	if (pool->cancelled)
+	if (wait_cancelled(pool, cache))
 		return false;
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_nsec += WAIT_SLICE_NS;
@@ -263,7 +278,7 @@ bool pool_wait_once(struct lab_pool *pool)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_cond_timedwait(&pool->wait_cond, &pool->wait_lock, &until);
-	return !pool->cancelled;
+	return !wait_cancelled(pool, cache);
 }
 
 void pool_wait_end(struct lab_pool *pool, struct lab_cache *counters,
