@@ -158,9 +158,11 @@ static void publish(struct vm *vm, struct gp_window *w, uint64_t g, uint64_t n, 
 {
 	for (uint64_t i = 0; content && i < n; i++)
 		swap_free(vm->swap, gp_slot(w->old[g + i - w->first]));
+	int v = vm_owner_vcpu(vm, w->owner);
+
 	w->restored += content ? n : 0;
-	if (w->owner < vm->nr_vcpus)
-		STAT_ADD(vm->vcpus[w->owner].stats.frames, n);
+	if (v >= 0)
+		STAT_ADD(vm->vcpus[v].stats.frames, n);
 	for (uint64_t i = 0; i < n; i++)
 		set_entry(vm, g + i, gp_of_frame(w->frame[g + i - w->first]));
 	if (unlikely(vm->cfg.inject[INJECT_INSTALL_DELAY_US]))
@@ -345,11 +347,43 @@ void guest_pages_put_back(struct vm *vm, uint64_t gfn, uint32_t entry)
 
 void guest_pages_mark_swapped(struct vm *vm, uint64_t gfn, uint32_t slot, lab_owner_t owner)
 {
-	if (owner < vm->nr_vcpus &&
-	    !atomic_fetch_sub_explicit(&vm->vcpus[owner].stats.frames, 1, memory_order_relaxed))
-		vm_bug(vm, "vCPU %u's count of its frames went below zero: a page was reclaimed "
-		       "before it was counted", owner);
+	int v = vm_owner_vcpu(vm, owner);
+
+	if (v >= 0 &&
+	    !atomic_fetch_sub_explicit(&vm->vcpus[v].stats.frames, 1, memory_order_relaxed))
+		vm_bug(vm, "vCPU %d's count of its frames went below zero: a page was reclaimed "
+		       "before it was counted", v);
 	set_entry(vm, gfn, gp_of_slot(slot));
+}
+
+/* ---- a guest that ended ---- */
+
+#define RELEASE_BATCH 256u
+
+uint64_t guest_pages_release(struct vm *vm)
+{
+	lab_frame_t frames[RELEASE_BATCH];
+	lab_owner_t owners[RELEASE_BATCH];
+	uint64_t released = 0;
+	unsigned n = 0;
+
+	for (uint64_t gfn = 0; vm->gfn_frame && gfn <= vm->nr_gfns; gfn++) {
+		uint32_t v = gfn < vm->nr_gfns ? guest_pages_get(vm, gfn) : GP_EMPTY;
+
+		if (gp_is_frame(v)) {
+			frames[n] = gp_frame(v);
+			owners[n++] = gp_owner(vm, v);
+			set_entry(vm, gfn, GP_EMPTY);
+		}
+		if (n == RELEASE_BATCH || (gfn == vm->nr_gfns && n)) {
+			/* Frames stood for the pages; their own memory never
+			 * held them (a moved one is a hole): clean. */
+			released += lab_free_pages_bulk(vm->pool, frames, owners, n, LAB_FREE_CLEAN);
+			n = 0;
+		}
+	}
+	reclaim_forget(vm);
+	return released;
 }
 
 /* ---- audit ---- */
@@ -403,6 +437,11 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 				   "gfn %#llx -> frame %u, which is %s for gfn %#x\n",
 				   (unsigned long long)gfn, f, lab_frame_state_name(info.state),
 				   info.gfn);
+		/* Owners are per (guest, vCPU): a frame of another guest's in
+		 * this one's table would be installed in two guests. */
+		else if (!vm_owns(vm, info.owner))
+			audit_note(&a, "gfn %#llx -> frame %u, whose owner %u is not this guest's\n",
+				   (unsigned long long)gfn, f, info.owner);
 	}
 	for (uint32_t i = 0; i < slots; i++)
 		in_use += slot_used[i];

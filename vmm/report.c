@@ -304,9 +304,11 @@ void report_print_summary(struct vm *vm, FILE *out)
 	bool uffd = c->paging == PAGING_UFFD;
 
 	gather(vm, &r);
-	fprintf(out, "\nlabyrinth: %s (%s), %u vCPU%s, RAM %s, pool %s, paging %s", c->name, c->image,
+	fprintf(out, "\nlabyrinth: %s (%s), %u vCPU%s, RAM %s, %s %s, paging %s", c->name, c->image,
 		vm->nr_vcpus, vm->nr_vcpus == 1 ? "" : "s", format_size(c->mem_bytes, mem, sizeof(mem)),
-		format_size(c->pool_bytes, pool, sizeof(pool)), paging_mode_name(c->paging));
+		vm->host ? "the host's pool" : "pool",
+		format_size(vm->host ? lab_pool_frames(vm->pool) * PAGE_SIZE : c->pool_bytes, pool,
+			    sizeof(pool)), paging_mode_name(c->paging));
 	if (uffd && c->fault_around)
 		fprintf(out, ", ownership %s, fault-around %u%s, install %s%s",
 			ownership_mode_name(c->ownership), c->fault_around, c->ramp ? " (ramped)" : "",
@@ -571,12 +573,11 @@ static json_t *timeseries_json(struct vm *vm)
 	return o;
 }
 
-int report_write_json(struct vm *vm, const char *path)
+json_t *report_json(struct vm *vm)
 {
 	const struct vm_config *c = &vm->cfg;
 	static struct report r;
 	json_t *root, *vcpus;
-	int err = 0;
 
 	gather(vm, &r);
 	vcpus = json_array();
@@ -624,10 +625,8 @@ int report_write_json(struct vm *vm, const char *path)
 		"stalls", (json_int_t)r.stalls, "stall_ns", (json_int_t)r.reclaim.stall_ns,
 		"quota_steals", (json_int_t)r.reclaim.quota_steals, "move_failures",
 		(json_int_t)r.reclaim.move_failures);
-	if (!root) {
-		pr_err("--report %s: building the JSON report failed", path);
-		return -ENOMEM;
-	}
+	if (!root)
+		return NULL;
 	json_object_set_new(json_object_get(root, "guest"), "metrics", metrics_json(vm));
 	json_object_set_new(json_object_get(root, "config"), "name", json_string(c->name));
 	json_object_set_new(json_object_get(root, "config"), "domain",
@@ -666,6 +665,18 @@ int report_write_json(struct vm *vm, const char *path)
 		"recorded", (json_int_t)pc.recorded, "installed", (json_int_t)pc.installed,
 		"runs", (json_int_t)pc.runs, "taken_by_faults", (json_int_t)pc.taken_by_faults,
 		"busy_ns", (json_int_t)pc.busy_ns));
+	return root;
+}
+
+int report_write_json(struct vm *vm, const char *path)
+{
+	json_t *root = report_json(vm);
+	int err = 0;
+
+	if (!root) {
+		pr_err("--report %s: building the JSON report failed", path);
+		return -ENOMEM;
+	}
 	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS)) {
 		err = -EIO;
 		pr_err("--report %s: cannot write: %s", path, strerror(errno));

@@ -11,10 +11,14 @@
 #include <stdio.h>
 
 struct vm;
+struct json_t;
 
 /* Context: after the run (every thread stopped). */
 void report_print_summary(struct vm *vm, FILE *out);
 int report_write_json(struct vm *vm, const char *path);
+/* The JSON report as an object (NULL without memory), for a host's report
+ * of its guests. */
+struct json_t *report_json(struct vm *vm);
 /* Live counters as one JSON line (the control socket's `stats`). Any
  * thread, while the run goes on. */
 void report_stats_line(struct vm *vm, char *buf, size_t len);

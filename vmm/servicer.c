@@ -93,7 +93,7 @@ static bool locate(struct servicer *s, uint64_t addr, pid_t tid, struct fault *f
 		return false;
 	}
 	f->vcpu = vcpu_by_tid(vm, tid);
-	f->owner = f->vcpu ? (lab_owner_t)f->vcpu->id : LAB_OWNER_VMM;
+	f->owner = f->vcpu ? vm_owner(vm, f->vcpu->id) : vm->vmm_owner;
 	if (r->home_vcpu >= 0 && f->vcpu && (int)f->vcpu->id != r->home_vcpu) {
 		if (vm->cfg.ownership == OWN_STRICT) {
 			violation(vm, f->vcpu, r, f->gfn);
@@ -106,18 +106,18 @@ static bool locate(struct servicer *s, uint64_t addr, pid_t tid, struct fault *f
 
 /* Over its quota, a vCPU first reclaims its own pages, until the page
  * this fault needs fits. Returns whether the window may have neighbours. */
-static bool enforce_quota(struct servicer *s, lab_owner_t owner, uint64_t window)
+static bool enforce_quota(struct servicer *s, struct vcpu *v, uint64_t window)
 {
 	struct vm *vm = s->vm;
 	uint64_t quota;
 
-	if (owner >= vm->nr_vcpus)
+	if (!v)
 		return true;
-	quota = STAT_GET(vm->quota_frames[owner]);
+	quota = STAT_GET(vm->quota_frames[v->id]);
 	if (!quota)
 		return true;
 	for (;;) {
-		uint64_t frames = STAT_GET(vm->vcpus[owner].stats.frames);
+		uint64_t frames = STAT_GET(v->stats.frames);
 
 		if (frames + window <= quota)
 			return true;
@@ -125,7 +125,8 @@ static bool enforce_quota(struct servicer *s, lab_owner_t owner, uint64_t window
 			return false;
 		/* Victims that were busy a moment are skipped by a round: try
 		 * again while rounds make progress. */
-		if (!reclaim_owned(vm, &s->ectx, owner, (unsigned)(frames + 1 - quota)))
+		if (!reclaim_owned(vm, &s->ectx, vm_owner(vm, v->id),
+				   (unsigned)(frames + 1 - quota)))
 			return false;
 	}
 }
@@ -199,7 +200,7 @@ static bool prepare(struct servicer *s, struct fault *f)
 	gp_window_open(w, first, end, f->owner, s->cache, s->bounce);
 	w->old[f->gfn - first] = old;
 	/* Always called: a one-page window is held to the quota too. */
-	neighbours = enforce_quota(s, f->owner, end - first) && end - first > 1;
+	neighbours = enforce_quota(s, f->vcpu, end - first) && end - first > 1;
 	frame = fault_frame(s, f);
 	if (frame == LAB_FRAME_NONE) {
 		gp_window_unclaim(vm, w, f->gfn);
@@ -247,9 +248,9 @@ static void install_stride(struct servicer *s, struct fault *f)
 	struct vm *vm = s->vm;
 
 	/* Speculation reclaims nothing of its own: within the quota only. */
-	if (f->owner < vm->nr_vcpus && STAT_GET(vm->quota_frames[f->owner])) {
-		uint64_t quota = STAT_GET(vm->quota_frames[f->owner]);
-		uint64_t frames = STAT_GET(vm->vcpus[f->owner].stats.frames);
+	if (f->vcpu && STAT_GET(vm->quota_frames[f->vcpu->id])) {
+		uint64_t quota = STAT_GET(vm->quota_frames[f->vcpu->id]);
+		uint64_t frames = STAT_GET(f->vcpu->stats.frames);
 
 		pages = frames < quota ? quota - frames : 0;
 		if (pages > d->stride_pages)
@@ -297,7 +298,7 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 		for (uint64_t g = w->first; g < w->end; g++)
 			if (w->frame[g - w->first] != LAB_FRAME_NONE &&
 			    w->old[g - w->first] == GP_EMPTY)
-				record_note(vm, s, g, 1, f.owner);
+				record_note(vm, s, g, 1, f.vcpu ? f.vcpu->id : LAB_OWNER_VMM);
 	/* Step 6: installed without waking (see uffd.h), timed, now woken. */
 	uint64_t latency = now_ns() - f.t_read;
 
@@ -377,7 +378,7 @@ static void *servicer_thread(void *arg)
 }
 
 /* The allocator's drain request (any thread): wake the cache's servicer.
- * Caches and servicers share their index. */
+ * Servicer i has the pool's cache cache_base + i. */
 static void request_drain(unsigned id, int drain_fd)
 {
 	uint64_t one = 1;
@@ -390,8 +391,10 @@ void servicer_drain_request(void *arg, unsigned cache_id)
 {
 	struct vm *vm = arg;
 
-	if (vm->servicers && cache_id < vm->nr_servicers)
-		request_drain(cache_id, vm->servicers[cache_id].drain_fd);
+	unsigned i = cache_id - vm->cache_base;
+
+	if (vm->servicers && cache_id >= vm->cache_base && i < vm->nr_servicers)
+		request_drain(i, vm->servicers[i].drain_fd);
 }
 
 int servicers_init(struct vm *vm)
@@ -417,7 +420,7 @@ int servicers_init(struct vm *vm)
 		s->vm = vm;
 		s->id = i;
 		s->range = &vm->ranges[vm->nr_ranges == 1 ? 0 : i];
-		s->cache = lab_pool_cache(vm->pool, i);
+		s->cache = lab_pool_cache(vm->pool, vm->cache_base + i);
 		s->ectx = (struct evict_ctx){ .index = i, .cache = s->cache };
 		s->host_cpu = vm->cfg.pin ? cpu_for_index(i) : -1;
 		worker_init(&s->worker);

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * labyrinth host: several guests over one frame pool, on real KVM.
+ *   1. guests share one pool and one reclaimer: each runs to its end, the
+ *      reclaimer takes from each, every frame comes back, the audits pass;
+ *   2. no guest ever reads another's data: with frames passing from guest
+ *      to guest through reclaim, every page a guest never wrote reads zero
+ *      (pattern fresh=1), in every install mode;
+ *   3. the exit status is the worst guest's, named; the timeout stops
+ *      every guest;
+ *   4. bad host descriptions (two guests with one name, guarantees above
+ *      the pool, a missing domain file, a guest a host cannot run) are
+ *      refused with a clear error, exit status 2, and nothing started.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "labyrinth/exit_status.h"
+#include "vmmtest.h"
+
+#define NS "xmlns:lab='urn:labyrinth:domain:1'"
+
+struct guest_desc {
+	const char *name;
+	const char *guest;            /* build/guests/NAME.elf */
+	unsigned mem_mib, vcpus;
+	const char *cmdline;
+	const char *memtune;          /* the inside of <memtune>, or NULL */
+	const char *metadata;         /* the inside of <lab:labyrinth>, or NULL */
+};
+
+static char dir[PATH_MAX];
+
+/* Writes the domain of g as dir/NAME.xml; returns its path (static slot k). */
+static const char *write_guest(const struct guest_desc *g, unsigned k)
+{
+	static char paths[4][PATH_MAX + 64];
+	char text[4096], image[PATH_MAX], rel[PATH_MAX];
+	int n;
+
+	snprintf(rel, sizeof(rel), LAB_BUILD_DIR "/guests/%s.elf", g->guest);
+	ck_assert_msg(realpath(rel, image), "no guest image %s", rel);
+	n = snprintf(text, sizeof(text),
+		     "<domain type='kvm'>\n  <name>%s</name>\n"
+		     "  <memory unit='MiB'>%u</memory>\n  <vcpu>%u</vcpu>\n", g->name, g->mem_mib,
+		     g->vcpus ? g->vcpus : 1);
+	if (g->memtune)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "  <memtune>%s</memtune>\n",
+			      g->memtune);
+	n += snprintf(text + n, sizeof(text) - (size_t)n,
+		      "  <os>\n    <type arch='x86_64'>hvm</type>\n    <kernel>%s</kernel>\n"
+		      "    <cmdline>%s</cmdline>\n  </os>\n", image, g->cmdline ? g->cmdline : "");
+	if (g->metadata)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "  <metadata><lab:labyrinth " NS ">%s</lab:labyrinth></metadata>\n",
+			      g->metadata);
+	snprintf(text + n, sizeof(text) - (size_t)n, "</domain>\n");
+	snprintf(paths[k], sizeof(paths[k]), "%s/%s-%u.xml", dir, g->name, k);
+	ck_assert(harness_write_file(paths[k], text, strlen(text)));
+	return paths[k];
+}
+
+static void setup(void)
+{
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
+}
+
+static void teardown(void)
+{
+	harness_tmpdir_remove(dir);
+}
+
+/* A value of guest i's part of the host report. */
+static long long guest_int(const struct harness_run *r, unsigned i, const char *path)
+{
+	char full[256];
+
+	snprintf(full, sizeof(full), "guests.%u.%s", i, path);
+	return vmm_report_int(r, full);
+}
+
+/* Nothing ran: no summary, no guest's console, no report. */
+static void assert_nothing_started(const struct harness_run *r)
+{
+	ck_assert_msg(r->out[0] == '\0', "%s\n  -> printed on stdout:\n%s", r->cmdline, r->out);
+	ck_assert_msg(!strstr(r->err, "[0]: "), "%s\n  -> a guest ran:\n%s", r->cmdline, r->err);
+	ck_assert_msg(!r->report, "%s\n  -> wrote a report", r->cmdline);
+	VMM_ASSERT_CLEAN(r);
+}
+
+/* ---- 1. one pool, one reclaimer ---------------------------------------- */
+
+START_TEST(guests_share_one_pool)
+{
+	const struct guest_desc a = { "a", "pattern", 32, 1, "passes=2", NULL, NULL };
+	const struct guest_desc b = { "b", "pattern", 32, 2, "passes=2", NULL, NULL };
+	struct harness_run_opts opts = { .timeout_s = 120 };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--pool", "32M", "--report",
+		     HARNESS_REPORT, write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	ck_assert_int_eq(vmm_report_int(&r, "host.guests"), 2);
+	ck_assert_int_eq(vmm_report_int(&r, "host.pool_bytes"), 32ll << 20);
+	ck_assert(json_is_true(harness_report_get(r.report, "host.audit_ok")));
+	ck_assert(json_is_true(harness_report_get(r.report, "host.reclaim")));
+	ck_assert_str_eq(vmm_report_str(&r, "guests.0.name"), "a");
+	ck_assert_str_eq(vmm_report_str(&r, "guests.1.name"), "b");
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_int_eq(guest_int(&r, i, "exit_status"), 0);
+		ck_assert_int_eq(guest_int(&r, i, "guest.pages_touched"), 8192);
+		/* 64M of guests over 32M: the reclaimer took from both... */
+		ck_assert_int_gt(guest_int(&r, i, "host_reclaim.pages_taken.total"), 0);
+		/* ...and each gave back what it held when it ended. */
+		ck_assert_int_gt(guest_int(&r, i, "host_reclaim.frames_released_at_end"), 0);
+		ck_assert_int_eq(guest_int(&r, i, "vmm.internal_errors"), 0);
+	}
+	ck_assert_int_eq(guest_int(&r, 1, "config.vcpus"), 2);
+	VMM_ASSERT_OUT_HAS(&r, "labyrinth: host of 2 guests, pool 32 MiB");
+	VMM_ASSERT_OUT_HAS(&r, "labyrinth: a (");
+	VMM_ASSERT_OUT_HAS(&r, "labyrinth: b (");
+	VMM_ASSERT_CLEAN(&r);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* A pool as large as the guests' RAM: no reclaim, nothing taken. */
+START_TEST(pool_of_all_ram_needs_no_reclaim)
+{
+	const struct guest_desc a = { "a", "seqtouch", 16, 1, NULL, NULL, NULL };
+	const struct guest_desc b = { "b", "randtouch", 16, 1, NULL, NULL, NULL };
+	struct harness_run_opts opts = { .timeout_s = 120 };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--report", HARNESS_REPORT,
+		     write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	/* The pool is the sum of the guests' <currentMemory> (their RAM). */
+	ck_assert_int_eq(vmm_report_int(&r, "host.pool_bytes"), 32ll << 20);
+	ck_assert(json_is_false(harness_report_get(r.report, "host.reclaim")));
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_int_eq(guest_int(&r, i, "guest.pages_touched"), 4096);
+		ck_assert_int_eq(guest_int(&r, i, "faults.refault"), 0);
+		ck_assert_int_eq(guest_int(&r, i, "host_reclaim.pages_taken.total"), 0);
+	}
+	harness_run_free(&r);
+}
+END_TEST
+
+/* ---- 2. zeros across guests --------------------------------------------- */
+
+static const char *const install_modes[] = { "copy", "zeropage", "move" };
+
+/*
+ * Both guests write a pattern over RAM twice the pool's half, so the
+ * reclaimer takes frames from each and the other's faults get them; every
+ * page each guest first touches must read zero but for what it wrote
+ * itself (fresh=1), and every pass verifies what was written.
+ */
+START_TEST(fresh_pages_read_zero_across_guests)
+{
+	char meta[96];
+	struct guest_desc a = { "a", "pattern", 32, 1, "passes=2 fresh=1", NULL, meta };
+	struct guest_desc b = { "b", "pattern", 32, 1, "passes=2 fresh=1", NULL, meta };
+	struct harness_run_opts opts = { .timeout_s = 180 };
+	struct harness_run r;
+
+	snprintf(meta, sizeof(meta), "<lab:install>%s</lab:install>", install_modes[_i]);
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--pool", "24M", "--report",
+		     HARNESS_REPORT, write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_int_eq(guest_int(&r, i, "exit_status"), 0);
+		ck_assert_int_gt(guest_int(&r, i, "host_reclaim.pages_taken.total"), 1000);
+	}
+	ck_assert(json_is_true(harness_report_get(r.report, "host.audit_ok")));
+	harness_run_free(&r);
+}
+END_TEST
+
+/* ---- 3. exit status ----------------------------------------------------- */
+
+START_TEST(worst_guest_status_is_the_hosts_and_named)
+{
+	const struct guest_desc a = { "fine", "seqtouch", 8, 1, NULL, NULL, NULL };
+	const struct guest_desc b = { "broken", "pattern", 8, 1, "passes=0", NULL, NULL };
+	struct harness_run_opts opts = { .timeout_s = 120 };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--report", HARNESS_REPORT,
+		     write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_GUEST_FAILED);
+	VMM_ASSERT_ERR_HAS(&r, "host: guest broken ended worst, with exit status 1 (guest failed)");
+	ck_assert_int_eq(guest_int(&r, 0, "exit_status"), 0);
+	ck_assert_int_eq(guest_int(&r, 1, "exit_status"), 1);
+	ck_assert_str_eq(vmm_report_str(&r, "host.worst_guest"), "broken");
+	harness_run_free(&r);
+}
+END_TEST
+
+START_TEST(timeout_stops_every_guest)
+{
+	const struct guest_desc a = { "a", "hog", 8, 1, "hold_ms=60000", NULL, NULL };
+	const struct guest_desc b = { "b", "hog", 8, 1, "hold_ms=60000", NULL, NULL };
+	struct harness_run_opts opts = { .timeout_s = 60 };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--timeout", "1", "--report",
+		     HARNESS_REPORT, write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_TIMEOUT);
+	ck_assert_msg(r.seconds < 30, "the timeout took %.1f s", r.seconds);
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_int_eq(guest_int(&r, i, "exit_status"), LAB_EXIT_TIMEOUT);
+		ck_assert_str_eq(vmm_report_str(&r, i ? "guests.1.guest.stop" : "guests.0.guest.stop"),
+				 "timeout");
+	}
+	ck_assert(json_is_true(harness_report_get(r.report, "host.audit_ok")));
+	harness_run_free(&r);
+}
+END_TEST
+
+/* ---- 4. bad host descriptions ------------------------------------------- */
+
+START_TEST(two_guests_with_one_name_are_refused)
+{
+	const struct guest_desc a = { "twin", "seqtouch", 8, 1, NULL, NULL, NULL };
+	struct harness_run r;
+	const char *p0 = write_guest(&a, 0), *p1 = write_guest(&a, 1);
+	char want[PATH_MAX * 2 + 64];
+
+	HARNESS_EXEC(&r, NULL, VMM_BINARY, "host", "--report", HARNESS_REPORT, p0, p1);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
+	snprintf(want, sizeof(want), "host: %s and %s both describe a guest named 'twin'", p0, p1);
+	VMM_ASSERT_ERR_HAS(&r, want);
+	assert_nothing_started(&r);
+	harness_run_free(&r);
+}
+END_TEST
+
+START_TEST(guarantees_above_the_pool_are_refused)
+{
+	const struct guest_desc a = { "a", "seqtouch", 32, 1, NULL,
+				      "<min_guarantee unit='MiB'>16</min_guarantee>", NULL };
+	const struct guest_desc b = { "b", "seqtouch", 32, 1, NULL,
+				      "<min_guarantee unit='MiB'>16</min_guarantee>", NULL };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, NULL, VMM_BINARY, "host", "--pool", "32M", "--report", HARNESS_REPORT,
+		     write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
+	VMM_ASSERT_ERR_HAS(&r, "host: the guests' <min_guarantee> add up to 32 MiB (a 16 MiB, "
+			   "b 16 MiB), more than the pool can keep: --pool 32 MiB less the 3 MiB "
+			   "reclaim keeps free is 29 MiB");
+	assert_nothing_started(&r);
+	harness_run_free(&r);
+}
+END_TEST
+
+START_TEST(missing_domain_file_is_refused)
+{
+	const struct guest_desc a = { "a", "seqtouch", 8, 1, NULL, NULL, NULL };
+	char missing[PATH_MAX + 16], want[PATH_MAX + 64];
+	struct harness_run r;
+
+	snprintf(missing, sizeof(missing), "%s/nowhere.xml", dir);
+	HARNESS_EXEC(&r, NULL, VMM_BINARY, "host", "--report", HARNESS_REPORT, write_guest(&a, 0),
+		     missing);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
+	snprintf(want, sizeof(want), "domain %s: cannot open: No such file or directory", missing);
+	VMM_ASSERT_ERR_HAS(&r, want);
+	assert_nothing_started(&r);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* Guests a host cannot run, each refused naming its domain. */
+static const struct {
+	struct guest_desc g;
+	const char *says;
+} bad_guests[] = {
+	{ { "k", "seqtouch", 8, 1, NULL, NULL, "<lab:paging>kernel</lab:paging>" },
+	  "<lab:paging>kernel</lab:paging>: in a host every guest is paged through the shared pool" },
+	{ { "s", "seqtouch", 8, 1, NULL, NULL, "<lab:scenario>x.scn</lab:scenario>" },
+	  "<lab:scenario>: in a host the scenario is the host's" },
+	{ { "m", "seqtouch", 8, 1, NULL, "<min_guarantee unit='MiB'>16</min_guarantee>", NULL },
+	  "<memtune><min_guarantee> 16 MiB is more than the guest's <memory> 8 MiB" },
+	{ { "h", "seqtouch", 8, 1, NULL, "<hard_limit unit='MiB'>4</hard_limit>"
+	    "<soft_limit unit='MiB'>6</soft_limit>", NULL },
+	  "<memtune><hard_limit> 4 MiB is below its <soft_limit> 6 MiB" },
+	{ { "l", "seqtouch", 8, 1, NULL, "<soft_limit unit='KiB'>1001</soft_limit>", NULL },
+	  "<memtune><soft_limit> 1001 KiB: labyrinth counts frames of 4 KiB" },
+};
+
+START_TEST(guest_a_host_cannot_run_is_refused)
+{
+	const struct guest_desc ok = { "ok", "seqtouch", 8, 1, NULL, NULL, NULL };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, NULL, VMM_BINARY, "host", "--report", HARNESS_REPORT,
+		     write_guest(&ok, 0), write_guest(&bad_guests[_i].g, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
+	VMM_ASSERT_ERR_HAS(&r, bad_guests[_i].says);
+	assert_nothing_started(&r);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* An image that cannot be loaded is found when the guests are set up,
+ * before any of them starts. */
+START_TEST(bad_image_of_one_guest_starts_nothing)
+{
+	const struct guest_desc a = { "a", "seqtouch", 8, 1, NULL, NULL, NULL };
+	char bad[PATH_MAX + 16], text[PATH_MAX + 512];
+	struct harness_run r;
+
+	snprintf(bad, sizeof(bad), "%s/b.xml", dir);
+	snprintf(text, sizeof(text), "<domain type='kvm'><name>b</name><memory unit='MiB'>8</memory>"
+		 "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type><kernel>%s</kernel></os>"
+		 "</domain>\n", bad);
+	ck_assert(harness_write_file(bad, text, strlen(text)));
+	HARNESS_EXEC(&r, NULL, VMM_BINARY, "host", "--report", HARNESS_REPORT, write_guest(&a, 0),
+		     bad);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
+	VMM_ASSERT_ERR_HAS(&r, "host: guest b (");
+	VMM_ASSERT_ERR_HAS(&r, "cannot be set up: nothing was started");
+	assert_nothing_started(&r);
+	harness_run_free(&r);
+}
+END_TEST
+
+static Suite *host_suite(void)
+{
+	Suite *s = suite_create("host");
+	TCase *tc = tcase_create("one pool, several guests");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, guests_share_one_pool);
+	tcase_add_test(tc, pool_of_all_ram_needs_no_reclaim);
+	tcase_add_loop_test(tc, fresh_pages_read_zero_across_guests, 0,
+			    (int)(sizeof(install_modes) / sizeof(install_modes[0])));
+	tcase_add_test(tc, worst_guest_status_is_the_hosts_and_named);
+	tcase_add_test(tc, timeout_stops_every_guest);
+	tcase_add_test(tc, two_guests_with_one_name_are_refused);
+	tcase_add_test(tc, guarantees_above_the_pool_are_refused);
+	tcase_add_test(tc, missing_domain_file_is_refused);
+	tcase_add_loop_test(tc, guest_a_host_cannot_run_is_refused, 0,
+			    (int)(sizeof(bad_guests) / sizeof(bad_guests[0])));
+	tcase_add_test(tc, bad_image_of_one_guest_starts_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	if (!test_kvm_available("host"))
+		return TEST_EXIT_SKIP;
+	return test_run_suite(host_suite());
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/* A host's figures (host_report.h). */
+#include "host_report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "host.h"
+#include "labyrinth/exit_status.h"
+#include "util.h"
+#include "vm.h"
+
+static uint64_t get_u64(json_t *root, const char *a, const char *b)
+{
+	json_t *v = json_object_get(json_object_get(root, a), b);
+
+	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+}
+
+/* The mean and the peak of the guest's resident pages over its time
+ * series (each sample weighs the time until the next). */
+static void frames_over_time(json_t *ts, double *mean, uint64_t *peak)
+{
+	json_t *t = json_object_get(ts, "t_ms"), *r = json_object_get(ts, "resident_pages");
+	size_t n = json_array_size(t) < json_array_size(r) ? json_array_size(t)
+							     : json_array_size(r);
+	double area = 0, span = 0;
+
+	*mean = 0;
+	*peak = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = (uint64_t)json_integer_value(json_array_get(r, i));
+
+		if (v > *peak)
+			*peak = v;
+		if (i + 1 < n) {
+			double dt = json_number_value(json_array_get(t, i + 1)) -
+				    json_number_value(json_array_get(t, i));
+
+			area += (double)v * dt;
+			span += dt;
+		}
+	}
+	*mean = span > 0 ? area / span : (double)*peak;
+}
+
+void host_report_note_guest(struct host *h, struct host_guest *g)
+{
+	struct host_guest_figures *f = &g->fig;
+	json_t *r = g->report;
+
+	(void)h;
+	if (!r)
+		return;
+	f->pages_touched = get_u64(r, "guest", "pages_touched");
+	f->touch_ns = get_u64(r, "guest", "touch_ns");
+	f->elapsed_ns = get_u64(r, "guest", "elapsed_ns");
+	f->faults = get_u64(r, "faults", "total");
+	f->refaults = get_u64(r, "faults", "refault");
+	f->stall_ns = get_u64(r, "reclaim", "stall_ns");
+	frames_over_time(json_object_get(r, "timeseries"), &f->frames_mean, &f->frames_peak);
+}
+
+static const char *size_or_none(uint64_t frames, char *buf, size_t len)
+{
+	if (frames == MEMTUNE_NONE)
+		return "-";
+	return format_size(frames * PAGE_SIZE, buf, len);
+}
+
+void host_report_print(struct host *h, FILE *out)
+{
+	char pool[32];
+
+	for (unsigned i = 0; i < h->nr_guests; i++)
+		if (h->guests[i].summary)
+			fwrite(h->guests[i].summary, 1, h->guests[i].summary_len, out);
+	fprintf(out, "\nlabyrinth: host of %u guest%s, pool %s, %s; run %.3f ms\n", h->nr_guests,
+		h->nr_guests == 1 ? "" : "s", format_size(h->cfg->pool_bytes, pool, sizeof(pool)),
+		h->pressure ? "reclaim by the guests' promises" : "no reclaim (the pool holds all RAM)",
+		(double)(h->end_ns - h->start_ns) / 1e6);
+	fprintf(out, "%-16s %-22s %9s %9s %8s %9s %11s %21s %10s\n", "guest", "status", "touched",
+		"us/page", "refaults", "stall ms", "frames mean", "min/soft/hard", "host took");
+	for (unsigned i = 0; i < h->nr_guests; i++) {
+		struct host_guest *g = &h->guests[i];
+		const struct host_guest_figures *f = &g->fig;
+		struct memtune *mt = &g->vm->memtune;
+		char status[48], promises[64], a[16], b[16], c[16];
+		uint64_t took = 0;
+
+		for (int t = 0; t < MEMTUNE_TIERS; t++)
+			took += atomic_load(&g->host_steals[t]);
+		if (g->ended)
+			snprintf(status, sizeof(status), "%d %s", g->status,
+				 exit_status_name(g->status));
+		else
+			snprintf(status, sizeof(status), "not run");
+		snprintf(promises, sizeof(promises), "%s/%s/%s",
+			 atomic_load(&mt->min) ? size_or_none(atomic_load(&mt->min), a, sizeof(a)) : "-",
+			 size_or_none(atomic_load(&mt->soft), b, sizeof(b)),
+			 size_or_none(memtune_limit(mt), c, sizeof(c)));
+		fprintf(out, "%-16s %-22s %9" PRIu64 " %9.3f %8" PRIu64 " %9.1f %11.0f %21s %10" PRIu64
+			"\n", g->vm->cfg.name, status, f->pages_touched,
+			f->pages_touched ? (double)f->touch_ns / 1e3 / (double)f->pages_touched : 0.0,
+			f->refaults, (double)f->stall_ns / 1e6, f->frames_mean, promises, took);
+	}
+}
+
+static json_t *memtune_json(struct memtune *mt)
+{
+	uint64_t soft = atomic_load(&mt->soft), limit = memtune_limit(mt);
+
+	return json_pack("{s:I, s:o, s:o, s:i}",
+			 "min_guarantee_frames", (json_int_t)atomic_load(&mt->min),
+			 "soft_limit_frames", soft == MEMTUNE_NONE ? json_null()
+							       : json_integer((json_int_t)soft),
+			 "limit_frames", limit == MEMTUNE_NONE ? json_null()
+								: json_integer((json_int_t)limit),
+			 "weight", (int)atomic_load(&mt->weight));
+}
+
+static json_t *guest_json(struct host_guest *g)
+{
+	json_t *o = g->report ? json_deep_copy(g->report) : json_object();
+	json_t *took = json_object();
+	uint64_t total = 0;
+
+	if (!o || !took) {
+		json_decref(o);
+		json_decref(took);
+		return NULL;
+	}
+	for (int t = 0; t < MEMTUNE_TIERS; t++) {
+		uint64_t n = atomic_load(&g->host_steals[t]);
+
+		json_object_set_new(took, memtune_tier_names[t], json_integer((json_int_t)n));
+		total += n;
+	}
+	json_object_set_new(took, "total", json_integer((json_int_t)total));
+	json_object_set_new(o, "name", json_string(g->vm->cfg.name));
+	json_object_set_new(o, "exit_status", json_integer(g->ended ? g->status : -1));
+	json_object_set_new(o, "memtune", memtune_json(&g->vm->memtune));
+	json_object_set_new(o, "host_reclaim", json_pack(
+		"{s:o, s:I, s:f, s:I}", "pages_taken", took,
+		"frames_released_at_end", (json_int_t)g->released,
+		"frames_mean", g->fig.frames_mean, "frames_peak", (json_int_t)g->fig.frames_peak));
+	return o;
+}
+
+int host_report_write_json(struct host *h, const char *path)
+{
+	json_t *root, *guests = json_array();
+	int err = 0;
+
+	for (unsigned i = 0; guests && i < h->nr_guests; i++)
+		json_array_append_new(guests, guest_json(&h->guests[i]));
+	root = json_pack("{s:{s:I, s:i, s:b, s:I, s:i, s:o, s:b, s:{s:I, s:I}}, s:o}",
+			 "host", "pool_bytes", (json_int_t)h->cfg->pool_bytes,
+			 "guests", (int)h->nr_guests, "reclaim", h->pressure,
+			 "elapsed_ns", (json_int_t)(h->end_ns - h->start_ns),
+			 "exit_status", h->worst >= 0 ? h->guests[h->worst].status : -1,
+			 "worst_guest", h->worst >= 0 ? json_string(h->guests[h->worst].vm->cfg.name)
+						      : json_null(),
+			 "audit_ok", !h->audit_failed,
+			 "reclaimer", "wakeups", (json_int_t)atomic_load(&h->stats.wakeups),
+			 "rounds", (json_int_t)atomic_load(&h->stats.rounds),
+			 "guests", guests);
+	if (!root) {
+		pr_err("--report %s: building the JSON report failed", path);
+		return -ENOMEM;
+	}
+	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS)) {
+		err = -EIO;
+		pr_err("--report %s: cannot write: %s", path, strerror(errno));
+	}
+	json_decref(root);
+	return err;
+}
