@@ -8,6 +8,10 @@
  *      (pattern fresh=1), in every install mode;
  *   3. the exit status is the worst guest's, named; the timeout stops
  *      every guest;
+ *   5. the promises (<memtune>, <lab:weight>): a guarantee is kept under a
+ *      neighbour's spike (no refault, nothing taken), a hard limit is never
+ *      exceeded (alone and in a host), a guest above its soft limit is
+ *      reclaimed first, weights share what lies above the guarantees;
  *   4. bad host descriptions (two guests with one name, guarantees above
  *      the pool, a missing domain file, a guest a host cannot run) are
  *      refused with a clear error, exit status 2, and nothing started.
@@ -331,6 +335,135 @@ START_TEST(bad_image_of_one_guest_starts_nothing)
 }
 END_TEST
 
+/* ---- 5. promises ---------------------------------------------------------- */
+
+static double guest_real(const struct harness_run *r, unsigned i, const char *path)
+{
+	char full[256];
+	double v;
+
+	snprintf(full, sizeof(full), "guests.%u.%s", i, path);
+	v = harness_report_number(r->report, full);
+	ck_assert_msg(v == v, "%s\n  -> the report has no number at \"%s\"", r->cmdline, full);
+	return v;
+}
+
+/* A pattern guest whose RAM its guarantee covers runs beside a hog that
+ * grows to twice the pool: the guest never loses a page. */
+START_TEST(guarantee_is_kept_under_a_neighbours_spike)
+{
+	const struct guest_desc a = { "kept", "pattern", 16, 1, "passes=6",
+				      "<min_guarantee unit='MiB'>16</min_guarantee>", NULL };
+	const struct guest_desc b = { "hog", "hog", 64, 1, "hot=100 hold_ms=1000", NULL, NULL };
+	struct harness_run_opts opts = { .timeout_s = 180 };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--pool", "32M", "--report",
+		     HARNESS_REPORT, write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	ck_assert_int_eq(guest_int(&r, 0, "memtune.min_guarantee_frames"), 4096);
+	ck_assert_int_eq(guest_int(&r, 0, "host_reclaim.pages_taken.total"), 0);
+	ck_assert_int_eq(guest_int(&r, 0, "faults.refault"), 0);
+	ck_assert_int_eq(guest_int(&r, 0, "reclaim.pgsteal"), 0);
+	/* The neighbour paid for it. */
+	ck_assert_int_gt(guest_int(&r, 1, "host_reclaim.pages_taken.over_guarantee"), 0);
+	ck_assert_int_gt(guest_int(&r, 1, "faults.refault"), 0);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* A guest over its hard limit reclaims its own pages: it never holds more
+ * (its peak is charged before a frame is allocated), and its data is
+ * intact (hog verifies every page). */
+START_TEST(hard_limit_is_never_exceeded_in_a_host)
+{
+	const struct guest_desc a = { "capped", "hog", 32, 2, "hot=50 hold_ms=300",
+				      "<hard_limit unit='MiB'>8</hard_limit>", NULL };
+	const struct guest_desc b = { "free", "pattern", 16, 1, "passes=2", NULL, NULL };
+	struct harness_run_opts opts = { .timeout_s = 180 };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--pool", "32M", "--report",
+		     HARNESS_REPORT, write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	ck_assert_int_eq(guest_int(&r, 0, "memtune.hard_limit_frames"), 2048);
+	ck_assert_int_le(guest_int(&r, 0, "memtune.held_peak_frames"), 2048);
+	ck_assert_int_gt(guest_int(&r, 0, "memtune.faults_at_limit"), 0);
+	ck_assert_int_le(guest_int(&r, 0, "host_reclaim.frames_peak"), 2048);
+	/* Its neighbour had room: it never met a limit. */
+	ck_assert_int_eq(guest_int(&r, 1, "memtune.faults_at_limit"), 0);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* The same alone: `labyrinth run` keeps a domain's hard limit too. */
+START_TEST(hard_limit_is_never_exceeded_alone)
+{
+	const struct guest_desc a = { "capped", "pattern", 32, 2, "passes=2",
+				      "<hard_limit unit='MiB'>8</hard_limit>", NULL };
+	struct harness_run_opts opts = { .timeout_s = 180 };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "run", "--quiet", "--domain", write_guest(&a, 0),
+		     "--report", HARNESS_REPORT);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	ck_assert_int_eq(vmm_report_int(&r, "memtune.hard_limit_frames"), 2048);
+	ck_assert_int_le(vmm_report_int(&r, "memtune.held_peak_frames"), 2048);
+	ck_assert_int_gt(vmm_report_int(&r, "memtune.faults_at_limit"), 0);
+	ck_assert_int_gt(vmm_report_int(&r, "faults.refault"), 0);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* Two guests with the same work over a pool that holds half of it: the
+ * one with a soft limit gives first, and ends up near its soft limit. */
+START_TEST(soft_limit_is_reclaimed_first)
+{
+	const struct guest_desc a = { "soft", "hog", 32, 1, "hot=100 hold_ms=1500",
+				      "<soft_limit unit='MiB'>8</soft_limit>", NULL };
+	const struct guest_desc b = { "other", "hog", 32, 1, "hot=100 hold_ms=1500", NULL, NULL };
+	struct harness_run_opts opts = { .timeout_s = 180 };
+	struct harness_run r;
+	double soft_mean, other_mean;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--pool", "32M", "--report",
+		     HARNESS_REPORT, write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	ck_assert_int_gt(guest_int(&r, 0, "host_reclaim.pages_taken.over_soft_limit"), 0);
+	ck_assert_int_eq(guest_int(&r, 1, "host_reclaim.pages_taken.over_soft_limit"), 0);
+	soft_mean = guest_real(&r, 0, "host_reclaim.frames_mean");
+	other_mean = guest_real(&r, 1, "host_reclaim.frames_mean");
+	ck_assert_msg(soft_mean < other_mean / 2, "the guest over its soft limit held %.0f frames "
+		      "on average, its neighbour %.0f", soft_mean, other_mean);
+	/* Near its soft limit: reclaim took it down to it, not below. */
+	ck_assert_msg(soft_mean > 2048 / 2 && soft_mean < 2048 * 1.5,
+		      "soft limit of 2048 frames, %.0f held on average", soft_mean);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* Weights 100 and 300: what lies above the guarantees is shared 1:3. */
+START_TEST(weights_share_the_pool)
+{
+	const struct guest_desc a = { "light", "hog", 32, 1, "hot=100 hold_ms=1500", NULL,
+				      "<lab:weight>100</lab:weight>" };
+	const struct guest_desc b = { "heavy", "hog", 32, 1, "hot=100 hold_ms=1500", NULL,
+				      "<lab:weight>300</lab:weight>" };
+	struct harness_run_opts opts = { .timeout_s = 180 };
+	struct harness_run r;
+	double ratio;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--pool", "32M", "--report",
+		     HARNESS_REPORT, write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	ck_assert_int_eq(guest_int(&r, 1, "memtune.weight"), 300);
+	ratio = guest_real(&r, 1, "host_reclaim.frames_mean") /
+		guest_real(&r, 0, "host_reclaim.frames_mean");
+	ck_assert_msg(ratio > 2 && ratio < 4.5, "weights 300:100, frames held %.2f:1", ratio);
+	harness_run_free(&r);
+}
+END_TEST
+
 static Suite *host_suite(void)
 {
 	Suite *s = suite_create("host");
@@ -350,6 +483,15 @@ static Suite *host_suite(void)
 	tcase_add_loop_test(tc, guest_a_host_cannot_run_is_refused, 0,
 			    (int)(sizeof(bad_guests) / sizeof(bad_guests[0])));
 	tcase_add_test(tc, bad_image_of_one_guest_starts_nothing);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("promises");
+	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, guarantee_is_kept_under_a_neighbours_spike);
+	tcase_add_test(tc, hard_limit_is_never_exceeded_in_a_host);
+	tcase_add_test(tc, hard_limit_is_never_exceeded_alone);
+	tcase_add_test(tc, soft_limit_is_reclaimed_first);
+	tcase_add_test(tc, weights_share_the_pool);
 	suite_add_tcase(s, tc);
 	return s;
 }

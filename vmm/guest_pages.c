@@ -66,6 +66,21 @@ static void unclaim(struct vm *vm, uint64_t gfn, uint32_t value)
 	uffd_wake(uffd_range_of(vm, gfn)->fd, gfn_to_hva(vm, gfn), PAGE_SIZE);
 }
 
+/* ---- frames, charged to the guest ---- */
+
+lab_frame_t gp_frame_alloc(struct vm *vm, struct lab_cache *cache, lab_gfp_t gfp,
+			   lab_owner_t owner, uint64_t gfn)
+{
+	lab_frame_t f;
+
+	if (!memtune_try_charge(&vm->memtune, 1, 1))
+		return LAB_FRAME_NONE;
+	f = lab_alloc_page(cache, gfp, owner, (uint32_t)gfn);
+	if (f == LAB_FRAME_NONE)
+		memtune_uncharge(&vm->memtune, 1);
+	return f;
+}
+
 /* ---- installing ---- */
 
 void gp_window_open(struct gp_window *w, uint64_t first, uint64_t end, lab_owner_t owner,
@@ -147,6 +162,7 @@ static void drop_frame(struct vm *vm, struct gp_window *w, uint64_t g)
 	bool written = w->content[i] && vm->cfg.install == INSTALL_MOVE;
 
 	lab_free_page(w->cache, w->frame[i], w->owner, written ? LAB_FREE_DIRTY : LAB_FREE_CLEAN);
+	memtune_uncharge(&vm->memtune, 1);
 	w->frame[i] = LAB_FRAME_NONE;
 }
 
@@ -302,9 +318,11 @@ int64_t gp_install_speculative(struct vm *vm, struct gp_window *w, uint64_t firs
 			++*skipped;          /* a fault (or someone) had it first */
 			continue;
 		}
+		/* Speculation stays within the guest's limit: it never
+		 * reclaims for it. */
 		w->frame[g - first] = deny && deny(arg) ? LAB_FRAME_NONE
-				      : lab_alloc_page(cache, LAB_GFP_NOWAIT | __LAB_GFP_EXCLUSIVE |
-						       __LAB_GFP_ZERO, owner, (uint32_t)g);
+				      : gp_frame_alloc(vm, cache, LAB_GFP_NOWAIT | __LAB_GFP_EXCLUSIVE |
+						       __LAB_GFP_ZERO, owner, g);
 		if (w->frame[g - first] == LAB_FRAME_NONE) {
 			/* No frames to spare: a vCPU may have faulted on it. */
 			gp_window_unclaim(vm, w, g);
@@ -382,6 +400,7 @@ uint64_t guest_pages_release(struct vm *vm)
 			n = 0;
 		}
 	}
+	memtune_uncharge(&vm->memtune, released);
 	reclaim_forget(vm);
 	return released;
 }
@@ -393,6 +412,7 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 {
 	size_t frames = lab_pool_frames(vm->pool);
 	uint32_t slots = vm->swap ? swap_slots(vm->swap) : 0, held = 0, in_use = 0;
+	uint64_t resident = 0;
 	uint8_t *seen = calloc(frames, 1), *slot_seen = calloc(slots ? slots : 1, 1);
 	uint8_t *slot_used = vm->swap ? swap_usage_map(vm->swap) : calloc(1, 1);
 	struct audit_log a;
@@ -425,6 +445,8 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 			continue;
 		lab_frame_t f = gp_frame(v);
 
+		resident++;
+
 		if (lab_frame_info(vm->pool, f, &info)) {
 			audit_note(&a, "gfn %#llx -> bad frame %u\n",
 				   (unsigned long long)gfn, f);
@@ -443,6 +465,10 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 			audit_note(&a, "gfn %#llx -> frame %u, whose owner %u is not this guest's\n",
 				   (unsigned long long)gfn, f, info.owner);
 	}
+	if (resident != atomic_load(&vm->memtune.held))
+		audit_note(&a, "the guest holds %llu frames in its table, it is charged %llu\n",
+			   (unsigned long long)resident,
+			   (unsigned long long)atomic_load(&vm->memtune.held));
 	for (uint32_t i = 0; i < slots; i++)
 		in_use += slot_used[i];
 	if (held != in_use || (vm->swap && in_use != swap_used(vm->swap)))

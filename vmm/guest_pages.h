@@ -101,6 +101,15 @@ int guest_pages_init(struct vm *vm);
 void guest_pages_exit(struct vm *vm);
 uint32_t guest_pages_get(struct vm *vm, uint64_t gfn);
 
+/* ---- frames, charged to the guest (memtune.h) ---- */
+
+/* A frame for gfn of this guest from cache, charged to it: LAB_FRAME_NONE
+ * when its limit is reached (this never reclaims) or the allocator has
+ * none. Every frame of the guest is charged; drop_frame(), reclaim and
+ * guest_pages_release() uncharge. */
+lab_frame_t gp_frame_alloc(struct vm *vm, struct lab_cache *cache, lab_gfp_t gfp,
+			   lab_owner_t owner, uint64_t gfn);
+
 /* ---- installing: a window of pages claimed, filled and installed together ---- */
 
 #define GP_WINDOW_MAX CFG_MAX_FAULT_AROUND
@@ -184,7 +193,7 @@ uint64_t guest_pages_release(struct vm *vm);
  * Cross-checks the table against the allocator and the swap store: every
  * frame in the table is allocated, exclusively, for that very gfn, to an
  * owner of this guest's (so to no other guest), and no frame backs two
- * pages; every slot is held by one page and the store
+ * pages; the guest is charged exactly the frames it holds; every slot is held by one page and the store
  * counts exactly those; nothing is BUSY. Call with the guest stopped.
  * Returns 0, or -EUCLEAN with the first problems described in buf.
  */

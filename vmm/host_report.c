@@ -56,7 +56,8 @@ void host_report_note_guest(struct host *h, struct host_guest *g)
 		return;
 	f->pages_touched = get_u64(r, "guest", "pages_touched");
 	f->touch_ns = get_u64(r, "guest", "touch_ns");
-	f->elapsed_ns = get_u64(r, "guest", "elapsed_ns");
+	f->elapsed_ns = json_is_integer(json_object_get(r, "elapsed_ns"))
+			? (uint64_t)json_integer_value(json_object_get(r, "elapsed_ns")) : 0;
 	f->faults = get_u64(r, "faults", "total");
 	f->refaults = get_u64(r, "faults", "refault");
 	f->stall_ns = get_u64(r, "reclaim", "stall_ns");
@@ -108,19 +109,6 @@ void host_report_print(struct host *h, FILE *out)
 	}
 }
 
-static json_t *memtune_json(struct memtune *mt)
-{
-	uint64_t soft = atomic_load(&mt->soft), limit = memtune_limit(mt);
-
-	return json_pack("{s:I, s:o, s:o, s:i}",
-			 "min_guarantee_frames", (json_int_t)atomic_load(&mt->min),
-			 "soft_limit_frames", soft == MEMTUNE_NONE ? json_null()
-							       : json_integer((json_int_t)soft),
-			 "limit_frames", limit == MEMTUNE_NONE ? json_null()
-								: json_integer((json_int_t)limit),
-			 "weight", (int)atomic_load(&mt->weight));
-}
-
 static json_t *guest_json(struct host_guest *g)
 {
 	json_t *o = g->report ? json_deep_copy(g->report) : json_object();
@@ -141,7 +129,6 @@ static json_t *guest_json(struct host_guest *g)
 	json_object_set_new(took, "total", json_integer((json_int_t)total));
 	json_object_set_new(o, "name", json_string(g->vm->cfg.name));
 	json_object_set_new(o, "exit_status", json_integer(g->ended ? g->status : -1));
-	json_object_set_new(o, "memtune", memtune_json(&g->vm->memtune));
 	json_object_set_new(o, "host_reclaim", json_pack(
 		"{s:o, s:I, s:f, s:I}", "pages_taken", took,
 		"frames_released_at_end", (json_int_t)g->released,

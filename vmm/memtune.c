@@ -20,28 +20,46 @@ void memtune_init(struct memtune *mt, uint64_t min_bytes, uint64_t soft_bytes,
 	atomic_store(&mt->budget, MEMTUNE_NONE);
 	atomic_store(&mt->weight, weight ? weight : MEMTUNE_DEFAULT_WEIGHT);
 	atomic_store(&mt->held, 0);
+	atomic_store(&mt->held_peak, 0);
 	atomic_store(&mt->over_limit, 0);
+	atomic_store(&mt->limit_wait_ns, 0);
+}
+
+/* The high-water mark: a new one is rare once the guest has grown. */
+static void note_peak(struct memtune *mt, uint64_t held)
+{
+	uint64_t peak = atomic_load_explicit(&mt->held_peak, memory_order_relaxed);
+
+	while (held > peak && !atomic_compare_exchange_weak_explicit(&mt->held_peak, &peak, held,
+								     memory_order_relaxed,
+								     memory_order_relaxed))
+		;
 }
 
 uint64_t memtune_try_charge(struct memtune *mt, uint64_t need, uint64_t want)
 {
 	uint64_t held = atomic_load_explicit(&mt->held, memory_order_relaxed), room, got;
 
+	if (!want)
+		return 0;
 	for (;;) {
 		uint64_t limit = memtune_limit(mt);
 
 		if (limit == MEMTUNE_NONE) {
-			atomic_fetch_add_explicit(&mt->held, want, memory_order_relaxed);
+			note_peak(mt, atomic_fetch_add_explicit(&mt->held, want,
+								memory_order_relaxed) + want);
 			return want;
 		}
 		room = held < limit ? limit - held : 0;
 		got = want < room ? want : room;
-		if (got < need)
+		if (!got || got < need)
 			return 0;
 		if (atomic_compare_exchange_weak_explicit(&mt->held, &held, held + got,
 							  memory_order_relaxed,
-							  memory_order_relaxed))
+							  memory_order_relaxed)) {
+			note_peak(mt, held + got);
 			return got;
+		}
 	}
 }
 

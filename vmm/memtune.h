@@ -42,7 +42,9 @@ struct memtune {
 	_Atomic uint64_t min, soft, hard, budget;
 	_Atomic uint32_t weight;
 	_Atomic uint64_t held;        /* frames charged to the guest */
+	_Atomic uint64_t held_peak;   /* the most it ever held */
 	_Atomic uint64_t over_limit;  /* faults that met the limit and reclaimed first */
+	_Atomic uint64_t limit_wait_ns; /* time faults waited at the limit */
 };
 
 /* Sets the promises of a config (bytes; 0: none, weight 0: the default). */
@@ -64,12 +66,6 @@ static inline uint64_t memtune_limit(const struct memtune *mt)
  * `need` means none (the limit is reached). Any thread; lock-free.
  */
 uint64_t memtune_try_charge(struct memtune *mt, uint64_t need, uint64_t want);
-/* Charges n frames whatever the limit (they are already allocated). */
-static inline void memtune_charge(struct memtune *mt, uint64_t n)
-{
-	if (n)
-		atomic_fetch_add_explicit(&mt->held, n, memory_order_relaxed);
-}
 static inline void memtune_uncharge(struct memtune *mt, uint64_t n)
 {
 	if (n)

@@ -370,6 +370,7 @@ static void release_frames(struct vm *vm, struct evict_ctx *ctx, struct batch *b
 			lab_free_page(ctx->cache, frames[i], owners[i], LAB_FREE_CLEAN);
 	else
 		lab_free_pages_bulk(vm->pool, frames, owners, b->n, LAB_FREE_CLEAN);
+	memtune_uncharge(&vm->memtune, b->n);
 }
 
 /* Step 4: wakes whoever faulted on a page while it was going: it faults
@@ -483,6 +484,11 @@ size_t reclaim_reserve(size_t frames)
 size_t reclaim_smallest_pool(void)
 {
 	return 6 * PRESSURE_MIN_FLOOR;
+}
+
+unsigned reclaim_own(struct vm *vm, struct evict_ctx *ctx, unsigned want)
+{
+	return vm->reclaim ? reclaim_batch(vm, ctx, -1, want) : 0;
 }
 
 unsigned reclaim_guest(struct vm *vm, unsigned want)

@@ -83,6 +83,11 @@ void reclaim_note_swap_in(struct vm *vm, uint64_t pages);
 /* Direct reclaim of up to `want` pages of `owner`, from its own list;
  * returns how many left the guest. Context: the caller's evicting context. */
 unsigned reclaim_owned(struct vm *vm, struct evict_ctx *ctx, lab_owner_t owner, unsigned want);
+/* Direct reclaim for a guest at its limit (memtune.h): up to `want` (at
+ * most RECLAIM_BATCH) of its oldest pages, any vCPU's, by its own policy;
+ * returns how many left the guest. Context: the caller's evicting
+ * context. */
+unsigned reclaim_own(struct vm *vm, struct evict_ctx *ctx, unsigned want);
 /* For a host's reclaimer (host.c), one thread at a time per guest, while
  * the guest runs: up to `want` (at most RECLAIM_BATCH) of the guest's
  * oldest pages by its own policy, with the guest's reclaimer context;

@@ -573,6 +573,27 @@ static json_t *timeseries_json(struct vm *vm)
 	return o;
 }
 
+/* The guest's promises in force at the end, and what it held against them. */
+static json_t *memtune_json(struct memtune *mt)
+{
+	uint64_t soft = atomic_load(&mt->soft), hard = atomic_load(&mt->hard);
+	uint64_t budget = atomic_load(&mt->budget);
+
+	return json_pack("{s:I, s:o, s:o, s:o, s:i, s:I, s:I, s:I, s:I}",
+			 "min_guarantee_frames", (json_int_t)atomic_load(&mt->min),
+			 "soft_limit_frames", soft == MEMTUNE_NONE ? json_null()
+							       : json_integer((json_int_t)soft),
+			 "hard_limit_frames", hard == MEMTUNE_NONE ? json_null()
+							       : json_integer((json_int_t)hard),
+			 "budget_frames", budget == MEMTUNE_NONE ? json_null()
+								 : json_integer((json_int_t)budget),
+			 "weight", (int)atomic_load(&mt->weight),
+			 "held_frames", (json_int_t)atomic_load(&mt->held),
+			 "held_peak_frames", (json_int_t)atomic_load(&mt->held_peak),
+			 "faults_at_limit", (json_int_t)atomic_load(&mt->over_limit),
+			 "limit_wait_ns", (json_int_t)atomic_load(&mt->limit_wait_ns));
+}
+
 json_t *report_json(struct vm *vm)
 {
 	const struct vm_config *c = &vm->cfg;
@@ -658,6 +679,7 @@ json_t *report_json(struct vm *vm)
 						   *lab_git_describe() ? json_string(lab_git_describe())
 								       : json_null()));
 	json_object_set_new(root, "timeseries", timeseries_json(vm));
+	json_object_set_new(root, "memtune", memtune_json(&vm->memtune));
 	struct prefetch_counts pc;
 
 	prefetch_counts(vm, &pc);

@@ -55,7 +55,8 @@ struct fault {
 	struct vcpu *vcpu;            /* NULL: a thread that is no vCPU */
 	lab_owner_t owner;
 	enum fault_kind kind;
-	uint64_t stall_ns;            /* waited for a frame */
+	uint64_t stall_ns;            /* waited for a frame (at the limit, or the pool's) */
+	uint64_t limit_ns;            /* of which at the guest's limit */
 	bool in_reserve;              /* its frame came from the reserve */
 	struct fp_window decision;    /* the policy's: its window, and a stride */
 	struct gp_window w;
@@ -131,20 +132,59 @@ static bool enforce_quota(struct servicer *s, struct vcpu *v, uint64_t window)
 	}
 }
 
-/* Step 4a: a frame for the faulting page. Below the reserve the vCPU
- * stalls until reclaim (or other caches draining) gives frames back. */
+#define LIMIT_RETRY_US 50       /* at its limit with every page busy: try again after */
+
+/* Step 3b: the guest's limit (memtune.h) holds for the faulting page too:
+ * at it, the guest first reclaims its own oldest pages, and the vCPU waits
+ * (a stall) until the page fits. Charges the page; false when the VM
+ * stops meanwhile. */
+static bool charge_fault(struct servicer *s, struct fault *f)
+{
+	struct vm *vm = s->vm;
+	struct memtune *mt = &vm->memtune;
+	uint64_t t0 = 0;
+	bool charged;
+
+	while (!(charged = memtune_try_charge(mt, 1, 1))) {
+		uint64_t held = atomic_load(&mt->held), limit = memtune_limit(mt);
+		uint64_t over = held >= limit ? held - limit + 1 : 1;
+
+		if (!t0) {
+			t0 = now_ns();
+			STAT_ADD(mt->over_limit, 1);
+		}
+		if (vm_stopping(vm))
+			break;
+		/* Pages busy a moment (being installed by another servicer)
+		 * are skipped by a round: try again shortly. */
+		if (!reclaim_own(vm, &s->ectx, (unsigned)(over < RECLAIM_BATCH ? over
+									: RECLAIM_BATCH)))
+			usleep(LIMIT_RETRY_US);
+	}
+	if (t0) {
+		f->limit_ns = now_ns() - t0;
+		STAT_ADD(mt->limit_wait_ns, f->limit_ns);
+	}
+	return charged;
+}
+
+/* Step 4a: a frame for the faulting page, charged already. Below the
+ * reserve the vCPU stalls until reclaim (or other caches draining) gives
+ * frames back. */
 static lab_frame_t fault_frame(struct servicer *s, struct fault *f)
 {
 	lab_frame_t frame = lab_alloc_page(s->cache, LAB_GFP_FAULT, f->owner, (uint32_t)f->gfn);
 	uint64_t t0;
 
-	f->stall_ns = 0;
+	f->stall_ns = f->limit_ns;
 	if (likely(frame != LAB_FRAME_NONE))
 		return frame;
 	t0 = now_ns();
 	frame = lab_alloc_page(s->cache, LAB_GFP_FAULT | __LAB_GFP_WAIT, f->owner,
 			       (uint32_t)f->gfn);
-	f->stall_ns = now_ns() - t0;
+	f->stall_ns += now_ns() - t0;
+	if (frame == LAB_FRAME_NONE)
+		memtune_uncharge(&s->vm->memtune, 1);
 	return frame;
 }
 
@@ -155,8 +195,11 @@ static void claim_neighbours(struct servicer *s, struct fault *f)
 {
 	struct vm *vm = s->vm;
 	struct gp_window *w = &f->w;
+	/* Charged for the window at once, within the guest's limit: the
+	 * neighbours never take it over. What is not used goes back. */
+	uint64_t charged = memtune_try_charge(&vm->memtune, 0, w->end - w->first - 1);
 
-	for (uint64_t g = w->first; g < w->end; g++) {
+	for (uint64_t g = w->first; g < w->end && charged; g++) {
 		uint32_t old;
 
 		if (g == f->gfn || !gp_window_claim(vm, w, g, f->kind == FAULT_REFAULT, &old))
@@ -168,7 +211,9 @@ static void claim_neighbours(struct servicer *s, struct fault *f)
 			gp_window_unclaim(vm, w, g);
 			break;
 		}
+		charged--;
 	}
+	memtune_uncharge(&vm->memtune, charged);
 }
 
 /* Steps 2 to 4: claims the page and its window, with frames. False when
@@ -201,6 +246,10 @@ static bool prepare(struct servicer *s, struct fault *f)
 	w->old[f->gfn - first] = old;
 	/* Always called: a one-page window is held to the quota too. */
 	neighbours = enforce_quota(s, f->vcpu, end - first) && end - first > 1;
+	if (!charge_fault(s, f)) {
+		gp_window_unclaim(vm, w, f->gfn);
+		return false;
+	}
 	frame = fault_frame(s, f);
 	if (frame == LAB_FRAME_NONE) {
 		gp_window_unclaim(vm, w, f->gfn);
