@@ -8,6 +8,9 @@
  *      (pattern fresh=1), in every install mode;
  *   3. the exit status is the worst guest's, named; the timeout stops
  *      every guest;
+ *   6. the host's figures: stall shares, Jain's index of guests with equal
+ *      promises, what reclaim took from whom, and the plot of the guests'
+ *      frames stacked;
  *   5. the promises (<memtune>, <lab:weight>): a guarantee is kept under a
  *      neighbour's spike (no refault, nothing taken), a hard limit is never
  *      exceeded (alone and in a host), a guest above its soft limit is
@@ -464,6 +467,65 @@ START_TEST(weights_share_the_pool)
 }
 END_TEST
 
+/* ---- 6. figures ------------------------------------------------------------ */
+
+START_TEST(figures_side_by_side_and_their_plot)
+{
+	const struct guest_desc a = { "a", "pattern", 16, 1, "passes=3", NULL, NULL };
+	const struct guest_desc b = { "b", "pattern", 16, 1, "passes=3", NULL, NULL };
+	const struct guest_desc c = { "c", "hog", 32, 1, "hot=100 hold_ms=300",
+				      "<hard_limit unit='MiB'>8</hard_limit>", NULL };
+	struct harness_run_opts opts = { .timeout_s = 180 };
+	char report[PATH_MAX + 16], plots[PATH_MAX + 16], png[PATH_MAX + 64];
+	struct harness_run r, p;
+	json_t *fair;
+
+	snprintf(report, sizeof(report), "%s/host.json", dir);
+	snprintf(plots, sizeof(plots), "%s/plots", dir);
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--pool", "24M", "--report", report,
+		     write_guest(&a, 0), write_guest(&b, 1), write_guest(&c, 2));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	VMM_ASSERT_OUT_HAS(&r, "fairness (Jain's index) of guests with equal promises, a, b: "
+			   "frames held ");
+	VMM_ASSERT_OUT_HAS(&r, "stall%");
+	harness_run_free(&r);
+
+	/* The report as a file, read back as the harness reads one. */
+	r.report = harness_report_load(report, r.report_error, sizeof(r.report_error));
+	snprintf(r.cmdline, sizeof(r.cmdline), "labyrinth host ... --report %.900s", report);
+	fair = harness_report_get(r.report, "host.fairness");
+	ck_assert_msg(json_array_size(fair) == 1, "one group of equal promises (a, b)");
+	ck_assert_str_eq(vmm_report_str(&r, "host.fairness.0.guests.0"), "a");
+	ck_assert_str_eq(vmm_report_str(&r, "host.fairness.0.guests.1"), "b");
+	for (unsigned k = 0; k < 2; k++) {
+		double j = harness_report_number(r.report, k ? "host.fairness.0.jain_progress"
+							      : "host.fairness.0.jain_frames");
+
+		ck_assert_msg(j > 0.5 && j <= 1.0, "Jain's index %.3f", j);
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		double some = guest_real(&r, i, "stall.some_share");
+
+		ck_assert_msg(some >= 0 && some <= 1, "a share of %.3f", some);
+		ck_assert(json_array_size(harness_report_get(r.report, i == 0 ? "guests.0.timeseries.held_frames"
+							     : i == 1 ? "guests.1.timeseries.held_frames"
+							     : "guests.2.timeseries.held_frames")) > 1);
+	}
+	/* c stayed under its hard limit by reclaiming its own pages. */
+	ck_assert_int_gt(guest_int(&r, 2, "host_reclaim.pages_taken_by_itself"), 0);
+	ck_assert_int_eq(guest_int(&r, 2, "timeseries.limit_frames.0"), 2048);
+
+	HARNESS_EXEC(&p, NULL, VMM_BINARY, "plot", report, "-o", plots);
+	VMM_ASSERT_EXIT(&p, LAB_EXIT_OK);
+	for (unsigned k = 0; k < 2; k++) {
+		snprintf(png, sizeof(png), "%s/%s.png", plots, k ? "host-promises" : "host-frames");
+		ck_assert_msg(access(png, R_OK) == 0, "plot wrote no %s", png);
+	}
+	harness_run_free(&p);
+	json_decref(r.report);
+}
+END_TEST
+
 static Suite *host_suite(void)
 {
 	Suite *s = suite_create("host");
@@ -492,6 +554,7 @@ static Suite *host_suite(void)
 	tcase_add_test(tc, hard_limit_is_never_exceeded_alone);
 	tcase_add_test(tc, soft_limit_is_reclaimed_first);
 	tcase_add_test(tc, weights_share_the_pool);
+	tcase_add_test(tc, figures_side_by_side_and_their_plot);
 	suite_add_tcase(s, tc);
 	return s;
 }

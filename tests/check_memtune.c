@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "testutil.h"
+#include "../vmm/host_report.h"
 #include "../vmm/memtune.h"
 
 #define NONE MEMTUNE_NONE
@@ -173,6 +174,19 @@ START_TEST(concurrent_charges_never_pass_the_limit)
 }
 END_TEST
 
+/* The host's fairness figure. */
+START_TEST(jain_index_of_shares)
+{
+	const double equal[3] = { 5, 5, 5 }, one_has_all[4] = { 8, 0, 0, 0 };
+	const double skewed[2] = { 1, 3 };
+
+	ck_assert_double_eq_tol(host_jain_index(equal, 3), 1.0, 1e-12);
+	ck_assert_double_eq_tol(host_jain_index(one_has_all, 4), 0.25, 1e-12);
+	ck_assert_double_eq_tol(host_jain_index(skewed, 2), 16.0 / 20.0, 1e-12);
+	ck_assert_double_eq_tol(host_jain_index(equal, 0), 1.0, 1e-12);
+}
+END_TEST
+
 static Suite *memtune_suite(void)
 {
 	Suite *s = suite_create("memtune");
@@ -186,6 +200,7 @@ static Suite *memtune_suite(void)
 	tcase_add_test(tc, skipped_guests_are_not_chosen);
 	tcase_add_test(tc, charge_stops_at_the_limit);
 	tcase_add_test(tc, concurrent_charges_never_pass_the_limit);
+	tcase_add_test(tc, jain_index_of_shares);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -105,6 +105,7 @@ struct host_guest {
 	struct host_guest_figures {   /* kept for the host's report (host_report.c) */
 		uint64_t pages_touched, touch_ns, elapsed_ns, refaults, faults, stall_ns;
 		uint64_t stall_some_ns;
+		uint64_t steals;          /* pages reclaimed from it, by anyone */
 		double frames_mean;       /* resident frames, time-averaged */
 		uint64_t frames_peak;
 	} fig;

@@ -61,6 +61,8 @@ void host_report_note_guest(struct host *h, struct host_guest *g)
 	f->faults = get_u64(r, "faults", "total");
 	f->refaults = get_u64(r, "faults", "refault");
 	f->stall_ns = get_u64(r, "reclaim", "stall_ns");
+	f->stall_some_ns = get_u64(r, "stall", "some_ns");
+	f->steals = get_u64(r, "reclaim", "pgsteal");
 	frames_over_time(json_object_get(r, "timeseries"), &f->frames_mean, &f->frames_peak);
 }
 
@@ -71,8 +73,86 @@ static const char *size_or_none(uint64_t frames, char *buf, size_t len)
 	return format_size(frames * PAGE_SIZE, buf, len);
 }
 
+double host_jain_index(const double *x, unsigned n)
+{
+	double sum = 0, squares = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		sum += x[i];
+		squares += x[i] * x[i];
+	}
+	return n && squares > 0 ? sum * sum / ((double)n * squares) : 1.0;
+}
+
+static uint64_t host_took(struct host_guest *g)
+{
+	uint64_t took = 0;
+
+	for (int t = 0; t < MEMTUNE_TIERS; t++)
+		took += atomic_load(&g->host_steals[t]);
+	return took;
+}
+
+/* Pages per second of the guest's run: its progress, for guests doing
+ * the same work. */
+static double progress_of(const struct host_guest *g)
+{
+	return g->fig.elapsed_ns ? (double)g->fig.pages_touched * 1e9 / (double)g->fig.elapsed_ns
+				 : 0;
+}
+
+static bool same_promises(struct host_guest *a, struct host_guest *b)
+{
+	struct memtune *x = &a->vm->memtune, *y = &b->vm->memtune;
+
+	return atomic_load(&x->min) == atomic_load(&y->min) &&
+	       atomic_load(&x->soft) == atomic_load(&y->soft) &&
+	       memtune_limit(x) == memtune_limit(y) &&
+	       atomic_load(&x->weight) == atomic_load(&y->weight);
+}
+
+/* The groups of guests that ran to their end with equal promises (two or
+ * more): group[i] is the first guest of i's group, or -1 when i is in
+ * none. */
+static void fairness_groups(struct host *h, int *group)
+{
+	for (unsigned i = 0; i < h->nr_guests; i++) {
+		group[i] = -1;
+		if (!h->guests[i].ended || !h->guests[i].report)
+			continue;
+		for (unsigned j = 0; j < h->nr_guests; j++) {
+			if (!h->guests[j].ended || !h->guests[j].report || j == i ||
+			    !same_promises(&h->guests[i], &h->guests[j]))
+				continue;
+			group[i] = (int)(j < i ? (group[j] >= 0 ? (unsigned)group[j] : j) : i);
+			break;
+		}
+	}
+}
+
+/* Jain's index of frames held and of progress over group `first`. */
+static void group_fairness(struct host *h, const int *group, unsigned first, double *frames,
+			   double *progress, char *names, size_t len)
+{
+	double f[HOST_MAX_GUESTS], p[HOST_MAX_GUESTS];
+	unsigned n = 0;
+
+	names[0] = '\0';
+	for (unsigned i = 0; i < h->nr_guests; i++) {
+		if (group[i] != (int)first)
+			continue;
+		f[n] = h->guests[i].fig.frames_mean;
+		p[n++] = progress_of(&h->guests[i]);
+		snprintf(names + strlen(names), len - strlen(names), "%s%s", names[0] ? ", " : "",
+			 h->guests[i].vm->cfg.name);
+	}
+	*frames = host_jain_index(f, n);
+	*progress = host_jain_index(p, n);
+}
+
 void host_report_print(struct host *h, FILE *out)
 {
+	int group[HOST_MAX_GUESTS];
 	char pool[32];
 
 	for (unsigned i = 0; i < h->nr_guests; i++)
@@ -82,17 +162,16 @@ void host_report_print(struct host *h, FILE *out)
 		h->nr_guests == 1 ? "" : "s", format_size(h->cfg->pool_bytes, pool, sizeof(pool)),
 		h->pressure ? "reclaim by the guests' promises" : "no reclaim (the pool holds all RAM)",
 		(double)(h->end_ns - h->start_ns) / 1e6);
-	fprintf(out, "%-16s %-22s %9s %9s %8s %9s %11s %21s %10s\n", "guest", "status", "touched",
-		"us/page", "refaults", "stall ms", "frames mean", "min/soft/hard", "host took");
+	fprintf(out, "%-16s %-22s %8s %8s %8s %6s %11s %20s %9s %9s\n", "guest", "status",
+		"touched", "us/page", "refaults", "stall%", "frames mean", "min/soft/limit",
+		"host took", "self took");
 	for (unsigned i = 0; i < h->nr_guests; i++) {
 		struct host_guest *g = &h->guests[i];
 		const struct host_guest_figures *f = &g->fig;
 		struct memtune *mt = &g->vm->memtune;
 		char status[48], promises[64], a[16], b[16], c[16];
-		uint64_t took = 0;
+		uint64_t took = host_took(g);
 
-		for (int t = 0; t < MEMTUNE_TIERS; t++)
-			took += atomic_load(&g->host_steals[t]);
 		if (g->ended)
 			snprintf(status, sizeof(status), "%d %s", g->status,
 				 exit_status_name(g->status));
@@ -102,14 +181,27 @@ void host_report_print(struct host *h, FILE *out)
 			 atomic_load(&mt->min) ? size_or_none(atomic_load(&mt->min), a, sizeof(a)) : "-",
 			 size_or_none(atomic_load(&mt->soft), b, sizeof(b)),
 			 size_or_none(memtune_limit(mt), c, sizeof(c)));
-		fprintf(out, "%-16s %-22s %9" PRIu64 " %9.3f %8" PRIu64 " %9.1f %11.0f %21s %10" PRIu64
-			"\n", g->vm->cfg.name, status, f->pages_touched,
+		fprintf(out, "%-16s %-22s %8" PRIu64 " %8.3f %8" PRIu64 " %6.1f %11.0f %20s %9" PRIu64
+			" %9" PRIu64 "\n", g->vm->cfg.name, status, f->pages_touched,
 			f->pages_touched ? (double)f->touch_ns / 1e3 / (double)f->pages_touched : 0.0,
-			f->refaults, (double)f->stall_ns / 1e6, f->frames_mean, promises, took);
+			f->refaults,
+			f->elapsed_ns ? 100.0 * (double)f->stall_some_ns / (double)f->elapsed_ns : 0.0,
+			f->frames_mean, promises, took, f->steals > took ? f->steals - took : 0);
+	}
+	fairness_groups(h, group);
+	for (unsigned i = 0; i < h->nr_guests; i++) {
+		double frames, progress;
+		char names[256];
+
+		if (group[i] != (int)i)
+			continue;
+		group_fairness(h, group, i, &frames, &progress, names, sizeof(names));
+		fprintf(out, "fairness (Jain's index) of guests with equal promises, %s: frames held "
+			"%.3f, progress %.3f\n", names, frames, progress);
 	}
 }
 
-static json_t *guest_json(struct host_guest *g)
+static json_t *guest_json(struct host *h, struct host_guest *g)
 {
 	json_t *o = g->report ? json_deep_copy(g->report) : json_object();
 	json_t *took = json_object();
@@ -128,12 +220,46 @@ static json_t *guest_json(struct host_guest *g)
 	}
 	json_object_set_new(took, "total", json_integer((json_int_t)total));
 	json_object_set_new(o, "name", json_string(g->vm->cfg.name));
+	/* Where its time series starts on the host's clock. */
+	json_object_set_new(o, "host_offset_ms",
+			    json_real(g->vm->start_ns > h->start_ns
+				      ? (double)(g->vm->start_ns - h->start_ns) / 1e6 : 0.0));
 	json_object_set_new(o, "exit_status", json_integer(g->ended ? g->status : -1));
 	json_object_set_new(o, "host_reclaim", json_pack(
-		"{s:o, s:I, s:f, s:I}", "pages_taken", took,
+		"{s:o, s:I, s:I, s:f, s:I, s:f, s:f}", "pages_taken", took,
+		"pages_taken_by_itself",
+		(json_int_t)(g->fig.steals > total ? g->fig.steals - total : 0),
 		"frames_released_at_end", (json_int_t)g->released,
-		"frames_mean", g->fig.frames_mean, "frames_peak", (json_int_t)g->fig.frames_peak));
+		"frames_mean", g->fig.frames_mean, "frames_peak", (json_int_t)g->fig.frames_peak,
+		"progress_pages_per_s", progress_of(g),
+		"stall_some_share", g->fig.elapsed_ns ? (double)g->fig.stall_some_ns /
+							(double)g->fig.elapsed_ns : 0.0));
 	return o;
+}
+
+static json_t *fairness_json(struct host *h)
+{
+	json_t *a = json_array();
+	int group[HOST_MAX_GUESTS];
+
+	fairness_groups(h, group);
+	for (unsigned i = 0; a && i < h->nr_guests; i++) {
+		json_t *names = json_array();
+		double frames, progress;
+		char text[256];
+
+		if (group[i] != (int)i) {
+			json_decref(names);
+			continue;
+		}
+		group_fairness(h, group, i, &frames, &progress, text, sizeof(text));
+		for (unsigned j = 0; names && j < h->nr_guests; j++)
+			if (group[j] == (int)i)
+				json_array_append_new(names, json_string(h->guests[j].vm->cfg.name));
+		json_array_append_new(a, json_pack("{s:o, s:f, s:f}", "guests", names,
+						   "jain_frames", frames, "jain_progress", progress));
+	}
+	return a;
 }
 
 int host_report_write_json(struct host *h, const char *path)
@@ -142,7 +268,7 @@ int host_report_write_json(struct host *h, const char *path)
 	int err = 0;
 
 	for (unsigned i = 0; guests && i < h->nr_guests; i++)
-		json_array_append_new(guests, guest_json(&h->guests[i]));
+		json_array_append_new(guests, guest_json(h, &h->guests[i]));
 	root = json_pack("{s:{s:I, s:i, s:b, s:I, s:i, s:o, s:b, s:{s:I, s:I}}, s:o}",
 			 "host", "pool_bytes", (json_int_t)h->cfg->pool_bytes,
 			 "guests", (int)h->nr_guests, "reclaim", h->pressure,
@@ -158,6 +284,8 @@ int host_report_write_json(struct host *h, const char *path)
 		pr_err("--report %s: building the JSON report failed", path);
 		return -ENOMEM;
 	}
+	/* Jain's index over each group of guests with equal promises. */
+	json_object_set_new(json_object_get(root, "host"), "fairness", fairness_json(h));
 	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS)) {
 		err = -EIO;
 		pr_err("--report %s: cannot write: %s", path, strerror(errno));

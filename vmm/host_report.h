@@ -21,5 +21,8 @@ void host_report_note_guest(struct host *h, struct host_guest *g);
 /* Context: the main thread, every guest ended. */
 void host_report_print(struct host *h, FILE *out);
 int host_report_write_json(struct host *h, const char *path);
+/* Jain's fairness index of n values: (sum x)^2 / (n sum x^2), 1 when all
+ * are equal, 1/n when one has everything; 1 for nothing. */
+double host_jain_index(const double *x, unsigned n);
 
 #endif

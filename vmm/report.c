@@ -32,7 +32,7 @@ struct vcpu_report {
 };
 
 struct report {
-	uint64_t pages_touched, touch_ns, elapsed_ns, resident_pages;
+	uint64_t pages_touched, touch_ns, elapsed_ns, resident_pages, stall_some_ns, stall_full_ns;
 	uint64_t faults_total, first_touch, refault, reserve, stalls;
 	uint64_t violations;
 	struct {
@@ -124,6 +124,7 @@ static void gather_counters(struct vm *vm, struct report *r)
 		r->violations += vr->violations;
 	}
 	r->faults_total = r->first_touch + r->refault;
+	psi_read(&vm->psi, &r->stall_some_ns, &r->stall_full_ns);
 	if (vm->bare) {
 		/* The minimal pager counts faults only, all of them first touches. */
 		r->first_touch = bare_pager_faults(vm);
@@ -357,10 +358,12 @@ void report_print_summary(struct vm *vm, FILE *out)
 	if (vm->reclaim)
 		fprintf(out, "reclaim (%s): scanned %" PRIu64 ", stolen %" PRIu64 " (%" PRIu64
 			" all zero, not stored), swapped out %" PRIu64 ", in %" PRIu64
-			", busy %.1f ms; stalls %.1f ms; quota steals %" PRIu64 "\n",
+			", busy %.1f ms; stalls %.1f ms (some vCPU stalled %.1f %% of the run); quota "
+			"steals %" PRIu64 "\n",
 			reclaim_policy_of(vm), r.reclaim.scans, r.reclaim.steals,
 			r.reclaim.zero_pages, r.reclaim.swap_out, r.reclaim.swap_in,
 			(double)r.reclaim.busy_ns / 1e6, (double)r.reclaim.stall_ns / 1e6,
+			r.elapsed_ns ? 100.0 * (double)r.stall_some_ns / (double)r.elapsed_ns : 0.0,
 			r.reclaim.quota_steals);
 	if (vm->prefetch) {
 		struct prefetch_counts pc;
@@ -534,13 +537,32 @@ static json_t *rate_array(const struct sample *x, unsigned n, size_t offset)
 	return a;
 }
 
+/* A time counter's share of the time between samples, 0..1. */
+static json_t *share_array(const struct sample *x, unsigned n, size_t offset)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; a && i < n; i++) {
+		uint64_t v, pv = 0, dt;
+
+		memcpy(&v, (const char *)&x[i] + offset, sizeof(v));
+		if (i)
+			memcpy(&pv, (const char *)&x[i - 1] + offset, sizeof(pv));
+		dt = i ? x[i].t_ns - x[i - 1].t_ns : x[i].t_ns;
+		json_array_append_new(a, json_real(dt && v >= pv ? (double)(v - pv) / (double)dt
+								 : 0));
+	}
+	return a;
+}
+
 static json_t *timeseries_json(struct vm *vm)
 {
 	struct sampler *s = vm->sampler;
 	json_t *o, *events = json_array();
 
 	pthread_mutex_lock(&s->lock);
-	o = json_pack("{s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	o = json_pack("{s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+		      "s:o}",
 		      "period_ms", (double)s->period_ns / 1e6,
 		      "t_ms", u64_array(s->samples, s->nr_samples, offsetof(struct sample, t_ns), 1e-6),
 		      "free_frames", u64_array(s->samples, s->nr_samples,
@@ -560,7 +582,18 @@ static json_t *timeseries_json(struct vm *vm)
 		      "swap_out_rate", rate_array(s->samples, s->nr_samples,
 						  offsetof(struct sample, swap_out)),
 		      "swap_in_rate", rate_array(s->samples, s->nr_samples,
-						 offsetof(struct sample, swap_in)));
+						 offsetof(struct sample, swap_in)),
+		      "held_frames", u64_array(s->samples, s->nr_samples,
+					       offsetof(struct sample, held_frames), 1.0),
+		      "min_guarantee_frames", u64_array(s->samples, s->nr_samples,
+							offsetof(struct sample, min_frames), 1.0),
+		      "soft_limit_frames", u64_array(s->samples, s->nr_samples,
+						     offsetof(struct sample, soft_frames), 1.0),
+		      "limit_frames", u64_array(s->samples, s->nr_samples,
+						offsetof(struct sample, limit_frames), 1.0),
+		      /* Of each second, the share some vCPU waited for a frame. */
+		      "stall_some_share", share_array(s->samples, s->nr_samples,
+						      offsetof(struct sample, stall_some_ns)));
 	for (unsigned i = 0; events && i < s->nr_events; i++)
 		json_array_append_new(events, json_pack("{s:f, s:s}", "t_ms",
 							(double)s->events[i].t_ns / 1e6,
@@ -680,6 +713,15 @@ json_t *report_json(struct vm *vm)
 								       : json_null()));
 	json_object_set_new(root, "timeseries", timeseries_json(vm));
 	json_object_set_new(root, "memtune", memtune_json(&vm->memtune));
+	uint64_t some, full, elapsed = vm->end_ns > vm->start_ns ? vm->end_ns - vm->start_ns : 0;
+
+	psi_read(&vm->psi, &some, &full);
+	/* After Linux's PSI: the share of the run some vCPU (all vCPUs)
+	 * waited for a frame. */
+	json_object_set_new(root, "stall", json_pack(
+		"{s:I, s:I, s:f, s:f}", "some_ns", (json_int_t)some, "full_ns", (json_int_t)full,
+		"some_share", elapsed ? (double)some / (double)elapsed : 0.0,
+		"full_share", elapsed ? (double)full / (double)elapsed : 0.0));
 	struct prefetch_counts pc;
 
 	prefetch_counts(vm, &pc);

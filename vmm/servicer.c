@@ -152,6 +152,8 @@ static bool charge_fault(struct servicer *s, struct fault *f)
 		if (!t0) {
 			t0 = now_ns();
 			STAT_ADD(mt->over_limit, 1);
+			if (f->vcpu)
+				psi_stall_begin(&vm->psi);
 		}
 		if (vm_stopping(vm))
 			break;
@@ -164,6 +166,8 @@ static bool charge_fault(struct servicer *s, struct fault *f)
 	if (t0) {
 		f->limit_ns = now_ns() - t0;
 		STAT_ADD(mt->limit_wait_ns, f->limit_ns);
+		if (f->vcpu)
+			psi_stall_end(&vm->psi);
 	}
 	return charged;
 }
@@ -180,8 +184,12 @@ static lab_frame_t fault_frame(struct servicer *s, struct fault *f)
 	if (likely(frame != LAB_FRAME_NONE))
 		return frame;
 	t0 = now_ns();
+	if (f->vcpu)
+		psi_stall_begin(&s->vm->psi);
 	frame = lab_alloc_page(s->cache, LAB_GFP_FAULT | __LAB_GFP_WAIT, f->owner,
 			       (uint32_t)f->gfn);
+	if (f->vcpu)
+		psi_stall_end(&s->vm->psi);
 	f->stall_ns += now_ns() - t0;
 	if (frame == LAB_FRAME_NONE)
 		memtune_uncharge(&s->vm->memtune, 1);

@@ -562,6 +562,7 @@ struct vm *vm_create(const struct vm_config *cfg, struct host *host)
 	vm->vmm_owner = LAB_OWNER_VMM;
 	memtune_init(&vm->memtune, cfg->min_guarantee_bytes, cfg->soft_limit_bytes,
 		     cfg->hard_limit_bytes, cfg->weight);
+	psi_init(&vm->psi, cfg->nr_vcpus);
 	vm->kvm_fd = vm->vm_fd = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -579,6 +580,7 @@ void vm_destroy(struct vm *vm)
 		return;
 	if (vm->done_fd >= 0)
 		close(vm->done_fd);
+	psi_exit(&vm->psi);
 	pthread_mutex_destroy(&vm->stop_lock);
 	free(vm);
 }
@@ -628,6 +630,7 @@ struct vm *vm_create_detached(const struct vm_config *cfg)
 	vm->vmm_owner = LAB_OWNER_VMM;
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->ram_size = cfg->mem_bytes;
+	psi_init(&vm->psi, cfg->nr_vcpus);
 	vm->nr_gfns = cfg->mem_bytes >> PAGE_SHIFT;
 	vm->tsc_khz = DETACHED_TSC_KHZ;
 	pthread_mutex_init(&vm->stop_lock, NULL);
@@ -661,6 +664,7 @@ void vm_destroy_detached(struct vm *vm)
 		munmap(vm->sys, LAB_GPA_SYS_END);
 	if (vm->done_fd >= 0)
 		close(vm->done_fd);
+	psi_exit(&vm->psi);
 	pthread_mutex_destroy(&vm->stop_lock);
 	free(vm);
 }

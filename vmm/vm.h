@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "memtune.h"
+#include "psi.h"
 #include "labyrinth/exit_status.h"
 #include "labyrinth/frame_alloc.h"
 #include "labyrinth/guest_abi.h"
@@ -118,6 +119,7 @@ struct vm {
 	struct pressure_state *pressure_state;
 	_Atomic uint64_t quota_frames[LAB_MAX_VCPUS];   /* 0: none */
 	struct memtune memtune;       /* its promises and the frames it holds */
+	struct psi psi;               /* time its vCPUs waited for frames */
 	struct scenario *scenario;
 	struct control *control;
 
