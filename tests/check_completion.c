@@ -153,7 +153,7 @@ static const struct completion_case cases[] = {
 	/* the other commands */
 	{ { "labyrinth", "ctl", "" }, "ctl.sock\nsub\n" },
 	{ { "labyrinth", "ctl", "ctl.sock", "" },
-	  "dommemstat\nfragment\npool\nquota\nreclaim\nstats\nunfragment\n" },
+	  "dommemstat\nfragment\nguest\nguests\npool\nquota\nreclaim\nstats\nunfragment\n" },
 	{ { "labyrinth", "ctl", "ctl.sock", "quota", "0", "" }, "off\n" },
 	{ { "labyrinth", "ctl", "ctl.sock", "pool", "" }, "" },
 	{ { "labyrinth", "domain", "" }, "validate\n" },

@@ -8,6 +8,9 @@
  *      (pattern fresh=1), in every install mode;
  *   3. the exit status is the worst guest's, named; the timeout stops
  *      every guest;
+ *   7. scenarios and the control socket address guests (`guest NAME ...`);
+ *      pattern in every guest verified under random host scenarios; a bad
+ *      host scenario starts nothing;
  *   6. the host's figures: stall shares, Jain's index of guests with equal
  *      promises, what reclaim took from whom, and the plot of the guests'
  *      frames stacked;
@@ -19,8 +22,11 @@
  *      the pool, a missing domain file, a guest a host cannot run) are
  *      refused with a clear error, exit status 2, and nothing started.
  */
+#include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -526,6 +532,252 @@ START_TEST(figures_side_by_side_and_their_plot)
 }
 END_TEST
 
+/* ---- 7. scenarios and control -------------------------------------------- */
+
+static const char *write_scenario(const char *text)
+{
+	static char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/host.scn", dir);
+	ck_assert(harness_write_file(path, text, strlen(text)));
+	return path;
+}
+
+/* Statements about one guest reach that guest only; one without, the pool. */
+START_TEST(scenario_addresses_guests)
+{
+	const struct guest_desc a = { "a", "hog", 16, 1, "hot=100 hold_ms=1500", NULL, NULL };
+	const struct guest_desc b = { "b", "hog", 16, 1, "hot=100 hold_ms=1500", NULL, NULL };
+	const char *scn = write_scenario("at 300ms guest b hard_limit 4M\n"
+					 "every 200ms for 1s guest a pool 12M..8M steps 5\n"
+					 "at 400ms pool 24M\n"
+					 "at 500ms guest a weight 250\n"
+					 "at 600ms guest a reclaim 1M\n");
+	struct harness_run_opts opts = { .timeout_s = 180 };
+	struct harness_run r;
+	json_t *events;
+	size_t i;
+	bool marked = false;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--pool", "32M", "--scenario", scn,
+		     "--report", HARNESS_REPORT, write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	ck_assert_int_eq(guest_int(&r, 1, "memtune.hard_limit_frames"), 1024);
+	ck_assert_int_le(guest_int(&r, 1, "memtune.held_frames"), 1024);
+	ck_assert_int_gt(guest_int(&r, 1, "memtune.faults_at_limit"), 0);
+	ck_assert(json_is_null(harness_report_get(r.report, "guests.0.memtune.hard_limit_frames")));
+	ck_assert_int_eq(guest_int(&r, 0, "memtune.budget_frames"), 2048);
+	ck_assert_int_le(guest_int(&r, 0, "memtune.held_frames"), 2048);
+	ck_assert_int_eq(guest_int(&r, 0, "memtune.weight"), 250);
+	ck_assert_int_gt(guest_int(&r, 0, "host_reclaim.pages_taken.requested"), 0);
+	ck_assert_int_eq(guest_int(&r, 0, "memory.actual"), 24 * 1024);
+	/* b's time series shows the line about b; a's does not. */
+	events = harness_report_get(r.report, "guests.1.timeseries.events");
+	for (i = 0; i < json_array_size(events); i++)
+		marked |= !strcmp(json_string_value(json_object_get(json_array_get(events, i),
+								     "what")), "scenario line 1");
+	ck_assert_msg(marked, "b's time series lacks scenario line 1");
+	events = harness_report_get(r.report, "guests.0.timeseries.events");
+	for (i = 0; i < json_array_size(events); i++)
+		ck_assert_str_ne(json_string_value(json_object_get(json_array_get(events, i), "what")),
+				 "scenario line 1");
+	harness_run_free(&r);
+}
+END_TEST
+
+static const struct {
+	const char *text, *says;
+} bad_host_scenarios[] = {
+	{ "at 1s pool 16M\nat 2s guest c hard_limit 4M\n",
+	  "host.scn:2: there is no guest 'c' in this host (its guests: a, b)" },
+	{ "at 1s quota 0 4M\n", "host.scn:1: quota 0: in a host a quota is a guest's: guest NAME "
+	  "quota 0 SIZE" },
+	{ "at 1s guest a quota 3 4M\n", "host.scn:1: quota 3: there is no vCPU 3 (the guest has 1)" },
+	{ "at 1s pool 64M\n", "host.scn:1: pool 64 MiB: the budget must lie between 2 MiB (1/16) "
+	  "and the pool, 32 MiB" },
+	{ "at 1s guest b min_guarantee 32M\n", "host.scn:1: guest b min_guarantee 32 MiB: more "
+	  "than its RAM (16 MiB)" },
+	{ "at 1s hard_limit 4M\n", ":1:7: 'hard_limit' is a guest's promise" },
+};
+
+START_TEST(bad_host_scenario_starts_nothing)
+{
+	const struct guest_desc a = { "a", "seqtouch", 16, 1, NULL, NULL, NULL };
+	const struct guest_desc b = { "b", "seqtouch", 16, 1, NULL, NULL, NULL };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, NULL, VMM_BINARY, "host", "--pool", "32M", "--scenario",
+		     write_scenario(bad_host_scenarios[_i].text), "--report", HARNESS_REPORT,
+		     write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
+	VMM_ASSERT_ERR_HAS(&r, bad_host_scenarios[_i].says);
+	assert_nothing_started(&r);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* A promise that cannot be kept is refused when the scenario comes to it:
+ * the run goes on, the guarantee stays as it was. */
+START_TEST(promise_that_cannot_be_kept_is_refused_at_its_time)
+{
+	const struct guest_desc a = { "a", "seqtouch", 16, 1, NULL,
+				      "<min_guarantee unit='MiB'>14</min_guarantee>", NULL };
+	const struct guest_desc b = { "b", "seqtouch", 16, 1, NULL, NULL, NULL };
+	const char *scn = write_scenario("at 0ms guest b min_guarantee 16M\n"
+					 "at 0ms pool 8M\n"
+					 "at 0ms guest a soft_limit 8M\n");
+	struct harness_run_opts opts = { .timeout_s = 120 };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--pool", "32M", "--scenario", scn, "--report",
+		     HARNESS_REPORT, write_guest(&a, 0), write_guest(&b, 1));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	/* 32M less the 3M reclaim keeps free hold 29M of guarantees. */
+	VMM_ASSERT_ERR_HAS(&r, "host.scn:1: guest b min_guarantee: the guarantees would add up to "
+			   "30 MiB, more than the budget of 32 MiB can keep");
+	VMM_ASSERT_ERR_HAS(&r, "host.scn:2: pool 8 MiB: the guarantees would add up to 14 MiB, "
+			   "more than the budget of 8 MiB can keep");
+	VMM_ASSERT_ERR_HAS(&r, "host.scn:3: guest a soft_limit 8 MiB: its min_guarantee would be "
+			   "above its soft_limit (8 MiB)");
+	ck_assert_int_eq(guest_int(&r, 1, "memtune.min_guarantee_frames"), 0);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* `pattern` in every guest, verified, under seeded random host scenarios:
+ * the pool squeezed and spiked, guests' limits, budgets and weights moved,
+ * reclaims asked for, in every install mode. */
+START_TEST(pattern_survives_random_host_scenarios)
+{
+	static const char *const modes[] = { "copy", "zeropage", "move" };
+	uint64_t seed = 0x5eed0000u + (uint64_t)_i;
+	char text[8192] = "", meta[128], args[64];
+	struct guest_desc g[3];
+	const char *paths[3];
+	struct harness_run_opts opts = { .timeout_s = 240 };
+	struct harness_run r;
+
+	for (unsigned k = 0; k < 3; k++) {
+		static const char *const names[] = { "p0", "p1", "p2" };
+
+		snprintf(meta, sizeof(meta), "<lab:install>%s</lab:install>",
+			 modes[test_rand(&seed) % 3]);
+		snprintf(args, sizeof(args), "passes=3 fresh=1");
+		g[k] = (struct guest_desc){ names[k], "pattern", 16, 1 + (unsigned)(k == 2), args,
+					    NULL, meta };
+		paths[k] = write_guest(&g[k], k);
+	}
+	for (unsigned line = 0; line < 24; line++) {
+		unsigned t = 50 + (unsigned)(test_rand(&seed) % 2500);
+		unsigned who = (unsigned)(test_rand(&seed) % 3);
+		unsigned mib = 4 + (unsigned)(test_rand(&seed) % 12);
+		size_t used = strlen(text);
+
+		switch (test_rand(&seed) % 7) {
+		case 0:
+			snprintf(text + used, sizeof(text) - used, "at %ums pool %uM\n", t, 8 + mib);
+			break;
+		case 1:
+			snprintf(text + used, sizeof(text) - used, "at %ums spike %uM for 300ms\n", t,
+				 mib);
+			break;
+		case 2:
+			snprintf(text + used, sizeof(text) - used, "at %ums guest p%u hard_limit %uM\n",
+				 t, who, mib);
+			break;
+		case 3:
+			snprintf(text + used, sizeof(text) - used, "at %ums guest p%u pool %uM\n", t,
+				 who, mib);
+			break;
+		case 4:
+			snprintf(text + used, sizeof(text) - used, "at %ums guest p%u reclaim %uM\n",
+				 t, who, mib);
+			break;
+		case 5:
+			snprintf(text + used, sizeof(text) - used, "at %ums guest p%u weight %u\n", t,
+				 who, 1 + (unsigned)(test_rand(&seed) % 500));
+			break;
+		default:
+			snprintf(text + used, sizeof(text) - used, "at %ums reclaim %uM\n", t, mib);
+		}
+	}
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--pool", "24M", "--scenario",
+		     write_scenario(text), "--report", HARNESS_REPORT, paths[0], paths[1],
+		     paths[2]);
+	ck_assert_msg(!r.killed_at_deadline && r.status == 0,
+		      "seed %#llx:\n%s\n  -> exit status %d\n  scenario:\n%s\n  stderr:\n%s",
+		      (unsigned long long)(0x5eed0000u + (uint64_t)_i), r.cmdline, r.status, text,
+		      r.err);
+	ck_assert(json_is_true(harness_report_get(r.report, "host.audit_ok")));
+	for (unsigned k = 0; k < 3; k++)
+		ck_assert_int_eq(guest_int(&r, k, "vmm.internal_errors"), 0);
+	harness_run_free(&r);
+}
+END_TEST
+
+/* `labyrinth ctl` on a host's socket: the guests, one guest's figures,
+ * the host's, and commands about a guest or the pool. */
+START_TEST(control_socket_addresses_guests)
+{
+	const struct guest_desc a = { "a", "hog", 16, 1, "hold_ms=20000", NULL, NULL };
+	const struct guest_desc b = { "b", "hog", 16, 1, "hold_ms=20000", NULL, NULL };
+	char sock[PATH_MAX + 16];
+	struct harness_run_opts opts = { .timeout_s = 120 };
+	struct harness_run r, c;
+	struct stat st;
+	double deadline = harness_now_s() + 30;
+
+	snprintf(sock, sizeof(sock), "%s/c.sock", dir);
+	ck_assert_int_eq(HARNESS_START(&r, &opts, VMM_BINARY, "host", "--quiet", "--pool", "24M",
+				       "--control", sock, "--report", HARNESS_REPORT,
+				       write_guest(&a, 0), write_guest(&b, 1)), 0);
+	while (stat(sock, &st) && harness_running(&r) && harness_now_s() < deadline)
+		usleep(5000);
+	HARNESS_EXEC(&c, NULL, VMM_BINARY, "ctl", sock, "guests");
+	VMM_ASSERT_EXIT(&c, 0);
+	VMM_ASSERT_OUT_HAS(&c, "{\"name\":\"a\",\"state\":\"running\"");
+	VMM_ASSERT_OUT_HAS(&c, "{\"name\":\"b\",\"state\":\"running\"");
+	harness_run_free(&c);
+	HARNESS_EXEC(&c, NULL, VMM_BINARY, "ctl", sock, "guest", "a", "stats");
+	VMM_ASSERT_EXIT(&c, 0);
+	VMM_ASSERT_OUT_HAS(&c, "\"resident_pages\":");
+	harness_run_free(&c);
+	HARNESS_EXEC(&c, NULL, VMM_BINARY, "ctl", sock, "stats");
+	VMM_ASSERT_EXIT(&c, 0);
+	VMM_ASSERT_OUT_HAS(&c, "\"pool_frames\":6144");
+	VMM_ASSERT_OUT_HAS(&c, "\"running\":2");
+	harness_run_free(&c);
+	HARNESS_EXEC(&c, NULL, VMM_BINARY, "ctl", sock, "guest", "b", "dommemstat");
+	VMM_ASSERT_EXIT(&c, 0);
+	VMM_ASSERT_OUT_HAS(&c, "available 16384\n");
+	harness_run_free(&c);
+	HARNESS_EXEC(&c, NULL, VMM_BINARY, "ctl", sock, "guest", "b", "hard_limit", "4M");
+	VMM_ASSERT_EXIT(&c, 0);
+	ck_assert_str_eq(c.out, "ok\n");
+	harness_run_free(&c);
+	HARNESS_EXEC(&c, NULL, VMM_BINARY, "ctl", sock, "dommemstat");
+	VMM_ASSERT_EXIT(&c, LAB_EXIT_BAD_INPUT);
+	VMM_ASSERT_ERR_HAS(&c, "error: in a host, dommemstat is a guest's: guest NAME dommemstat");
+	harness_run_free(&c);
+	HARNESS_EXEC(&c, NULL, VMM_BINARY, "ctl", sock, "guest", "zz", "stats");
+	VMM_ASSERT_EXIT(&c, LAB_EXIT_BAD_INPUT);
+	VMM_ASSERT_ERR_HAS(&c, "error: there is no guest 'zz' in this host");
+	harness_run_free(&c);
+	HARNESS_EXEC(&c, NULL, VMM_BINARY, "ctl", sock, "quota", "0", "1M");
+	VMM_ASSERT_EXIT(&c, LAB_EXIT_BAD_INPUT);
+	VMM_ASSERT_ERR_HAS(&c, "in a host a quota is a guest's");
+	harness_run_free(&c);
+	kill(r.child.pid, SIGTERM);
+	harness_finish(&r);
+	ck_assert_int_eq(r.status, 128 + SIGTERM);
+	ck_assert_int_eq(guest_int(&r, 1, "memtune.hard_limit_frames"), 1024);
+	ck_assert_int_le(guest_int(&r, 1, "memtune.held_frames"), 1024);
+	ck_assert(json_is_true(harness_report_get(r.report, "host.audit_ok")));
+	ck_assert_msg(access(sock, F_OK) && errno == ENOENT, "the socket is still there");
+	harness_run_free(&r);
+}
+END_TEST
+
 static Suite *host_suite(void)
 {
 	Suite *s = suite_create("host");
@@ -555,6 +807,16 @@ static Suite *host_suite(void)
 	tcase_add_test(tc, soft_limit_is_reclaimed_first);
 	tcase_add_test(tc, weights_share_the_pool);
 	tcase_add_test(tc, figures_side_by_side_and_their_plot);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("scenarios and control");
+	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, scenario_addresses_guests);
+	tcase_add_loop_test(tc, bad_host_scenario_starts_nothing, 0,
+			    (int)(sizeof(bad_host_scenarios) / sizeof(bad_host_scenarios[0])));
+	tcase_add_test(tc, promise_that_cannot_be_kept_is_refused_at_its_time);
+	tcase_add_loop_test(tc, pattern_survives_random_host_scenarios, 0, 3);
+	tcase_add_test(tc, control_socket_addresses_guests);
 	suite_add_tcase(s, tc);
 	return s;
 }

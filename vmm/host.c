@@ -207,6 +207,33 @@ static void reclaim_round(struct host *h)
 	}
 }
 
+/* `guest NAME reclaim SIZE`: taken from that guest, first, whatever the
+ * pool's state and the promises (as a reclaim request of a run alone
+ * is); a guest that gives nothing has its request dropped. */
+static void reclaim_requested(struct host *h)
+{
+	for (unsigned i = 0; i < h->nr_guests && !atomic_load(&h->stopping); i++) {
+		struct host_guest *g = &h->guests[i];
+		uint64_t req;
+
+		while ((req = atomic_load(&g->requested)) && !atomic_load(&h->stopping)) {
+			unsigned n = 0;
+
+			pthread_mutex_lock(&h->reclaim_lock);
+			if (g->reclaimable)
+				n = reclaim_guest(g->vm, (unsigned)(req < RECLAIM_BATCH ? req
+										  : RECLAIM_BATCH));
+			pthread_mutex_unlock(&h->reclaim_lock);
+			STAT_ADD(g->host_steals[MEMTUNE_REQUESTED], n);
+			while (req && !atomic_compare_exchange_weak(&g->requested, &req,
+								    n && req > n ? req - n : 0))
+				;
+			if (!n)
+				break;
+		}
+	}
+}
+
 static void *reclaimer_thread(void *arg)
 {
 	struct host *h = arg;
@@ -225,6 +252,7 @@ static void *reclaimer_thread(void *arg)
 				pr_warn("host reclaimer: wake eventfd: %s", strerror(errno));
 		}
 		STAT_ADD(h->stats.rounds, 1);
+		reclaim_requested(h);
 		reclaim_round(h);
 	}
 	return NULL;
@@ -235,6 +263,15 @@ void host_reclaim_request(struct host *h, uint64_t pages)
 	atomic_fetch_add(&h->requested, pages);
 	host_reclaim_wake(h);
 }
+
+void host_reclaim_request_guest(struct host *h, struct vm *vm, uint64_t pages)
+{
+	for (unsigned i = 0; i < h->nr_guests; i++)
+		if (h->guests[i].vm == vm)
+			atomic_fetch_add(&h->guests[i].requested, pages);
+	host_reclaim_wake(h);
+}
+
 
 /* ---- the guests ---- */
 
@@ -280,6 +317,7 @@ static void start_guests(struct host *h)
 		g->reclaimable = h->pressure;
 		pthread_mutex_unlock(&h->reclaim_lock);
 		g->started = true;
+		atomic_store(&g->running, true);
 		vm_start(g->vm);
 		if (timeout)
 			g->deadline_ns = g->vm->start_ns + timeout;
@@ -308,6 +346,7 @@ static void end_guest(struct host *h, struct host_guest *g)
 {
 	FILE *summary;
 
+	atomic_store(&g->running, false);
 	pthread_mutex_lock(&h->reclaim_lock);
 	g->reclaimable = false;
 	pthread_mutex_unlock(&h->reclaim_lock);
@@ -534,6 +573,14 @@ int host_run(const struct host_config *hc)
 	status = setup_guests(h);
 	if (status)
 		goto out;
+	/* The scenario is checked against the guests before any starts. */
+	if ((err = host_commands_init(h))) {
+		status = err == -EINVAL || err == -EEXIST || err == -EADDRINUSE || err == -ENOENT
+			 ? LAB_EXIT_BAD_INPUT : LAB_EXIT_HOST_ERROR;
+		if (status == LAB_EXIT_BAD_INPUT)
+			pr_err("host: nothing was started");
+		goto out;
+	}
 	h->start_ns = now_ns();
 	if (h->pressure && (err = worker_start(&h->reclaimer, reclaimer_thread, h))) {
 		pr_err("host: cannot start the reclaimer: %s", strerror(-err));
@@ -541,9 +588,15 @@ int host_run(const struct host_config *hc)
 		goto out;
 	}
 	start_guests(h);
+	if (host_commands_start(h))
+		stop_all(h, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR,
+			 "the host's scenario or control socket could not start");
 	wait_for_guests(h, sig_fd);
+	host_commands_stop(h);
 	atomic_store(&h->stopping, true);
 	worker_stop(&h->reclaimer, "host reclaimer");
+	/* What `fragment` holds goes back before the pool's audit. */
+	host_commands_exit(h);
 	h->end_ns = now_ns();
 	status = worst_status(h);
 	h->audit_failed = audit(h) != 0;
@@ -557,8 +610,10 @@ int host_run(const struct host_config *hc)
 		pr_err("host: guest %s ended worst, with exit status %d (%s)",
 		       h->guests[h->worst].vm->cfg.name, status, exit_status_name(status));
 out:
+	host_commands_stop(h);
 	atomic_store(&h->stopping, true);
 	worker_stop(&h->reclaimer, "host reclaimer");
+	host_commands_exit(h);
 	host_destroy(h);
 	vm_signals_restore(sig_fd, &old_mask);
 	return status;

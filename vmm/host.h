@@ -48,8 +48,12 @@
  * LAB_MAX_CACHES caches. */
 #define HOST_MAX_GUESTS 32u
 
-struct vm;
+struct control;
 struct json_t;
+struct pool_pressure;
+struct pressure_cmd;
+struct scenario;
+struct vm;
 
 /* What `labyrinth host` was asked to do (host_options.c). */
 struct host_config {
@@ -96,6 +100,8 @@ struct host_guest {
 	struct vm *vm;
 	bool started, ended;          /* vm_start() ran; halted, finished, released */
 	bool reclaimable;             /* the reclaimer may take from it (reclaim_lock) */
+	_Atomic bool running;         /* started and not yet ending: commands reach it */
+	_Atomic uint64_t requested;   /* `guest NAME reclaim`: pages still to take from it */
 	int status;                   /* its exit status, once ended */
 	uint64_t deadline_ns;         /* its own timeout (its domain's), or 0 */
 	uint64_t released;            /* frames it gave back when it ended */
@@ -130,6 +136,12 @@ struct host {
 		_Atomic uint64_t wakeups, rounds;
 	} stats;
 
+	/* Commands (host_commands.c): the pool's state, the scenario, the
+	 * control socket. */
+	struct pool_pressure *pool_pressure;
+	struct scenario *scenario;
+	struct control *control;
+
 	uint64_t start_ns, end_ns;
 	int worst;                    /* the guest whose status is the host's, or -1 */
 	bool audit_failed;
@@ -141,6 +153,26 @@ bool host_config_pressure(const struct host_config *hc);
 /* "guest crashed", ... for an exit status. */
 const char *exit_status_name(int status);
 
+/*
+ * Commands of a host (host_commands.c): its scenario and its control
+ * socket. A statement `guest NAME ...` is about that guest, one without
+ * about the pool. host_commands_init() reads and checks the scenario
+ * against the host (a bad one starts nothing) and makes the pool's
+ * command state; host_commands_start() starts the scenario's runner and
+ * the socket once the guests run; host_commands_stop() stops them;
+ * host_commands_exit() undoes the init. Context: the main thread.
+ */
+int host_commands_init(struct host *h);
+int host_commands_start(struct host *h);
+void host_commands_stop(struct host *h);
+void host_commands_exit(struct host *h);
+/* Checks / applies a command (any thread). 0, or -errno with the reason
+ * in err; a note in err with 0. */
+int host_check(struct host *h, const struct pressure_cmd *cmd, char *err, size_t len);
+int host_apply(struct host *h, const struct pressure_cmd *cmd, char *err, size_t len);
+/* The guest of that name, or NULL. */
+struct host_guest *host_guest_named(struct host *h, const char *name);
+
 /* ---- for the guests' modules ---- */
 
 /* The allocator's wake-up of the host's reclaimer (any thread, never
@@ -149,6 +181,8 @@ void host_reclaim_wake(void *arg);
 /* Asks the reclaimer for `pages` now, from the guests the promises point
  * at. Any thread. */
 void host_reclaim_request(struct host *h, uint64_t pages);
+/* The same, from one guest (`guest NAME reclaim SIZE`). */
+void host_reclaim_request_guest(struct host *h, struct vm *vm, uint64_t pages);
 /* The guest and vCPU an owner stands for: the vm (NULL: none of the
  * host's) and its vCPU (-1: the guest's VMM pages). Any thread. */
 struct vm *host_owner_of(struct host *h, lab_owner_t owner, int *vcpu);

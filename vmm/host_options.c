@@ -319,10 +319,7 @@ int host_config_parse(int argc, char **argv, struct host_config *hc)
 		pr_err("host: expected one domain file per guest, e.g. labyrinth host a.xml b.xml");
 		return -EINVAL;
 	}
-	if (hc->scenario_path || hc->control_path) {
-		pr_err("host: --%s: not implemented yet", hc->scenario_path ? "scenario" : "control");
-		return -EINVAL;
-	}
+
 	hc->guests = calloc(nr, sizeof(*hc->guests));
 	if (!hc->guests) {
 		pr_err("out of memory");

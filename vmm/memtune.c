@@ -9,6 +9,7 @@ const char *const memtune_tier_names[MEMTUNE_TIERS] = {
 	[MEMTUNE_OVER_LIMIT] = "over_limit",
 	[MEMTUNE_OVER_SOFT] = "over_soft_limit",
 	[MEMTUNE_OVER_MIN] = "over_guarantee",
+	[MEMTUNE_REQUESTED] = "requested",
 };
 
 void memtune_init(struct memtune *mt, uint64_t min_bytes, uint64_t soft_bytes,
@@ -76,7 +77,7 @@ static uint64_t excess_per_weight(uint64_t held, uint64_t mark, unsigned weight)
 int memtune_pick_victim(const struct memtune_usage *guests, unsigned n, uint64_t *take,
 			enum memtune_tier *tier)
 {
-	for (int t = MEMTUNE_OVER_LIMIT; t < MEMTUNE_TIERS; t++) {
+	for (int t = MEMTUNE_OVER_LIMIT; t < MEMTUNE_REQUESTED; t++) {
 		uint64_t best_score = 0, best_take = 0;
 		int best = -1;
 

@@ -87,6 +87,7 @@ enum memtune_tier {
 	MEMTUNE_OVER_LIMIT,           /* above its hard limit or budget: must shrink */
 	MEMTUNE_OVER_SOFT,            /* above its soft limit: taken from first */
 	MEMTUNE_OVER_MIN,             /* above its guarantee: shares by weight */
+	MEMTUNE_REQUESTED,            /* asked for (`guest NAME reclaim`): not a rule's */
 	MEMTUNE_TIERS,
 };
 extern const char *const memtune_tier_names[MEMTUNE_TIERS];

@@ -529,15 +529,21 @@ uint64_t reclaim_resident(struct vm *vm)
 /* ---- the reclaimer thread ---- */
 
 /* Pages to reclaim now: up to the high watermark, the budget's deficit,
- * and what was explicitly asked for. */
+ * what the guest holds above its limit, and what was explicitly asked
+ * for. */
 static uint64_t reclaim_target(struct vm *vm)
 {
 	struct lab_pool_stats st;
 	uint64_t want = 0;
 
+	uint64_t held = atomic_load(&vm->memtune.held), limit = memtune_limit(&vm->memtune);
+
 	lab_pool_stats(vm->pool, &st);
 	if (st.free + st.cached < st.wmark_high)
 		want = st.wmark_high - st.free - st.cached;
+	/* A limit lowered below what the guest holds (memtune.h). */
+	if (held > limit)
+		want += held - limit;
 	return want + st.deficit + atomic_load(&vm->reclaim->requested);
 }
 

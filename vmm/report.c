@@ -405,6 +405,47 @@ void report_stats_line(struct vm *vm, char *buf, size_t len)
 	json_decref(o);
 }
 
+json_t *report_guest_brief(struct vm *vm)
+{
+	struct memtune *mt = &vm->memtune;
+	uint64_t soft = atomic_load(&mt->soft), limit = memtune_limit(mt), some, full;
+	static struct report r;
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	json_t *o;
+
+	psi_read(&vm->psi, &some, &full);
+	pthread_mutex_lock(&lock);
+	gather_live(vm, &r);
+	o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:i, s:I, s:I, s:I, s:I}",
+		      "name", vm->cfg.name, "state", vm_stopping(vm) ? "ended" : "running",
+		      "held_frames", (json_int_t)atomic_load(&mt->held),
+		      "min_guarantee_frames", (json_int_t)atomic_load(&mt->min),
+		      "soft_limit_frames", soft == MEMTUNE_NONE ? json_null()
+							    : json_integer((json_int_t)soft),
+		      "limit_frames", limit == MEMTUNE_NONE ? json_null()
+							     : json_integer((json_int_t)limit),
+		      "weight", (int)atomic_load(&mt->weight),
+		      "faults", (json_int_t)r.faults_total, "refault", (json_int_t)r.refault,
+		      "stall_some_ns", (json_int_t)some,
+		      "elapsed_ns", (json_int_t)(now_ns() - vm->start_ns));
+	pthread_mutex_unlock(&lock);
+	return o;
+}
+
+void report_guests_line(struct vm *const *vms, unsigned n, char *buf, size_t len)
+{
+	json_t *a = json_array();
+	char *text;
+
+	for (unsigned i = 0; a && i < n; i++)
+		if (vms[i])
+			json_array_append_new(a, report_guest_brief(vms[i]));
+	text = a ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	snprintf(buf, len, "%s\n", text ? text : "[]");
+	free(text);
+	json_decref(a);
+}
+
 /* libvirt's domain memory statistics, in the order virsh dommemstat
  * prints them: KiB, and counts for the faults. */
 static const char *const memstat_names[] = {

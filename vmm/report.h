@@ -25,6 +25,12 @@ void report_stats_line(struct vm *vm, char *buf, size_t len);
 /* The memory statistics libvirt names, as one JSON line (the control
  * socket's `dommemstat`). Any thread. */
 void report_memstat_line(struct vm *vm, char *buf, size_t len);
+/* The guests (one, run alone; a host's), each with its frames, promises
+ * and faults, as one JSON line (the control socket's `guests`). A guest
+ * whose vm is NULL is left out. Any thread, while they run. */
+void report_guests_line(struct vm *const *vms, unsigned n, char *buf, size_t len);
+/* One guest of it, for a host's line. */
+struct json_t *report_guest_brief(struct vm *vm);
 /* Their names, in the order virsh dommemstat prints them. */
 size_t report_memstat_names(const char *const **names);
 

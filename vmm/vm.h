@@ -45,7 +45,7 @@ struct host;
 struct lab_pool;
 struct loaded_image;
 struct prefetcher;
-struct pressure_state;
+struct pool_pressure;
 struct reclaimer;
 struct sampler;
 struct scenario;
@@ -116,7 +116,7 @@ struct vm {
 	bool pressure;                /* reclaim runs */
 	struct reclaimer *reclaim;
 	struct swap_store *swap;
-	struct pressure_state *pressure_state;
+	struct pool_pressure *pool_pressure;   /* run alone: the pool's commands' state */
 	_Atomic uint64_t quota_frames[LAB_MAX_VCPUS];   /* 0: none */
 	struct memtune memtune;       /* its promises and the frames it holds */
 	struct psi psi;               /* time its vCPUs waited for frames */
