@@ -133,6 +133,9 @@ START_TEST(shipped_domains_validate)
 
 	ck_assert_int_eq(glob("guests/domains/*.xml", 0, NULL, &g), 0);
 	ck_assert_uint_ge(g.gl_pathc, 5);
+	/* ... and the hosts' (labyrinth host reads them as run --domain does). */
+	ck_assert_int_eq(glob("guests/hosts/*/*.xml", GLOB_APPEND, NULL, &g), 0);
+	ck_assert_uint_ge(g.gl_pathc, 7);
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		struct harness_run r;
 

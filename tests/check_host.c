@@ -778,6 +778,28 @@ START_TEST(control_socket_addresses_guests)
 }
 END_TEST
 
+/* ---- the shipped host ------------------------------------------------------ */
+
+/* guests/hosts/noisy-neighbour: the promise it shows is kept. */
+START_TEST(shipped_noisy_neighbour_keeps_its_promise)
+{
+	struct harness_run_opts opts = { .timeout_s = 240 };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--scenario",
+		     "guests/hosts/noisy-neighbour/squeeze.scn", "--report", HARNESS_REPORT,
+		     "guests/hosts/noisy-neighbour/pattern.xml", "guests/hosts/noisy-neighbour/hog.xml");
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	ck_assert_str_eq(vmm_report_str(&r, "guests.0.name"), "pattern");
+	ck_assert_int_eq(vmm_report_int(&r, "host.pool_bytes"), 192ll << 20);
+	ck_assert_int_eq(guest_int(&r, 0, "faults.refault"), 0);
+	ck_assert_int_eq(guest_int(&r, 0, "host_reclaim.pages_taken.total"), 0);
+	ck_assert_int_gt(guest_int(&r, 1, "host_reclaim.pages_taken.total"), 0);
+	ck_assert_int_gt(guest_int(&r, 1, "faults.refault"), 0);
+	harness_run_free(&r);
+}
+END_TEST
+
 static Suite *host_suite(void)
 {
 	Suite *s = suite_create("host");
@@ -817,6 +839,7 @@ static Suite *host_suite(void)
 	tcase_add_test(tc, promise_that_cannot_be_kept_is_refused_at_its_time);
 	tcase_add_loop_test(tc, pattern_survives_random_host_scenarios, 0, 3);
 	tcase_add_test(tc, control_socket_addresses_guests);
+	tcase_add_test(tc, shipped_noisy_neighbour_keeps_its_promise);
 	suite_add_tcase(s, tc);
 	return s;
 }
