@@ -8,15 +8,32 @@
  * below min — the reserve, as GFP_ATOMIC does; reclaim works until high.
  */
 #include <errno.h>
+#include <sched.h>
 
 #include "internal.h"
 
 #define WAIT_SLICE_NS 100000000L   /* a sleeper re-checks at least this often */
 
+/*
+ * Spins, then yields the CPU between tries: with more threads than CPUs
+ * (a host of several guests, each with its servicers, on a small machine)
+ * the holder may have been preempted, and spinning on would only burn the
+ * waiter's time slice while the holder waits for one. Yielding is no
+ * sleep: nothing waits for an event, the caller runs again at once when
+ * the CPU is free.
+ */
+#define SPIN_TRIES_BEFORE_YIELD 256u
+
 void lab_spin_lock(lab_spinlock_t *lock)
 {
-	while (atomic_flag_test_and_set_explicit(&lock->flag, memory_order_acquire))
-		__builtin_ia32_pause();
+	unsigned tries = 0;
+
+	while (atomic_flag_test_and_set_explicit(&lock->flag, memory_order_acquire)) {
+		if (++tries % SPIN_TRIES_BEFORE_YIELD)
+			__builtin_ia32_pause();
+		else
+			sched_yield();
+	}
 }
 
 void lab_spin_unlock(lab_spinlock_t *lock)

@@ -293,6 +293,7 @@ static int setup_guests(struct host *h)
 		g->vm->pool = h->pool;
 		g->vm->pressure = h->pressure;
 		g->vm->cache_base = cache;
+		g->vm->cpu_base = cache - i;      /* the vCPUs of the guests before it */
 		g->vm->owner_base = (lab_owner_t)owner;
 		g->vm->vmm_owner = (lab_owner_t)(owner + cfg->nr_vcpus);
 		cache += cfg->nr_vcpus + 1;

@@ -293,7 +293,7 @@ int prefetch_start(struct vm *vm)
 		return 0;
 	/* Beside the vCPUs: the CPU after the last one they use, if any. */
 	p->host_cpu = vm->cfg.pin && vm->nr_vcpus < (unsigned)sysconf(_SC_NPROCESSORS_ONLN)
-		      ? cpu_for_index(vm->nr_vcpus) : -1;
+		      ? cpu_for_index(vm->cpu_base + vm->nr_vcpus) : -1;
 	return worker_start(&p->worker, prefetch_thread, vm);
 }
 

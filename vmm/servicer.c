@@ -479,7 +479,7 @@ int servicers_init(struct vm *vm)
 		s->range = &vm->ranges[vm->nr_ranges == 1 ? 0 : i];
 		s->cache = lab_pool_cache(vm->pool, vm->cache_base + i);
 		s->ectx = (struct evict_ctx){ .index = i, .cache = s->cache };
-		s->host_cpu = vm->cfg.pin ? cpu_for_index(i) : -1;
+		s->host_cpu = vm->cfg.pin ? cpu_for_index(vm->cpu_base + i) : -1;
 		worker_init(&s->worker);
 		s->drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		s->bounce = map_anonymous(GP_WINDOW_MAX * PAGE_SIZE);

@@ -79,6 +79,10 @@ struct vm {
 	 */
 	struct host *host;            /* NULL: run alone */
 	unsigned cache_base;
+	/* Pinned, its vCPU i (and servicer i) go on the host's n-th CPU for
+	 * n = cpu_base + i (wrapping): a host spreads its guests' vCPUs over
+	 * the CPUs instead of piling every guest's vCPU 0 on one. */
+	unsigned cpu_base;
 	lab_owner_t owner_base, vmm_owner;
 
 	/* KVM (kvm.c) */
