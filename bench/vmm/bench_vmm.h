@@ -17,7 +17,9 @@
  * and 2 vCPUs; its targets judge the adaptive policy), peer (the kernel
  * selftest demand_paging_test -u MISSING on the
  * same work), record (the guest's per-touch timing on and off), prefetch
- * (--prefetch of the workload's own --record).
+ * (--prefetch of the workload's own --record), host (several guests over
+ * one pool: a guaranteed guest beside a noisy neighbour, two equal guests,
+ * eight guests against eight separate runs).
  *
  * The machine is assumed shared and noisy (wake-ups across CPUs cost tens
  * of µs, and memory the L1 VM has not used for a while is slow the first
@@ -36,7 +38,8 @@
  * (the configurations), run.c (running one and collecting its figures;
  * the rounds), targets.c (statistics over the rounds, judging targets),
  * suite.c (the policy matrix and the core group), pressure.c, peer.c,
- * prefetch.c (the record and prefetch groups), tables.c and results.c.
+ * prefetch.c (the record and prefetch groups), host.c (several guests over
+ * one pool: labyrinth host), tables.c and results.c.
  */
 #ifndef LABYRINTH_BENCH_VMM_H
 #define LABYRINTH_BENCH_VMM_H
@@ -94,7 +97,7 @@
 /* ---- configurations --------------------------------------------------------------- */
 
 enum group { GROUP_CORE, GROUP_PRESSURE, GROUP_SUITE, GROUP_PEER, GROUP_PREFETCH,
-	     GROUP_RECORD, NR_GROUPS };
+	     GROUP_RECORD, GROUP_HOST, NR_GROUPS };
 
 extern const char *const group_names[NR_GROUPS];
 
@@ -111,6 +114,8 @@ enum metric {
 	M_FIRST_P50_US, M_REFAULT_P50_US, M_REFAULT_OVER_FIRST,
 	M_STALLS, M_STALL_MS, M_FREE_MIN, M_FREE_MARGIN, M_WATERMARK_AT_MARGIN, M_MARGIN_AT_MS,
 	M_PREFETCH_AHEAD_PCT,
+	/* labyrinth host (host.c): the first guest's figures, the host's */
+	M_GUEST_REFAULTS, M_JAIN_PROGRESS, M_JAIN_FRAMES, M_AGG_PAGES_PER_SEC, M_GUESTS_FAILED,
 	NR_METRICS
 };
 
@@ -143,6 +148,7 @@ struct config {
 	const char *guest_args;        /* after --, or NULL */
 	bool sawtooth, prefetch;
 	bool pressure;                 /* a memory-pressure run: its own table */
+	int host;                      /* enum host_kind (host.c): a labyrinth host, or 0 */
 	struct config *follows;        /* runs right after it in every round */
 	unsigned groups;               /* bit (1 << enum group) per group using it */
 	/* Results, per measured round. */
@@ -245,6 +251,12 @@ void pressure_targets(struct bench *b);
 void peer_targets(struct bench *b);
 void record_targets(struct bench *b);
 void prefetch_targets(struct bench *b);
+void plan_host(struct bench *b);
+void host_targets(struct bench *b);
+/* host.c: one run of a host configuration (labyrinth host, or its
+ * guests as separate labyrinth runs at once); m from its report(s). */
+bool run_host(struct bench *b, const struct config *c, double m[NR_METRICS], char *why,
+	      size_t len);
 
 /* run.c: running programs, one configuration, the rounds */
 struct args {

@@ -10,7 +10,7 @@
 #include "bench_vmm.h"
 
 const char *const group_names[NR_GROUPS] = {
-	"core", "pressure", "suite", "peer", "prefetch", "record",
+	"core", "pressure", "suite", "peer", "prefetch", "record", "host",
 };
 
 const char *const paging_names[] = { "uffd", "kernel", "prefault", "bare" };
@@ -173,7 +173,7 @@ struct config *default_config(struct bench *b, const char *w, unsigned vcpus,
 bool is_policy(const struct config *c)
 {
 	return !c->peer && c->pol.paging == PAGING_UFFD && !is_pressure(c) && !c->prefetch &&
-	       !c->pol.no_record;
+	       !c->pol.no_record && !c->host;
 }
 
 /* The configurations of the groups asked for, in the order they take turns
@@ -192,6 +192,8 @@ void plan(struct bench *b)
 		plan_prefetch(b);
 	if (want_group(b, GROUP_PRESSURE))
 		plan_pressure(b);
+	if (want_group(b, GROUP_HOST))
+		plan_host(b);
 }
 
 /* The kernel-paging (or prefault) row of c's block. */

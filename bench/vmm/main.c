@@ -135,6 +135,10 @@ static void usage(FILE *out)
 "                           beside private's policies\n"
 "                 prefetch  seqtouch with --prefetch of its own --record\n"
 "                 record    seqtouch with and without --no-record\n"
+"                 host      labyrinth host: a guaranteed pattern guest beside a\n"
+"                           noisy hog, and alone; two equal guests over half their\n"
+"                           RAM; 8 guests of 1 vCPU against 8 separate runs at\n"
+"                           once; 8 pattern guests under a sawtooth of the pool\n"
 "                 (default: all)\n"
 "  --mib N        guest RAM per vCPU in MiB, even (default %lu)\n"
 "  --strict       exit 3 when a target is missed\n"
@@ -162,7 +166,7 @@ static bool parse_groups(const char *arg, unsigned *groups)
 				found = i;
 		if (found < 0) {
 			fprintf(stderr, PROG ": --only '%s': expected core, pressure, suite, peer, "
-				"prefetch or record\n", g);
+				"prefetch, record or host\n", g);
 			ok = false;
 		} else {
 			*groups |= 1u << found;
@@ -170,7 +174,7 @@ static bool parse_groups(const char *arg, unsigned *groups)
 	}
 	if (ok && !*groups) {
 		fprintf(stderr, PROG ": --only '%s': expected core, pressure, suite, peer, "
-			"prefetch or record\n", arg);
+			"prefetch, record or host\n", arg);
 		ok = false;
 	}
 	free(copy);
