@@ -754,6 +754,9 @@ json_t *report_json(struct vm *vm)
 								       : json_null()));
 	json_object_set_new(root, "timeseries", timeseries_json(vm));
 	json_object_set_new(root, "memtune", memtune_json(&vm->memtune));
+	/* When the run's clock started, on CLOCK_MONOTONIC: runs of separate
+	 * processes (or a host's guests) can be laid on one time line. */
+	json_object_set_new(root, "start_monotonic_ns", json_integer((json_int_t)vm->start_ns));
 	uint64_t some, full, elapsed = vm->end_ns > vm->start_ns ? vm->end_ns - vm->start_ns : 0;
 
 	psi_read(&vm->psi, &some, &full);
