@@ -800,6 +800,28 @@ START_TEST(shipped_noisy_neighbour_keeps_its_promise)
 }
 END_TEST
 
+/* A guest sampled only at its start and its end (its run shorter than a
+ * sampling period) still holds frames on average: the mean is over the
+ * time between samples, not the value at the start of each. */
+START_TEST(frames_mean_of_a_guest_sampled_twice)
+{
+	const struct guest_desc a = { "short", "seqtouch", 16, 1, NULL, NULL,
+				      "<lab:sample-ms>60000</lab:sample-ms>" };
+	struct harness_run_opts opts = { .timeout_s = 120 };
+	struct harness_run r;
+
+	HARNESS_EXEC(&r, &opts, VMM_BINARY, "host", "--quiet", "--report", HARNESS_REPORT,
+		     write_guest(&a, 0));
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	ck_assert_int_eq(json_array_size(harness_report_get(r.report, "guests.0.timeseries.t_ms")),
+			 2);
+	ck_assert_msg(guest_real(&r, 0, "host_reclaim.frames_mean") >= 4096 / 2 - 1,
+		      "frames held on average %.0f, at the end 4096",
+		      guest_real(&r, 0, "host_reclaim.frames_mean"));
+	harness_run_free(&r);
+}
+END_TEST
+
 static Suite *host_suite(void)
 {
 	Suite *s = suite_create("host");
@@ -829,6 +851,7 @@ static Suite *host_suite(void)
 	tcase_add_test(tc, soft_limit_is_reclaimed_first);
 	tcase_add_test(tc, weights_share_the_pool);
 	tcase_add_test(tc, figures_side_by_side_and_their_plot);
+	tcase_add_test(tc, frames_mean_of_a_guest_sampled_twice);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("scenarios and control");
 	tcase_set_timeout(tc, 300);

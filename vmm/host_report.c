@@ -20,7 +20,9 @@ static uint64_t get_u64(json_t *root, const char *a, const char *b)
 }
 
 /* The mean and the peak of the guest's resident pages over its time
- * series (each sample weighs the time until the next). */
+ * series: between two samples, the mean of the two (a guest sampled only
+ * at its start and its end held, on average, half of what it ended with,
+ * not nothing). */
 static void frames_over_time(json_t *ts, double *mean, uint64_t *peak)
 {
 	json_t *t = json_object_get(ts, "t_ms"), *r = json_object_get(ts, "resident_pages");
@@ -38,8 +40,9 @@ static void frames_over_time(json_t *ts, double *mean, uint64_t *peak)
 		if (i + 1 < n) {
 			double dt = json_number_value(json_array_get(t, i + 1)) -
 				    json_number_value(json_array_get(t, i));
+			double next = (double)json_integer_value(json_array_get(r, i + 1));
 
-			area += (double)v * dt;
+			area += ((double)v + next) / 2 * dt;
 			span += dt;
 		}
 	}
