@@ -160,7 +160,9 @@ struct lab_free_area {
 };
 
 /* Pool lock: a spinning lock, since ATOMIC callers must never sleep. The
- * sections it guards are short (list surgery, no memset). */
+ * sections it guards are short (list surgery, no memset). A waiter that
+ * spun a while yields the CPU between tries (its holder may be preempted
+ * when threads outnumber CPUs); it never blocks. */
 typedef struct { atomic_flag flag; } lab_spinlock_t;
 void lab_spin_lock(lab_spinlock_t *lock);
 void lab_spin_unlock(lab_spinlock_t *lock);
