@@ -16,7 +16,7 @@
 #   make tsan       the allocator's concurrency tests and the races suite
 #                   (4 vCPUs under pressure among them) under ThreadSanitizer
 #   make CC=clang   any target with clang
-#   make install    labyrinth, its guests, scenarios, domains, manual pages,
+#   make install    labyrinth, its guests, scenarios, domains, hosts, manual pages,
 #                   bash completion and the guest runtime (PREFIX, DESTDIR)
 
 VERSION   := 0.5.0
@@ -263,6 +263,16 @@ install: all
 	$(Q)install -m 644 guests/scenarios/*.scn $(SHARE)/scenarios/
 	$(Q)for d in guests/domains/*.xml; do \
 		sed 's|<kernel>../../build/guests/|<kernel>../guests/|' $$d > $(SHARE)/domains/$${d##*/}; \
+	done
+	$(Q)for h in guests/hosts/*/; do \
+		h=$${h%/}; install -d $(SHARE)/hosts/$${h##*/}; \
+		for f in $$h/*; do \
+			case $$f in \
+			*.xml) sed 's|<kernel>../../../build/guests/|<kernel>../../guests/|' $$f \
+				> $(SHARE)/hosts/$${h##*/}/$${f##*/} ;; \
+			*) install -m 644 $$f $(SHARE)/hosts/$${h##*/}/ ;; \
+			esac; \
+		done; \
 	done
 	$(Q)install -d $(MANDIR)/man1 $(MANDIR)/man5 $(BASHCOMPDIR)
 	$(Q)install -m 644 $(filter %.1,$(MAN_PAGES)) $(MANDIR)/man1/

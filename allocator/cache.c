@@ -496,7 +496,7 @@ lab_frame_t cache_alloc_slow(struct lab_cache *c, lab_gfp_t gfp, lab_owner_t own
 	pool_wait_begin(pool);
 	do {
 		f = cache_try_all(c, gfp, owner, gfn);
-	} while (f == LAB_FRAME_NONE && pool_wait_once(pool));
+	} while (f == LAB_FRAME_NONE && pool_wait_once(pool, c));
 	pool_wait_end(pool, c, &start);
 out:
 	if (f == LAB_FRAME_NONE) {

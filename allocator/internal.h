@@ -154,6 +154,7 @@ struct lab_cache {
 	uint32_t batch;
 	_Atomic uint32_t high;
 	_Atomic bool drain_requested;
+	bool wait_cancelled;           /* under the pool's wait_lock */
 	uint16_t id;
 	struct lab_cache_counters stat;
 	struct lab_cache_remote remote;    /* written by other threads */
@@ -185,7 +186,9 @@ struct lab_depot {
 };
 
 /* Pool lock: a spinning lock, since ATOMIC callers must never sleep. The
- * sections it guards are short (list surgery, no memset). */
+ * sections it guards are short (list surgery, no memset). A waiter that
+ * spun a while yields the CPU between tries (its holder may be preempted
+ * when threads outnumber CPUs); it never blocks. */
 typedef struct { atomic_flag flag; } lab_spinlock_t;
 void lab_spin_lock(lab_spinlock_t *lock);
 void lab_spin_unlock(lab_spinlock_t *lock);
@@ -236,6 +239,7 @@ struct lab_pool {
 	void *drain_arg;
 	void (*report)(void *arg, const char *msg);
 	void *report_arg;
+	void (*describe_owner)(void *arg, lab_owner_t owner, char *buf, size_t len);
 	lab_counter_t reclaim_wakeups;
 	_Atomic uint64_t bugs;
 
@@ -349,7 +353,8 @@ void zeroer_kick(struct lab_pool *pool);
 
 /* Sleeping for frames (watermark.c); pool_wait_* with wait_lock held. */
 void pool_wait_begin(struct lab_pool *pool);
-bool pool_wait_once(struct lab_pool *pool);
+/* cache: the waiting allocation's (NULL: a pool-level one). */
+bool pool_wait_once(struct lab_pool *pool, const struct lab_cache *cache);
 void pool_wait_end(struct lab_pool *pool, struct lab_cache *counters,
 		   const struct timespec *start);
 

@@ -46,9 +46,12 @@ void lab_report(struct lab_pool *pool, const char *fmt, ...)
 		fprintf(stderr, "labyrinth: allocator: %s\n", msg);
 }
 
-static void describe_owner(char *buf, size_t len, lab_owner_t owner)
+static void describe_owner(const struct lab_pool *pool, char *buf, size_t len,
+			   lab_owner_t owner)
 {
-	if (owner == LAB_OWNER_VMM)
+	if (pool->describe_owner && owner != LAB_OWNER_NONE)
+		pool->describe_owner(pool->report_arg, owner, buf, len);
+	else if (owner == LAB_OWNER_VMM)
 		snprintf(buf, len, "the VMM");
 	else if (owner == LAB_OWNER_NONE)
 		snprintf(buf, len, "no owner");
@@ -74,7 +77,7 @@ int check_free_transition(struct lab_pool *pool, lab_frame_t frame,
 			  unsigned order, lab_owner_t owner, const char *op)
 {
 	const struct lab_frame_meta *m;
-	char who[32], by[32];
+	char who[48], by[48];
 
 	if (check_frame_number(pool, frame, op))
 		return -EBADF;
@@ -83,7 +86,7 @@ int check_free_transition(struct lab_pool *pool, lab_frame_t frame,
 		if (m->state == LAB_FS_CACHED)
 			snprintf(who, sizeof(who), "cache %u", m->owner);
 		else
-			describe_owner(who, sizeof(who), m->owner);
+			describe_owner(pool, who, sizeof(who), m->owner);
 		lab_report(pool, "%s of frame %u: %s: it is %s (%s)",
 			   op, frame,
 			   (m->state == LAB_FS_FREE || m->state == LAB_FS_CACHED ||
@@ -98,8 +101,8 @@ int check_free_transition(struct lab_pool *pool, lab_frame_t frame,
 		return -EINVAL;
 	}
 	if ((m->bits & META_EXCLUSIVE) && m->owner != owner) {
-		describe_owner(who, sizeof(who), m->owner);
-		describe_owner(by, sizeof(by), owner);
+		describe_owner(pool, who, sizeof(who), m->owner);
+		describe_owner(pool, by, sizeof(by), owner);
 		lab_report(pool, "%s of frame %u: foreign free: owned by %s for gfn %#x, freed by %s",
 			   op, frame, who, m->gfn, by);
 		return -EINVAL;

@@ -66,6 +66,7 @@ int lab_pool_create(const struct lab_pool_config *cfg, struct lab_pool **out)
 	pool->drain_arg = cfg->drain_arg;
 	pool->report = cfg->report;
 	pool->report_arg = cfg->report_arg;
+	pool->describe_owner = cfg->describe_owner;
 	atomic_flag_clear(&pool->lock.flag);
 	for (unsigned o = 0; o <= LAB_MAX_ORDER; o++)
 		pool->area[o].head[0] = pool->area[o].head[1] = LAB_FRAME_NONE;
@@ -239,7 +240,7 @@ lab_frame_t lab_alloc_pages(struct lab_pool *pool, unsigned order, lab_gfp_t gfp
 		pool_wait_begin(pool);
 		do {
 			f = pool_try_alloc(pool, order, gfp, owner, gfn, &zeroed);
-		} while (f == LAB_FRAME_NONE && pool_wait_once(pool));
+		} while (f == LAB_FRAME_NONE && pool_wait_once(pool, NULL));
 		lab_spin_lock(&pool->lock);
 		pool_wait_end(pool, counters, &start);
 		lab_spin_unlock(&pool->lock);

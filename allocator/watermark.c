@@ -8,15 +8,32 @@
  * below min — the reserve, as GFP_ATOMIC does; reclaim works until high.
  */
 #include <errno.h>
+#include <sched.h>
 
 #include "internal.h"
 
 #define WAIT_SLICE_NS 100000000L   /* a sleeper re-checks at least this often */
 
+/*
+ * Spins, then yields the CPU between tries: with more threads than CPUs
+ * (a host of several guests, each with its servicers, on a small machine)
+ * the holder may have been preempted, and spinning on would only burn the
+ * waiter's time slice while the holder waits for one. Yielding is no
+ * sleep: nothing waits for an event, the caller runs again at once when
+ * the CPU is free.
+ */
+#define SPIN_TRIES_BEFORE_YIELD 256u
+
 void lab_spin_lock(lab_spinlock_t *lock)
 {
-	while (atomic_flag_test_and_set_explicit(&lock->flag, memory_order_acquire))
-		__builtin_ia32_pause();
+	unsigned tries = 0;
+
+	while (atomic_flag_test_and_set_explicit(&lock->flag, memory_order_acquire)) {
+		if (++tries % SPIN_TRIES_BEFORE_YIELD)
+			__builtin_ia32_pause();
+		else
+			sched_yield();
+	}
 }
 
 void lab_spin_unlock(lab_spinlock_t *lock)
@@ -248,13 +265,28 @@ void pool_wait_begin(struct lab_pool *pool)
 	atomic_fetch_add(&pool->waiters, 1);
 }
 
-/* Sleeps until frames may have come back; false once waiters are
- * cancelled. wait_lock held. */
-bool pool_wait_once(struct lab_pool *pool)
+void lab_cache_cancel_waiters(struct lab_cache *cache)
+{
+	struct lab_pool *pool = cache->pool;
+
+	pthread_mutex_lock(&pool->wait_lock);
+	cache->wait_cancelled = true;
+	pthread_cond_broadcast(&pool->wait_cond);
+	pthread_mutex_unlock(&pool->wait_lock);
+}
+
+static bool wait_cancelled(const struct lab_pool *pool, const struct lab_cache *cache)
+{
+	return pool->cancelled || (cache && cache->wait_cancelled);
+}
+
+/* Sleeps until frames may have come back; false once waiters (of the
+ * pool, or of this cache) are cancelled. wait_lock held. */
+bool pool_wait_once(struct lab_pool *pool, const struct lab_cache *cache)
 {
 	struct timespec until;
 
-	if (pool->cancelled)
+	if (wait_cancelled(pool, cache))
 		return false;
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_nsec += WAIT_SLICE_NS;
@@ -263,7 +295,7 @@ bool pool_wait_once(struct lab_pool *pool)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_cond_timedwait(&pool->wait_cond, &pool->wait_lock, &until);
-	return !pool->cancelled;
+	return !wait_cancelled(pool, cache);
 }
 
 void pool_wait_end(struct lab_pool *pool, struct lab_cache *counters,

@@ -20,6 +20,7 @@
 const char workload_name[] = "pattern";
 const struct lab_arg_spec workload_args[] = {
 	{ "passes", LAB_ARG_U64, NULL },
+	{ "fresh", LAB_ARG_U64, NULL },
 	LAB_ARG_END
 };
 
@@ -29,6 +30,7 @@ int workload_main(void)
 	struct lab_result *result = lab_result();
 	uint32_t id = lab_vcpu_id(), nr = lab_nr_vcpus(), neighbour = (id + 1) % nr;
 	uint64_t passes = lab_arg_u64("passes", 1), words = 0;
+	bool fresh = lab_arg_u64("fresh", 0) != 0;
 	int status = lab_range_from_args(&all);
 
 	if (status)
@@ -43,7 +45,10 @@ int workload_main(void)
 
 		/* Also keeps this pass's writes from racing the last verify. */
 		lab_phase(LAB_PHASE_TOUCH);
-		lab_fill_range(&mine, key, pass == 0);
+		if (pass == 0 && fresh)
+			lab_fill_range_fresh(&mine, key);
+		else
+			lab_fill_range(&mine, key, pass == 0);
 
 		lab_phase(LAB_PHASE_VERIFY);
 		for (uint64_t i = 0; i < theirs.pages; i++)

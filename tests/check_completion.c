@@ -112,7 +112,7 @@ struct completion_case {
 	const char *want;              /* the replies, sorted (LC_ALL=C), one a line */
 };
 
-#define COMMANDS "ctl\ndomain\nhelp\nplot\nrun\nversion\n"
+#define COMMANDS "ctl\ndomain\nhelp\nhost\nplot\nrun\nversion\n"
 
 static const struct completion_case cases[] = {
 	{ { "labyrinth", "" }, "--help\n--version\n" COMMANDS },
@@ -153,7 +153,7 @@ static const struct completion_case cases[] = {
 	/* the other commands */
 	{ { "labyrinth", "ctl", "" }, "ctl.sock\nsub\n" },
 	{ { "labyrinth", "ctl", "ctl.sock", "" },
-	  "dommemstat\nfragment\npool\nquota\nreclaim\nstats\nunfragment\n" },
+	  "dommemstat\nfragment\nguest\nguests\npool\nquota\nreclaim\nstats\nunfragment\n" },
 	{ { "labyrinth", "ctl", "ctl.sock", "quota", "0", "" }, "off\n" },
 	{ { "labyrinth", "ctl", "ctl.sock", "pool", "" }, "" },
 	{ { "labyrinth", "domain", "" }, "validate\n" },
@@ -162,6 +162,16 @@ static const struct completion_case cases[] = {
 	{ { "labyrinth", "plot", "--bench", "" }, "b.jsonl\nsub\n" },
 	{ { "labyrinth", "plot", "r.json", "-o", "" }, "sub\n" },
 	{ { "labyrinth", "plot", "--" }, "--bench\n--help\n" },
+	/* labyrinth host: its options, their values, domains */
+	{ { "labyrinth", "host", "" }, "d.xml\nsub\n" },
+	{ { "labyrinth", "host", "--sc" }, "--scenario\n" },
+	{ { "labyrinth", "host", "--scenario", "" }, "a.scn\nb.scn\nsub\n" },
+	{ { "labyrinth", "host", "--report", "" }, "r.json\nsub\n" },
+	{ { "labyrinth", "host", "--control", "" }, "ctl.sock\nsub\n" },
+	{ { "labyrinth", "host", "--pool", "" }, "" },
+	{ { "labyrinth", "host", "--pool", "64M", "--po" }, "" },
+	{ { "labyrinth", "host", "--pool", "64M", "" }, "d.xml\nsub\n" },
+	{ { "labyrinth", "host", "d.xml", "--q" }, "--quiet\n" },
 };
 
 START_TEST(partial_command_line_completes)

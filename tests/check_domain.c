@@ -126,10 +126,12 @@ START_TEST(good_domain_runs_as_it_says)
 }
 END_TEST
 
-/* Every example under guests/domains/ validates, with the guests of the
- * build under test (the examples name build/guests/, as make install
- * rewrites them to name the installed ones): a copy of each, so edited. */
-#define SHIPPED_KERNEL_DIR "<kernel>../../build/guests/"
+/* Every example under guests/domains/ and guests/hosts/ validates, with
+ * the guests of the build under test (the examples name ../build/guests/
+ * relative to themselves, as make install rewrites them to name the
+ * installed ones): a copy of each, so edited. */
+#define SHIPPED_KERNEL "<kernel>"
+#define SHIPPED_KERNEL_DIR "build/guests/"
 
 START_TEST(shipped_domains_validate)
 {
@@ -140,20 +142,25 @@ START_TEST(shipped_domains_validate)
 	snprintf(kernel, sizeof(kernel), "<kernel>%s/", absolute(LAB_BUILD_DIR "/guests"));
 	ck_assert_int_eq(glob("guests/domains/*.xml", 0, NULL, &g), 0);
 	ck_assert_uint_ge(g.gl_pathc, 5);
+	/* ... and the hosts' (labyrinth host reads them as run --domain does). */
+	ck_assert_int_eq(glob("guests/hosts/*/*.xml", GLOB_APPEND, NULL, &g), 0);
+	ck_assert_uint_ge(g.gl_pathc, 7);
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		size_t len;
-		char *text = harness_read_file(g.gl_pathv[i], &len), *at;
+		char *text = harness_read_file(g.gl_pathv[i], &len), *at, *dir_at;
 		struct harness_run r;
 		FILE *out;
 
 		ck_assert_ptr_nonnull(text);
-		at = strstr(text, SHIPPED_KERNEL_DIR);
-		ck_assert_msg(at, "%s names no %s", g.gl_pathv[i], SHIPPED_KERNEL_DIR);
+		at = strstr(text, SHIPPED_KERNEL);
+		dir_at = at ? strstr(at, SHIPPED_KERNEL_DIR) : NULL;
+		ck_assert_msg(dir_at, "%s names no %s...%s", g.gl_pathv[i], SHIPPED_KERNEL,
+			      SHIPPED_KERNEL_DIR);
 		snprintf(copy, sizeof(copy), "%s/%s", dir, strrchr(g.gl_pathv[i], '/') + 1);
 		out = fopen(copy, "w");
 		ck_assert_ptr_nonnull(out);
 		fprintf(out, "%.*s%s%s", (int)(at - text), text, kernel,
-			at + strlen(SHIPPED_KERNEL_DIR));
+			dir_at + strlen(SHIPPED_KERNEL_DIR));
 		ck_assert_int_eq(fclose(out), 0);
 		free(text);
 		ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "domain", "validate", copy), 0);

@@ -78,6 +78,7 @@ START_TEST(installed_runtime_builds_the_readme_example)
 	/* The manual pages and the bash completion, where man and
 	 * bash-completion look for them. */
 	snprintf(cmd, sizeof(cmd), "cd '%s/share' && ls man/man1/labyrinth.1 man/man1/labyrinth-run.1 "
+		 "man/man1/labyrinth-host.1 "
 		 "man/man1/labyrinth-ctl.1 man/man1/labyrinth-plot.1 man/man5/labyrinth-scenario.5 "
 		 "bash-completion/completions/labyrinth && grep -q 'complete -F _labyrinth labyrinth' "
 		 "bash-completion/completions/labyrinth", prefix);
@@ -101,6 +102,13 @@ START_TEST(installed_runtime_builds_the_readme_example)
 	/* An installed domain finds its installed guest. */
 	snprintf(cmd, sizeof(cmd), "cd / && '%s/bin/labyrinth' run --domain "
 		 "'%s/share/labyrinth/domains/seqtouch.xml' --mem 32M --quiet", prefix, prefix);
+	sh(&r, cmd);
+	ck_assert_msg(r.status == 0, "%s\n  -> exit status %d:\n%s", cmd, r.status, r.err);
+	harness_run_free(&r);
+
+	/* So do an installed host's. */
+	snprintf(cmd, sizeof(cmd), "cd / && for d in '%s'/share/labyrinth/hosts/noisy-neighbour/*.xml; "
+		 "do '%s/bin/labyrinth' domain validate \"$d\" || exit 1; done", prefix, prefix);
 	sh(&r, cmd);
 	ck_assert_msg(r.status == 0, "%s\n  -> exit status %d:\n%s", cmd, r.status, r.err);
 	harness_run_free(&r);

@@ -5,7 +5,7 @@
  * appears in labyrinth-run(1) and in --help, in the table's order, with
  * the table's help and nothing else; every command in labyrinth(1), every
  * ctl command in labyrinth-ctl(1) (and each one's example parses), every
- * plot option in labyrinth-plot(1). The pages are what the binary makes
+ * plot option in labyrinth-plot(1), every host option in labyrinth-host(1). The pages are what the binary makes
  * of the templates now, and groff renders them without a warning.
  */
 #include <stdio.h>
@@ -17,12 +17,13 @@
 #include "../vmm/cli.h"
 #include "../vmm/config.h"
 #include "../vmm/control.h"
+#include "../vmm/host.h"
 #include "../vmm/plot.h"
 
 #define MAN_DIR LAB_BUILD_DIR "/man/"
 
 static const char *const pages[] = {
-	"labyrinth.1", "labyrinth-run.1", "labyrinth-ctl.1", "labyrinth-plot.1",
+	"labyrinth.1", "labyrinth-run.1", "labyrinth-host.1", "labyrinth-ctl.1", "labyrinth-plot.1",
 	"labyrinth-scenario.5",
 };
 
@@ -233,6 +234,32 @@ START_TEST(plot_page_lists_every_option)
 }
 END_TEST
 
+START_TEST(host_page_and_usage_list_every_option)
+{
+	char *page = read_page("labyrinth-host.1");
+	struct harness_run r;
+
+	for (size_t i = 0; i < nr_host_options; i++) {
+		char tag[96];
+
+		option_tag("--", host_options[i].name, host_options[i].arg, tag, sizeof(tag));
+		ck_assert_msg(strstr(page, tag), "labyrinth-host.1 lacks %s as\n%s",
+			      host_options[i].name, tag);
+	}
+	free(page);
+	HARNESS_EXEC(&r, NULL, VMM_BINARY, "host", "--help");
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_OK);
+	for (size_t i = 0; i < nr_host_options; i++) {
+		char head[64];
+
+		snprintf(head, sizeof(head), "  --%s%s%s", host_options[i].name,
+			 host_options[i].arg ? " " : "", host_options[i].arg ? host_options[i].arg : "");
+		VMM_ASSERT_OUT_HAS(&r, head);
+	}
+	harness_run_free(&r);
+}
+END_TEST
+
 /* A template with a directive labyrinth does not know is refused, naming
  * file and line; so is a missing one. */
 START_TEST(bad_template_is_refused_naming_file_and_line)
@@ -270,6 +297,7 @@ static Suite *manual_suite(void)
 	tcase_add_test(tc, labyrinth_page_lists_every_command);
 	tcase_add_test(tc, ctl_page_lists_every_command_and_each_parses);
 	tcase_add_test(tc, plot_page_lists_every_option);
+	tcase_add_test(tc, host_page_and_usage_list_every_option);
 	tcase_add_test(tc, bad_template_is_refused_naming_file_and_line);
 	suite_add_tcase(s, tc);
 	return s;

@@ -97,6 +97,31 @@ START_TEST(foreign_free)
 }
 END_TEST
 
+/* A pool shared by several guests names owners as its user numbers them. */
+static void name_owner(void *arg, lab_owner_t owner, char *buf, size_t len)
+{
+	(void)arg;
+	snprintf(buf, len, "guest %c vCPU %u", 'a' + owner / 4, owner % 4);
+}
+
+START_TEST(foreign_free_names_owners_as_told)
+{
+	struct lab_pool_config cfg = {
+		.frames = 512, .caches = 2, .report = capture, .describe_owner = name_owner,
+	};
+	struct lab_pool *pool;
+	lab_frame_t f;
+
+	ck_assert_int_eq(lab_pool_create(&cfg, &pool), 0);
+	last_report[0] = '\0';
+	f = lab_alloc_page(lab_pool_cache(pool, 0), LAB_GFP_FAULT, 5, 0x1234);
+	ck_assert_int_eq(lab_free_page(lab_pool_cache(pool, 1), f, 2, LAB_FREE_DIRTY), -EINVAL);
+	assert_reported("foreign free", "owned by guest b vCPU 1", "freed by guest a vCPU 2");
+	ck_assert_int_eq(lab_free_page(lab_pool_cache(pool, 0), f, 5, LAB_FREE_DIRTY), 0);
+	lab_pool_destroy(pool);
+}
+END_TEST
+
 START_TEST(non_exclusive_frames_free_by_anyone)
 {
 	struct lab_pool *pool = pool_new();
@@ -297,6 +322,7 @@ static Suite *ownership_suite(void)
 	tcase_add_test(tc, double_free_through_cache);
 	tcase_add_test(tc, double_free_to_buddy);
 	tcase_add_test(tc, foreign_free);
+	tcase_add_test(tc, foreign_free_names_owners_as_told);
 	tcase_add_test(tc, non_exclusive_frames_free_by_anyone);
 	tcase_add_test(tc, bad_frame_numbers);
 	tcase_add_test(tc, wrong_order_and_tails);

@@ -903,7 +903,7 @@ static void assert_no_children(void)
 }
 
 struct bad_command {
-	const char *words[4];
+	const char *words[5];
 	const char *reply;         /* on stderr, after "error: " */
 };
 
@@ -912,8 +912,13 @@ static const struct bad_command bad_commands[] = {
 	  "column 6: expected a size such as 64M (a multiple of 4K), found '64Q'" },
 	{ { "quota", "9", "1M" }, "quota 9: there is no vCPU 9 (the guest has 1)" },
 	{ { "frobnicate" },
-	  "column 1: unknown command 'frobnicate' (expected pool, quota, reclaim, fragment "
-	  "or unfragment)" },
+	  "column 1: unknown command 'frobnicate' (expected pool, quota, reclaim, fragment, "
+	  "unfragment, or `guest NAME` and one of pool, quota, reclaim, min_guarantee, "
+	  "soft_limit, hard_limit, weight)" },
+	{ { "guest", "other", "stats" }, "there is no guest 'other' (the guest is 'hog')" },
+	{ { "guest", "other", "hard_limit", "8M" },
+	  "there is no guest 'other' (the guest is 'hog')" },
+	{ { "guests", "now" }, "column 8: unexpected 'now' after 'guests'" },
 	{ { "pool", "16M", "now" }, "column 10: unexpected 'now' after the command" },
 	{ { "quota", "0", "4K" }, "quota 0 4 KiB: at least 64K" },
 	{ { "reclaim", "128M" }, "reclaim 128 MiB: more than the pool (64 MiB)" },
@@ -1056,6 +1061,51 @@ START_TEST(control_socket_goes_with_sigterm)
 		      e.term_signal, 128 + SIGTERM);
 	ck_assert_msg(access(g.sock, F_OK) && errno == ENOENT, "the socket is still there");
 	assert_no_children();
+}
+END_TEST
+
+/* A run is a host of one guest: the guest answers to its name (`guest
+ * hog ...`), and `guests` lists it; a hard limit set live takes it down. */
+START_TEST(control_socket_addresses_the_guest_by_name)
+{
+	struct guest g;
+	struct harness_run c;
+	struct harness_exit e;
+	json_t *stats;
+	double deadline;
+	bool down = false;
+	char why[256];
+	json_t *report;
+
+	start_controlled_guest(&g, "hold_ms=4000");
+	CTL(&c, g.sock, "guests");
+	ck_assert_msg(c.status == LAB_EXIT_OK && strstr(c.out, "[{\"name\":\"hog\",\"state\":"
+							     "\"running\""),
+		      "%s -> %d\n%s%s", c.cmdline, c.status, c.out, c.err);
+	harness_run_free(&c);
+	CTL(&c, g.sock, "guest", "hog", "hard_limit", "16M");
+	ck_assert_msg(c.status == LAB_EXIT_OK && !strcmp(c.out, "ok\n"), "%s -> %d\n%s%s",
+		      c.cmdline, c.status, c.out, c.err);
+	harness_run_free(&c);
+	for (deadline = harness_now_s() + 20; !down && harness_now_s() < deadline;
+	     harness_sleep_ms(20)) {
+		CTL(&c, g.sock, "guest", "hog", "stats");
+		ck_assert_msg(c.status == LAB_EXIT_OK, "%s -> %d\n%s", c.cmdline, c.status, c.err);
+		stats = json_loads(c.out, 0, NULL);
+		ck_assert_msg(stats, "guest hog stats is no JSON: %s", c.out);
+		down = stat_of(stats, "resident_pages") <= 16 * PAGES_PER_MIB;
+		json_decref(stats);
+		harness_run_free(&c);
+	}
+	ck_assert_msg(down, "the guest stayed above its hard limit of 16M");
+	kill(g.child.pid, SIGTERM);
+	wait_guest(&g, 20, &e);
+	report = harness_report_load(g.report, why, sizeof(why));
+	ck_assert_msg(report, "no report: %s", why);
+	ck_assert_int_eq(harness_report_number(report, "memtune.hard_limit_frames"),
+			 16 * PAGES_PER_MIB);
+	ck_assert_int_le(harness_report_number(report, "memtune.held_frames"), 16 * PAGES_PER_MIB);
+	json_decref(report);
 }
 END_TEST
 
@@ -1249,6 +1299,7 @@ static Suite *pressure_suite(void)
 	tcase_add_unchecked_fixture(tc, work_dir_setup, work_dir_teardown);
 	tcase_add_test(tc, control_socket_squeezes_a_running_guest);
 	tcase_add_test(tc, control_socket_goes_with_sigterm);
+	tcase_add_test(tc, control_socket_addresses_the_guest_by_name);
 	tcase_add_test(tc, stale_control_socket_is_taken_over);
 	tcase_add_test(tc, control_path_that_is_a_file_exits_2);
 	tcase_add_test(tc, live_control_socket_is_left_alone);

@@ -290,6 +290,45 @@ START_TEST(every_command_and_unit_parses)
 END_TEST
 
 /* Lines out of order run in time order; at the same time, in file order. */
+/* `guest NAME` before a command: the guest's name with it; the promises
+ * and a guest's budget take `off` and ranges. */
+START_TEST(statements_about_one_guest_parse)
+{
+	struct scenario sc;
+
+	parse_good("at 1s guest b hard_limit 64M\n"
+		   "at 2s guest web.1 soft_limit off\n"
+		   "at 3s guest b min_guarantee 16M\n"
+		   "at 4s guest b weight 300\n"
+		   "at 5s guest b pool off\n"
+		   "at 6s guest b quota 1 8M\n"
+		   "at 7s guest b reclaim 4M\n"
+		   "every 1s for 2s from 8s guest a pool 64M..256M steps 2\n"
+		   "every 1s for 2s from 10s guest a hard_limit 32M..16M steps 2\n", &sc);
+	ck_assert_uint_eq(sc.nr_events, 11);
+	assert_event(&sc, 0, 1 * SEC, PRESSURE_HARD_LIMIT, 64 * MIB, 1);
+	assert_event(&sc, 1, 2 * SEC, PRESSURE_SOFT_LIMIT, 0, 2);
+	ck_assert_str_eq(sc.events[1].cmd.guest, "web.1");
+	assert_event(&sc, 2, 3 * SEC, PRESSURE_MIN_GUARANTEE, 16 * MIB, 3);
+	assert_event(&sc, 3, 4 * SEC, PRESSURE_WEIGHT, 300, 4);
+	assert_event(&sc, 4, 5 * SEC, PRESSURE_POOL, 0, 5);
+	assert_event(&sc, 5, 6 * SEC, PRESSURE_QUOTA, 8 * MIB, 6);
+	ck_assert_uint_eq(sc.events[5].cmd.vcpu, 1);
+	assert_event(&sc, 6, 7 * SEC, PRESSURE_RECLAIM, 4 * MIB, 7);
+	assert_event(&sc, 7, 8 * SEC, PRESSURE_POOL, 64 * MIB, 8);
+	assert_event(&sc, 8, 9 * SEC, PRESSURE_POOL, 256 * MIB, 8);
+	assert_event(&sc, 9, 10 * SEC, PRESSURE_HARD_LIMIT, 32 * MIB, 9);
+	assert_event(&sc, 10, 11 * SEC, PRESSURE_HARD_LIMIT, 16 * MIB, 9);
+	for (unsigned i = 0; i < sc.nr_events; i++)
+		ck_assert_str_eq(sc.events[i].cmd.guest, i == 1 ? "web.1" : i >= 7 ? "a" : "b");
+	scenario_free(&sc);
+	/* Without `guest`, a statement is about the pool. */
+	parse_good("at 1s pool 64M\n", &sc);
+	ck_assert_str_eq(sc.events[0].cmd.guest, "");
+	scenario_free(&sc);
+}
+END_TEST
+
 START_TEST(events_are_sorted_by_time_then_line)
 {
 	struct scenario sc;
@@ -364,9 +403,28 @@ static const struct bad_text bad_texts[] = {
 	  NAME ":1:37: expected a number of steps from 2 to 1000" },
 	/* commands */
 	{ "at 1s", NAME ":1:6: expected a command (pool, quota, reclaim, fragment, unfragment, "
-	  "spike), found the end of the line" },
+	  "spike, guest), found the end of the line" },
 	{ "at 1s frobnicate", NAME ":1:7: unknown command 'frobnicate' (expected pool, quota, "
-	  "reclaim, fragment or unfragment)" },
+	  "reclaim, fragment, unfragment, or `guest NAME` and one of pool, quota, reclaim, "
+	  "min_guarantee, soft_limit, hard_limit, weight)" },
+	/* statements about one guest */
+	{ "at 1s guest", NAME ":1:12: expected a guest's name after 'guest' (letters, digits, "
+	  "'.', '_' or '-')" },
+	{ "at 1s guest a/b pool 1M", NAME ":1:13: expected a guest's name after 'guest' "
+	  "(letters, digits, '.', '_' or '-')" },
+	{ "at 1s guest a", NAME ":1:14: expected a command (pool, quota, reclaim, fragment, "
+	  "unfragment, spike, guest), found the end of the line" },
+	{ "at 1s hard_limit 64M", NAME ":1:7: 'hard_limit' is a guest's promise: guest NAME "
+	  "hard_limit ..." },
+	{ "at 1s weight 3", NAME ":1:7: 'weight' is a guest's promise: guest NAME weight ..." },
+	{ "at 1s guest a weight 0", NAME ":1:22: expected a weight from 1 to 10000 after "
+	  "'weight'" },
+	{ "at 1s guest a fragment 1M", NAME ":1:15: 'fragment' is the pool's: it takes no guest" },
+	{ "at 1s guest a unfragment", NAME ":1:15: 'unfragment' is the pool's: it takes no guest" },
+	{ "at 1s guest a spike 1M for 1s", NAME ":1:15: 'spike' only goes in a scenario line "
+	  "'at TIME spike SIZE for DURATION', and is the pool's" },
+	{ "at 1s guest a soft_limit 1000", NAME ":1:26: expected a size such as 64M (a multiple of "
+	  "4K), found '1000'" },
 	{ "at 1s quota x 1M", NAME ":1:13: expected a vCPU number after 'quota'" },
 	{ "at 1s quota 64 1M", NAME ":1:13: expected a vCPU number after 'quota'" },
 	{ "at 1s quota 1", NAME ":1:14: expected a size such as 64M, found the end of the line" },
@@ -481,8 +539,12 @@ END_TEST
 START_TEST(range_or_spike_where_not_allowed_is_rejected)
 {
 	static const struct { const char *text, *says; } cases[] = {
-		{ "every 1s for 4s reclaim 1M..2M", NAME ":1:27: only pool and quota take a range" },
-		{ "every 1s for 4s fragment 1M..2M", NAME ":1:28: only pool and quota take a range" },
+		{ "every 1s for 4s reclaim 1M..2M",
+		  NAME ":1:27: only pool, quota and a guest's promises take a range" },
+		{ "every 1s for 4s fragment 1M..2M",
+		  NAME ":1:28: only pool, quota and a guest's promises take a range" },
+		{ "every 1s for 4s guest a reclaim 1M..2M",
+		  NAME ":1:35: only pool, quota and a guest's promises take a range" },
 		{ "every 1s for 4s spike 1M for 1s",
 		  NAME ":1:17: 'spike' only goes in a scenario line 'at TIME spike SIZE for "
 		  "DURATION'" },
@@ -788,6 +850,7 @@ static Suite *scenario_suite(void)
 	tcase_add_test(tc, spike_makes_a_drop_and_a_return);
 	tcase_add_test(tc, comments_blank_lines_and_whitespace_are_ignored);
 	tcase_add_test(tc, every_command_and_unit_parses);
+	tcase_add_test(tc, statements_about_one_guest_parse);
 	tcase_add_test(tc, events_are_sorted_by_time_then_line);
 	tcase_add_test(tc, line_of_1023_bytes_is_allowed);
 	suite_add_tcase(s, tc);

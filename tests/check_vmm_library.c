@@ -4,7 +4,9 @@
  * through vm_run() leave nothing behind — no file descriptor, no mapping,
  * no thread, no blocked signal — whether they succeed, fail their setup,
  * crash, time out or run under pressure with every helper thread (scenario,
- * control socket, reclaimer, prefetcher, sampler) going.
+ * control socket, reclaimer, prefetcher, sampler) going; and so do hosts
+ * of several guests through host_run(), their guests ending at different
+ * times, a host's setup refused, a host timed out.
  *
  * Mappings are counted where labyrinth makes them: this suite is linked
  * with --wrap=mmap,--wrap=munmap, so every mmap and munmap of the library
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "../vmm/config.h"
+#include "../vmm/host.h"
 #include "../vmm/util.h"
 #include "labyrinth/exit_status.h"
 #include "vmmtest.h"
@@ -166,6 +169,97 @@ START_TEST(repeated_runs_leave_nothing_behind)
 }
 END_TEST
 
+/* argv after `host`, NULL-terminated; returns host_run()'s exit status. */
+static int host_in_process(const char *const *args)
+{
+	static char host[] = "host";
+	char *argv[32] = { host };
+	struct host_config hc;
+	int argc = 1, r;
+
+	for (; args[argc - 1]; argc++)
+		argv[argc] = (char *)(uintptr_t)args[argc - 1];
+	r = host_config_parse(argc, argv, &hc);
+	ck_assert_msg(r == 0, "host_config_parse refused the arguments");
+	r = host_run(&hc);
+	host_config_release(&hc);
+	return r;
+}
+
+static char domains[4][PATH_MAX + 16], host_scenario[PATH_MAX + 16], host_control[PATH_MAX + 16];
+
+static void write_host_domain(unsigned k, const char *name, const char *guest, unsigned mib,
+			      const char *cmdline, const char *memtune)
+{
+	char text[PATH_MAX + 1024], image[PATH_MAX];
+
+	ck_assert(realpath(LAB_BUILD_DIR "/guests", image));
+	snprintf(text, sizeof(text), "<domain type='kvm'><name>%s</name>"
+		 "<memory unit='MiB'>%u</memory><vcpu>1</vcpu><memtune>%s</memtune>"
+		 "<os><type arch='x86_64'>hvm</type><kernel>%s/%s.elf</kernel>"
+		 "<cmdline>%s</cmdline></os></domain>\n", name, mib, memtune, image, guest,
+		 cmdline);
+	ck_assert(harness_write_file(domains[k], text, strlen(text)));
+}
+
+static const struct library_case host_cases[] = {
+	{ "two guests under pressure, scenario and control", LAB_EXIT_OK,
+	  { "--quiet", "--pool", "16M", "--scenario", host_scenario, "--control", host_control,
+	    domains[0], domains[1], NULL } },
+	{ "one guest fails, its neighbour runs on", LAB_EXIT_GUEST_FAILED,
+	  { "--quiet", domains[1], domains[2], NULL } },
+	{ "setup refused (a bad image)", LAB_EXIT_BAD_INPUT,
+	  { "--quiet", domains[0], domains[3], NULL } },
+	{ "a timeout", LAB_EXIT_TIMEOUT,
+	  { "--quiet", "--timeout", "300ms", domains[0], domains[1], NULL } },
+};
+
+START_TEST(repeated_hosts_leave_nothing_behind)
+{
+	char dir[PATH_MAX];
+	struct footprint before, after;
+	static const char scenario[] = "every 50ms for 1s pool 8M..16M\n"
+				       "at 100ms guest a hard_limit 4M\nat 150ms fragment 1M\n";
+
+	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
+	for (unsigned k = 0; k < 4; k++)
+		snprintf(domains[k], sizeof(domains[k]), "%s/d%u.xml", dir, k);
+	snprintf(host_scenario, sizeof(host_scenario), "%s/h.scn", dir);
+	snprintf(host_control, sizeof(host_control), "%s/h.sock", dir);
+	ck_assert(harness_write_file(host_scenario, scenario, sizeof(scenario) - 1));
+	write_host_domain(0, "a", "hog", 16, "hold_ms=300",
+			  "<min_guarantee unit='MiB'>2</min_guarantee>");
+	write_host_domain(1, "b", "pattern", 16, "passes=2", "");
+	write_host_domain(2, "c", "pattern", 8, "passes=0", "");
+	/* A domain whose image is no ELF: found at setup, after d0's. */
+	write_host_domain(3, "d", "../../../../../../../dev", 8, "", "");
+	for (size_t i = 0; i < sizeof(host_cases) / sizeof(host_cases[0]); i++)
+		ck_assert_msg(host_in_process(host_cases[i].args) == host_cases[i].status, "%s",
+			      host_cases[i].name);
+	measure(&before);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(host_cases) / sizeof(host_cases[0]); i++) {
+			ck_assert_msg(host_in_process(host_cases[i].args) == host_cases[i].status,
+				      "%s: round %d", host_cases[i].name, round);
+			measure(&after);
+			ck_assert_msg(after.fds == before.fds && after.maps == before.maps &&
+				      after.map_bytes == before.map_bytes &&
+				      after.threads == before.threads,
+				      "after %s: %u fds, %ld mappings of %zu bytes, %u threads; "
+				      "before: %u, %ld of %zu, %u", host_cases[i].name, after.fds,
+				      after.maps, after.map_bytes, after.threads, before.fds,
+				      before.maps, before.map_bytes, before.threads);
+			for (int sig = 1; sig < SIGRTMIN; sig++)
+				ck_assert_msg(sigismember(&after.blocked, sig) ==
+					      sigismember(&before.blocked, sig),
+					      "after %s, signal %d is %sblocked", host_cases[i].name,
+					      sig, sigismember(&after.blocked, sig) ? "" : "not ");
+		}
+	ck_assert_msg(access(host_control, F_OK), "the control socket is left");
+	ck_assert(harness_tmpdir_remove(dir));
+}
+END_TEST
+
 static Suite *library_suite(void)
 {
 	Suite *s = suite_create("vmm library");
@@ -173,6 +267,7 @@ static Suite *library_suite(void)
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, repeated_runs_leave_nothing_behind);
+	tcase_add_test(tc, repeated_hosts_leave_nothing_behind);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -262,6 +262,35 @@ START_TEST(cancelled_waiters_give_up)
 }
 END_TEST
 
+/* One user of a shared pool stops: the waits through its cache give up,
+ * a wait through another cache goes on until frames come. */
+START_TEST(cancelled_cache_waiters_give_up_alone)
+{
+	struct lab_pool *pool = pool_new_caches(2);
+	struct waiter mine = { .pool = pool, .gfp = LAB_GFP_NORMAL, .cache = 0 };
+	struct waiter other = { .pool = pool, .gfp = LAB_GFP_NORMAL, .cache = 1 };
+	lab_frame_t last = LAB_FRAME_NONE, f;
+	pthread_t t0, t1;
+
+	ck_assert_int_eq(lab_pool_set_watermarks(pool, 0, 0, 0), 0);
+	while ((f = lab_alloc_pages(pool, 0, LAB_GFP_NOWAIT, 0, 0)) != LAB_FRAME_NONE)
+		last = f;
+	ck_assert_int_eq(pthread_create(&t0, NULL, alloc_thread, &mine), 0);
+	ck_assert_int_eq(pthread_create(&t1, NULL, alloc_thread, &other), 0);
+	ck_assert(!finishes_within(&mine, 100));
+	lab_cache_cancel_waiters(lab_pool_cache(pool, 0));
+	ck_assert_msg(finishes_within(&mine, 10000), "the cancelled cache's wait went on");
+	pthread_join(t0, NULL);
+	ck_assert_uint_eq(mine.result, LAB_FRAME_NONE);
+	ck_assert_msg(!finishes_within(&other, 300), "another cache's wait was cancelled too");
+	ck_assert_int_eq(lab_free_pages(pool, last, 0, 0, LAB_FREE_DIRTY), 0);
+	ck_assert_msg(finishes_within(&other, 10000), "the other wait was not woken");
+	pthread_join(t1, NULL);
+	ck_assert_uint_eq(other.result, last);
+	lab_pool_destroy(pool);
+}
+END_TEST
+
 START_TEST(watermark_validation)
 {
 	struct lab_pool *pool = pool_new();
@@ -290,6 +319,7 @@ static Suite *watermark_suite(void)
 	tcase_add_test(tc, wakes_reclaim_below_low);
 	tcase_add_test(tc, atomic_fails_at_once_wait_blocks);
 	tcase_add_test(tc, cancelled_waiters_give_up);
+	tcase_add_test(tc, cancelled_cache_waiters_give_up_alone);
 	tcase_add_test(tc, wait_is_woken_by_a_remote_free);
 	tcase_add_test(tc, idle_cache_remote_frees_come_back_to_the_pool);
 	tcase_add_test(tc, watermark_validation);

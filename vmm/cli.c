@@ -8,6 +8,7 @@
 #include "config.h"
 #include "control.h"
 #include "domain.h"
+#include "host.h"
 #include "labyrinth/exit_status.h"
 #include "manual.h"
 #include "plot.h"
@@ -46,6 +47,8 @@ const struct cli_command cli_commands[] = {
 	{ "run", { { CONFIG_RUN_SYNOPSIS, "run a guest (labyrinth run --help)" },
 		   { "--domain FILE.xml [options]", "run the guest a libvirt domain describes" } },
 	  run_main, config_usage_run, "labyrinth-run(1)" },
+	{ "host", { { HOST_SYNOPSIS, "several guests over one frame pool (labyrinth host --help)" } },
+	  host_main, host_usage, "labyrinth-host(1)" },
 	{ "domain", { { "validate FILE.xml", "check a domain file without running it" } },
 	  domain_main, NULL, "labyrinth-run(1)" },
 	{ "ctl", { { "SOCKET COMMAND [ARGS]", "live commands (labyrinth ctl --help)" } },

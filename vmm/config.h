@@ -84,6 +84,11 @@ struct vm_config {
 	const char *swap_dir;            /* SWAP_FILE: where; NULL: $TMPDIR or /tmp */
 	int reclaim_policy;              /* enum reclaim_policy */
 	uint64_t quota_bytes[LAB_MAX_VCPUS];  /* 0: no quota */
+	/* Memory promises (domain <memtune>, <lab:weight>; memtune.h): what
+	 * a host's reclaim leaves it, takes from it first, never lets it
+	 * pass. Bytes; 0: none. */
+	uint64_t min_guarantee_bytes, soft_limit_bytes, hard_limit_bytes;
+	unsigned weight;                      /* 0: the default */
 	const char *scenario_path;
 	const char *control_path;
 	uint64_t sample_ns;

@@ -34,6 +34,11 @@ const struct control_command_doc control_commands[] = {
 	{ "stats", NULL, "the live counters, as one line of JSON", "stats" },
 	{ "dommemstat", NULL, "the memory statistics, as virsh dommemstat prints them",
 	  "dommemstat" },
+	{ "guests", NULL, "the guests, each with its frames, promises and faults, as one line "
+	  "of JSON", "guests" },
+	{ "guest", "NAME COMMAND [ARGS]", "a command about one guest: stats, dommemstat, pool "
+	  "SIZE|off (its budget), quota, reclaim, min_guarantee, soft_limit and hard_limit "
+	  "SIZE|off, weight N", "guest a hard_limit 64M" },
 };
 const size_t nr_control_commands = ARRAY_SIZE(control_commands);
 
@@ -108,10 +113,30 @@ void control_conn_eof(struct control_conn *c, control_line_fn *line, void *arg)
 	c->eof = true;
 }
 
+/* stats or dommemstat, of the pool's host or of one guest: the rest of
+ * the line must be empty. True when it was one of them. */
+static bool parse_query(struct cursor *c, struct control_cmd *cmd, int *ret)
+{
+	char w[16];
+
+	if (!cursor_word(c, w, sizeof(w)) || (strcmp(w, "stats") && strcmp(w, "dommemstat")))
+		return false;
+	c->p += strlen(w);
+	if (!cursor_at_end(c)) {
+		*ret = cursor_fail(c, "unexpected '%s' after '%s'", c->p, w);
+		return true;
+	}
+	cmd->stats = !strcmp(w, "stats");
+	cmd->memstat = !cmd->stats;
+	*ret = 0;
+	return true;
+}
+
 int control_parse(char *line, size_t len, struct control_cmd *cmd, char *err, size_t errlen)
 {
 	struct cursor c = { .line = line, .p = line, .err = err, .errlen = errlen };
 	char w[16];
+	int ret;
 
 	err[0] = '\0';
 	memset(cmd, 0, sizeof(*cmd));
@@ -126,16 +151,36 @@ int control_parse(char *line, size_t len, struct control_cmd *cmd, char *err, si
 	for (char *p = line; *p; p++)
 		if (!isprint((unsigned char)*p) && *p != '\t')
 			*p = '?';
-	if (cursor_word(&c, w, sizeof(w)) && (!strcmp(w, "stats") || !strcmp(w, "dommemstat"))) {
+	if (parse_query(&c, cmd, &ret))
+		return ret;
+	if (cursor_word(&c, w, sizeof(w)) && !strcmp(w, "guests")) {
 		c.p += strlen(w);
 		if (!cursor_at_end(&c))
-			return cursor_fail(&c, "unexpected '%s' after '%s'", c.p, w);
-		cmd->stats = !strcmp(w, "stats");
-		cmd->memstat = !cmd->stats;
+			return cursor_fail(&c, "unexpected '%s' after 'guests'", c.p);
+		cmd->guests = true;
 		return 0;
 	}
-	if (pressure_parse(&c, &cmd->pressure, NULL))
-		return -EINVAL;
+	/* `guest NAME stats|dommemstat`, or a command about the guest. */
+	if (pressure_parse(&c, &cmd->pressure, NULL)) {
+		struct cursor q = { .line = line, .p = line, .err = err, .errlen = errlen };
+		char name[CFG_NAME_MAX + 8];
+		size_t n;
+
+		if (!cursor_word(&q, w, sizeof(w)) || strcmp(w, "guest"))
+			return -EINVAL;
+		q.p += strlen(w);
+		n = cursor_word(&q, name, sizeof(name));
+		if (!n || n >= CFG_NAME_MAX)
+			return -EINVAL;
+		q.p += n;
+		if (!parse_query(&q, cmd, &ret))
+			return -EINVAL;        /* pressure_parse's error stands */
+		if (!ret) {
+			memcpy(cmd->guest, name, n + 1);
+			err[0] = '\0';
+		}
+		return ret;
+	}
 	if (!cursor_at_end(&c))
 		return cursor_fail(&c, "unexpected '%s' after the command", c.p);
 	return 0;
@@ -145,27 +190,43 @@ int control_parse(char *line, size_t len, struct control_cmd *cmd, char *err, si
 
 static void handle_line(void *arg, struct control_conn *conn, char *line, size_t len)
 {
-	struct vm *vm = arg;
+	struct control *ctl = arg;
 	char err[256], out[CONTROL_REPLY_MAX];
 	struct control_cmd cmd;
 
-	if (control_parse(line, len, &cmd, err, sizeof(err))) {
+	if (control_parse(line, len, &cmd, err, sizeof(err)))
 		snprintf(out, sizeof(out), "error: %s\n", err);
-	} else if (cmd.stats) {
-		report_stats_line(vm, out, sizeof(out));
-	} else if (cmd.memstat) {
-		report_memstat_line(vm, out, sizeof(out));
+	else
+		ctl->answer(ctl->target, &cmd, line, out, sizeof(out));
+	control_conn_reply(conn, out);
+}
+
+/* A VM run alone: its one guest answers to its name, or to none. */
+static void answer_vm(void *target, struct control_cmd *cmd, const char *line, char *out,
+		      size_t len)
+{
+	struct vm *vm = target;
+	char err[256];
+
+	if (cmd->guest[0] && strcmp(cmd->guest, vm->cfg.name)) {
+		snprintf(out, len, "error: there is no guest '%s' (the guest is '%s')\n",
+			 cmd->guest, vm->cfg.name);
+	} else if (cmd->stats) {
+		report_stats_line(vm, out, len);
+	} else if (cmd->memstat) {
+		report_memstat_line(vm, out, len);
+	} else if (cmd->guests) {
+		report_guests_line(&vm, 1, out, len);
 	} else {
-		if (pressure_apply(vm, &cmd.pressure, err, sizeof(err)))
-			snprintf(out, sizeof(out), "error: %s\n", err);
+		if (pressure_apply(vm, &cmd->pressure, err, sizeof(err)))
+			snprintf(out, len, "error: %s\n", err);
 		else if (err[0])
-			snprintf(out, sizeof(out), "ok: %s\n", err);
+			snprintf(out, len, "ok: %s\n", err);
 		else
-			snprintf(out, sizeof(out), "ok\n");
+			snprintf(out, len, "ok\n");
 		sampler_event(vm, "control: %.60s", line);
 		pr_info("control: %s -> %s", line, out[0] == 'o' ? "ok" : out);
 	}
-	control_conn_reply(conn, out);
 }
 
 /* Sends what the client will take now; false when it is gone. */
@@ -194,11 +255,11 @@ static bool conn_serve(struct control *ctl, struct control_conn *c, short revent
 		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 		if (n > 0)
-			control_conn_input(c, buf, (size_t)n, handle_line, ctl->vm);
+			control_conn_input(c, buf, (size_t)n, handle_line, ctl);
 		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			control_conn_eof(c, handle_line, ctl->vm);
+			control_conn_eof(c, handle_line, ctl);
 	} else if (revents & (POLLHUP | POLLERR)) {
-		control_conn_eof(c, handle_line, ctl->vm);
+		control_conn_eof(c, handle_line, ctl);
 	}
 	if (c->drop || !conn_flush(c))
 		return false;
@@ -304,19 +365,21 @@ int control_check_path(const char *path)
 	return 0;
 }
 
-int control_start(struct vm *vm, const char *path)
+int control_open(const char *path, control_answer_fn *answer, void *target,
+		 struct control **out)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct control *ctl = calloc(1, sizeof(*ctl));
 	struct stat st;
 	int err;
 
+	*out = ctl;
 	if (!ctl)
 		return -ENOMEM;
-	ctl->vm = vm;
+	ctl->answer = answer;
+	ctl->target = target;
 	ctl->listen_fd = -1;
 	worker_init(&ctl->worker);
-	vm->control = ctl;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 	/* Never remove something that is not a stale socket. */
 	err = control_check_path(path);
@@ -346,10 +409,8 @@ int control_start(struct vm *vm, const char *path)
 	return worker_start(&ctl->worker, control_thread, ctl);
 }
 
-void control_stop(struct vm *vm)
+void control_close(struct control *ctl)
 {
-	struct control *ctl = vm->control;
-
 	if (!ctl)
 		return;
 	worker_stop(&ctl->worker, "control");
@@ -361,6 +422,16 @@ void control_stop(struct vm *vm)
 	if (ctl->bound)
 		unlink(ctl->path);
 	free(ctl);
+}
+
+int control_start(struct vm *vm, const char *path)
+{
+	return control_open(path, answer_vm, vm, &vm->control);
+}
+
+void control_stop(struct vm *vm)
+{
+	control_close(vm->control);
 	vm->control = NULL;
 }
 
@@ -485,7 +556,7 @@ int control_client(int argc, char **argv)
 		pr_err("ctl: %s closed the connection without a reply", argv[1]);
 		return LAB_EXIT_HOST_ERROR;
 	}
-	if (!strcmp(argv[2], "dommemstat") && buf[0] == '{')
+	if (!strcmp(argv[argc - 1], "dommemstat") && buf[0] == '{')
 		return print_memstat(argv[1], buf);
 	fputs(buf, strncmp(buf, "error", 5) ? stdout : stderr);
 	return strncmp(buf, "error", 5) ? LAB_EXIT_OK : LAB_EXIT_BAD_INPUT;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Live control over a Unix socket (--control SOCKET): one command a line,
- * the scenario commands (pool, quota, reclaim, fragment, unfragment) plus
- * `stats` and `dommemstat`; each gets one reply line: "ok", "error: ..."
- * or, for stats and dommemstat, a JSON object. `labyrinth ctl SOCKET
+ * the scenario commands (pool, quota, reclaim, fragment, unfragment, and
+ * `guest NAME` with a command about one guest) plus `stats`, `dommemstat`
+ * (each also of one guest) and `guests`; each gets one reply line: "ok",
+ * "error: ..." or, for stats, dommemstat and guests, JSON. `labyrinth ctl SOCKET
  * COMMAND...` is the client (it prints dommemstat as virsh does).
  *
  * The control thread serves up to CONTROL_MAX_CLIENTS connections at once
@@ -41,8 +42,17 @@ struct control_conn {
 	char out[CONTROL_OUT_MAX];
 };
 
+struct control_cmd;
+
+/* The reply to a parsed command line (one line, '\n' included, into out):
+ * the part of the protocol that needs what the socket controls, a VM run
+ * alone or a host. Context: the control thread. */
+typedef void control_answer_fn(void *target, struct control_cmd *cmd, const char *line,
+			       char *out, size_t len);
+
 struct control {
-	struct vm *vm;
+	control_answer_fn *answer;
+	void *target;
 	int listen_fd;
 	bool bound;                   /* the socket at path is ours to remove */
 	char path[108];
@@ -52,9 +62,11 @@ struct control {
 
 /* A parsed command line. */
 struct control_cmd {
-	bool stats;                   /* `stats` */
-	bool memstat;                 /* `dommemstat`; neither: `pressure` */
-	struct pressure_cmd pressure;
+	bool stats;                   /* `[guest NAME] stats` */
+	bool memstat;                 /* `[guest NAME] dommemstat` */
+	bool guests;                  /* `guests`; none of the three: `pressure` */
+	char guest[CFG_NAME_MAX];     /* the guest of stats or dommemstat, or "" */
+	struct pressure_cmd pressure; /* with its own guest */
 };
 
 /*
@@ -83,8 +95,13 @@ int control_parse(char *line, size_t len, struct control_cmd *cmd, char *err, si
 
 /* -EEXIST (and a message) when path exists and is no socket. */
 int control_check_path(const char *path);
-/* Context: the main thread: at the start of the run (it makes the
- * socket), and after it (control_stop() takes the socket away). */
+/* Makes the socket at path and starts its thread, which answers each
+ * command with answer(target, ...); control_close() stops it and takes
+ * the socket away. Context: the main thread. */
+int control_open(const char *path, control_answer_fn *answer, void *target,
+		 struct control **out);
+void control_close(struct control *ctl);
+/* A VM run alone: at the start of the run, and after it. */
 int control_start(struct vm *vm, const char *path);
 void control_stop(struct vm *vm);
 /* The client: returns the process exit status. */

@@ -22,7 +22,7 @@ int vcpu_init(struct vm *vm, struct vcpu *vcpu, unsigned id)
 
 	vcpu->vm = vm;
 	vcpu->id = id;
-	vcpu->host_cpu = vm->cfg.pin ? cpu_for_index(id) : -1;
+	vcpu->host_cpu = vm->cfg.pin ? cpu_for_index(vm->cpu_base + id) : -1;
 	pthread_mutex_init(&vcpu->result_lock, NULL);
 	fault_policy_vcpu_init(&vcpu->policy);
 	vcpu->fd = -1;

@@ -249,6 +249,80 @@ static int map_memory(const struct reading *rd, xmlXPathContextPtr ctx, struct v
 	return 0;
 }
 
+/* One <memtune> element, when given: bytes, whole pages. */
+static int memtune_value(const struct reading *rd, xmlXPathContextPtr ctx, const char *element,
+			 uint64_t *bytes)
+{
+	char xpath[64], what[48], *text;
+	char a[32];
+
+	snprintf(xpath, sizeof(xpath), "/domain/memtune/%s", element);
+	text = xpath_text(ctx, xpath);
+	*bytes = 0;
+	if (!text)
+		return 0;
+	xmlFree(text);
+	snprintf(what, sizeof(what), "<memtune><%s>", element);
+	if (xpath_kib(rd, ctx, xpath, what, bytes))
+		return -EINVAL;
+	if (*bytes % PAGE_SIZE) {
+		pr_err("domain %s: %s %s: labyrinth counts frames of 4 KiB: a multiple of 4 KiB",
+		       rd->path, what, format_size(*bytes, a, sizeof(a)));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* <memtune>: what a host promises the guest (memtune.h). libvirt keeps a
+ * limit it was not given as "unlimited", which it writes back as the
+ * largest number of KiB: that is no limit. */
+static int map_memtune(const struct reading *rd, xmlXPathContextPtr ctx, struct vm_config *cfg)
+{
+	static const uint64_t unlimited = ((uint64_t)1 << 53) - 1;   /* KiB, libvirt's */
+	uint64_t min, soft, hard, swap;
+	char a[32], b[32];
+
+	if (memtune_value(rd, ctx, "min_guarantee", &min) ||
+	    memtune_value(rd, ctx, "soft_limit", &soft) ||
+	    memtune_value(rd, ctx, "hard_limit", &hard) ||
+	    memtune_value(rd, ctx, "swap_hard_limit", &swap))
+		return -EINVAL;
+	if (soft >= unlimited << KIB_SHIFT)
+		soft = 0;
+	if (hard >= unlimited << KIB_SHIFT)
+		hard = 0;
+	if (swap && swap < unlimited << KIB_SHIFT)
+		pr_warn("domain %s: <memtune><swap_hard_limit> is left out: labyrinth does not "
+			"limit what a guest may have in swap", rd->path);
+	if (min > cfg->mem_bytes) {
+		pr_err("domain %s: <memtune><min_guarantee> %s is more than the guest's <memory> %s",
+		       rd->path, format_size(min, a, sizeof(a)),
+		       format_size(cfg->mem_bytes, b, sizeof(b)));
+		return -EINVAL;
+	}
+	if (soft && min > soft) {
+		pr_err("domain %s: <memtune><min_guarantee> %s is above its <soft_limit> %s: reclaim "
+		       "takes from above the soft limit first, never from below the guarantee",
+		       rd->path, format_size(min, a, sizeof(a)), format_size(soft, b, sizeof(b)));
+		return -EINVAL;
+	}
+	if (hard && (min > hard || soft > hard)) {
+		pr_err("domain %s: <memtune><hard_limit> %s is below its <%s> %s", rd->path,
+		       format_size(hard, a, sizeof(a)), min > hard ? "min_guarantee" : "soft_limit",
+		       format_size(min > hard ? min : soft, b, sizeof(b)));
+		return -EINVAL;
+	}
+	if (hard && hard < 16 * PAGE_SIZE) {
+		pr_err("domain %s: <memtune><hard_limit> %s: at least 64K", rd->path,
+		       format_size(hard, a, sizeof(a)));
+		return -EINVAL;
+	}
+	cfg->min_guarantee_bytes = min;
+	cfg->soft_limit_bytes = soft;
+	cfg->hard_limit_bytes = hard;
+	return 0;
+}
+
 static int map_vcpus(const struct reading *rd, xmlXPathContextPtr ctx, struct vm_config *cfg)
 {
 	char *text = xpath_text(ctx, "/domain/vcpu");
@@ -386,6 +460,8 @@ static int map_domain(struct reading *rd, virDomainPtr dom, struct vm_config *cf
 	if (!err)
 		err = map_memory(rd, ctx, cfg);
 	if (!err)
+		err = map_memtune(rd, ctx, cfg);
+	if (!err)
 		err = map_vcpus(rd, ctx, cfg);
 	if (!err)
 		err = map_os(rd, ctx, cfg);
@@ -490,8 +566,22 @@ int domain_print(const struct vm_config *cfg, FILE *out)
 	xml_escaped(out, cfg->name);
 	fprintf(out, "</name>\n  <memory unit='KiB'>%" PRIu64 "</memory>\n"
 		"  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n"
-		"  <vcpu>%u</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n    <kernel>",
-		cfg->mem_bytes >> KIB_SHIFT, cfg->pool_bytes >> KIB_SHIFT, cfg->nr_vcpus);
+		"  <vcpu>%u</vcpu>\n", cfg->mem_bytes >> KIB_SHIFT, cfg->pool_bytes >> KIB_SHIFT,
+		cfg->nr_vcpus);
+	if (cfg->min_guarantee_bytes || cfg->soft_limit_bytes || cfg->hard_limit_bytes) {
+		fprintf(out, "  <memtune>\n");
+		if (cfg->hard_limit_bytes)
+			fprintf(out, "    <hard_limit unit='KiB'>%" PRIu64 "</hard_limit>\n",
+				cfg->hard_limit_bytes >> KIB_SHIFT);
+		if (cfg->soft_limit_bytes)
+			fprintf(out, "    <soft_limit unit='KiB'>%" PRIu64 "</soft_limit>\n",
+				cfg->soft_limit_bytes >> KIB_SHIFT);
+		if (cfg->min_guarantee_bytes)
+			fprintf(out, "    <min_guarantee unit='KiB'>%" PRIu64 "</min_guarantee>\n",
+				cfg->min_guarantee_bytes >> KIB_SHIFT);
+		fprintf(out, "  </memtune>\n");
+	}
+	fprintf(out, "  <os>\n    <type arch='x86_64'>hvm</type>\n    <kernel>");
 	xml_path(out, cfg->image);
 	fprintf(out, "</kernel>\n");
 	if (cfg->guest_args[0]) {
@@ -516,7 +606,7 @@ static void print_setting(void *arg, const char *name, const char *value)
 int domain_main(int argc, char **argv)
 {
 	struct vm_config cfg;
-	char mem[32], pool[32];
+	char mem[32], pool[32], hard[32];
 	int err;
 
 	if (argc != 3 || strcmp(argv[1], "validate")) {
@@ -545,6 +635,15 @@ int domain_main(int argc, char **argv)
 	       format_size(cfg.pool_bytes, pool, sizeof(pool)), cfg.image,
 	       cfg.guest_args[0] ? cfg.guest_args : "(none)");
 	config_each_domain_setting(&cfg, print_setting, stdout);
+	if (cfg.min_guarantee_bytes || cfg.soft_limit_bytes || cfg.hard_limit_bytes)
+		printf("memtune (what a host promises it):\n  min_guarantee %s\n  soft_limit %s\n"
+		       "  hard_limit %s\n",
+		       cfg.min_guarantee_bytes ? format_size(cfg.min_guarantee_bytes, mem, sizeof(mem))
+					       : "none",
+		       cfg.soft_limit_bytes ? format_size(cfg.soft_limit_bytes, pool, sizeof(pool))
+					    : "none",
+		       cfg.hard_limit_bytes ? format_size(cfg.hard_limit_bytes, hard, sizeof(hard))
+					    : "none");
 	config_release(&cfg);
 	return LAB_EXIT_OK;
 }

@@ -10,6 +10,9 @@
  *          <memory>                guest RAM (--mem), any unit
  *          <currentMemory>         the frame pool (--pool), any unit
  *          <vcpu>                  vCPUs (--vcpus)
+ *          <memtune>               what a host promises the guest (memtune.h):
+ *                                  <min_guarantee>, <soft_limit>, <hard_limit>
+ *                                  (<swap_hard_limit> is left out, with a warning)
  *          <os><kernel>            the guest image, relative to the file
  *          <os><cmdline>           the guest's key=value arguments
  *          <metadata><lab:labyrinth xmlns:lab="urn:labyrinth:domain:1">

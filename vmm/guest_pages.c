@@ -75,6 +75,21 @@ static void free_slot(struct vm *vm, uint64_t gfn, uint32_t slot)
 		       slot, (unsigned long long)(LAB_GPA_RAM_BASE + (gfn << PAGE_SHIFT)));
 }
 
+/* ---- frames, charged to the guest ---- */
+
+lab_frame_t gp_frame_alloc(struct vm *vm, struct lab_cache *cache, lab_gfp_t gfp,
+			   lab_owner_t owner, uint64_t gfn)
+{
+	lab_frame_t f;
+
+	if (!memtune_try_charge(&vm->memtune, 1, 1))
+		return LAB_FRAME_NONE;
+	f = lab_alloc_page(cache, gfp, owner, (uint32_t)gfn);
+	if (f == LAB_FRAME_NONE)
+		memtune_uncharge(&vm->memtune, 1);
+	return f;
+}
+
 /* ---- installing ---- */
 
 void gp_window_open(struct gp_window *w, uint64_t first, uint64_t end, lab_owner_t owner,
@@ -156,6 +171,7 @@ static void drop_frame(struct vm *vm, struct gp_window *w, uint64_t g)
 	bool written = w->content[i] && vm->cfg.install == INSTALL_MOVE;
 
 	lab_free_page(w->cache, w->frame[i], w->owner, written ? LAB_FREE_DIRTY : LAB_FREE_CLEAN);
+	memtune_uncharge(&vm->memtune, 1);
 	w->frame[i] = LAB_FRAME_NONE;
 }
 
@@ -167,9 +183,11 @@ static void publish(struct vm *vm, struct gp_window *w, uint64_t g, uint64_t n, 
 {
 	for (uint64_t i = 0; content && i < n; i++)
 		free_slot(vm, g + i, gp_slot(w->old[g + i - w->first]));
+	int v = vm_owner_vcpu(vm, w->owner);
+
 	w->restored += content ? n : 0;
-	if (w->owner < vm->nr_vcpus)
-		STAT_ADD(vm->vcpus[w->owner].stats.frames, n);
+	if (v >= 0)
+		STAT_ADD(vm->vcpus[v].stats.frames, n);
 	for (uint64_t i = 0; i < n; i++)
 		set_entry(vm, g + i, gp_of_frame(w->frame[g + i - w->first]));
 	if (unlikely(vm->cfg.inject[INJECT_INSTALL_DELAY_US]))
@@ -309,9 +327,11 @@ int64_t gp_install_speculative(struct vm *vm, struct gp_window *w, uint64_t firs
 			++*skipped;          /* a fault (or someone) had it first */
 			continue;
 		}
+		/* Speculation stays within the guest's limit: it never
+		 * reclaims for it. */
 		w->frame[g - first] = deny && deny(arg) ? LAB_FRAME_NONE
-				      : lab_alloc_page(cache, LAB_GFP_NOWAIT | __LAB_GFP_EXCLUSIVE |
-						       __LAB_GFP_ZERO, owner, (uint32_t)g);
+				      : gp_frame_alloc(vm, cache, LAB_GFP_NOWAIT | __LAB_GFP_EXCLUSIVE |
+						       __LAB_GFP_ZERO, owner, g);
 		if (w->frame[g - first] == LAB_FRAME_NONE) {
 			/* No frames to spare: a vCPU may have faulted on it. */
 			gp_window_unclaim(vm, w, g);
@@ -354,11 +374,44 @@ void guest_pages_put_back(struct vm *vm, uint64_t gfn, uint32_t entry)
 
 void guest_pages_mark_swapped(struct vm *vm, uint64_t gfn, uint32_t slot, lab_owner_t owner)
 {
-	if (owner < vm->nr_vcpus &&
-	    !atomic_fetch_sub_explicit(&vm->vcpus[owner].stats.frames, 1, memory_order_relaxed))
-		vm_bug(vm, "vCPU %u's count of its frames went below zero: a page was reclaimed "
-		       "before it was counted", owner);
+	int v = vm_owner_vcpu(vm, owner);
+
+	if (v >= 0 &&
+	    !atomic_fetch_sub_explicit(&vm->vcpus[v].stats.frames, 1, memory_order_relaxed))
+		vm_bug(vm, "vCPU %d's count of its frames went below zero: a page was reclaimed "
+		       "before it was counted", v);
 	set_entry(vm, gfn, gp_of_slot(slot));
+}
+
+/* ---- a guest that ended ---- */
+
+#define RELEASE_BATCH 256u
+
+uint64_t guest_pages_release(struct vm *vm)
+{
+	lab_frame_t frames[RELEASE_BATCH];
+	lab_owner_t owners[RELEASE_BATCH];
+	uint64_t released = 0;
+	unsigned n = 0;
+
+	for (uint64_t gfn = 0; vm->gfn_frame && gfn <= vm->nr_gfns; gfn++) {
+		uint32_t v = gfn < vm->nr_gfns ? guest_pages_get(vm, gfn) : GP_EMPTY;
+
+		if (gp_is_frame(v)) {
+			frames[n] = gp_frame(v);
+			owners[n++] = gp_owner(vm, v);
+			set_entry(vm, gfn, GP_EMPTY);
+		}
+		if (n == RELEASE_BATCH || (gfn == vm->nr_gfns && n)) {
+			/* Frames stood for the pages; their own memory never
+			 * held them (a moved one is a hole): clean. */
+			released += lab_free_pages_bulk(vm->pool, frames, owners, n, LAB_FREE_CLEAN);
+			n = 0;
+		}
+	}
+	memtune_uncharge(&vm->memtune, released);
+	reclaim_forget(vm);
+	return released;
 }
 
 /* ---- audit ---- */
@@ -368,6 +421,7 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 {
 	size_t frames = lab_pool_frames(vm->pool);
 	uint32_t slots = vm->swap ? swap_slots(vm->swap) : 0, held = 0, in_use = 0;
+	uint64_t resident = 0;
 	uint8_t *seen = calloc(frames, 1), *slot_seen = calloc(slots ? slots : 1, 1);
 	uint8_t *slot_used = vm->swap ? swap_usage_map(vm->swap) : calloc(1, 1);
 	struct audit_log a;
@@ -400,6 +454,8 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 			continue;
 		lab_frame_t f = gp_frame(v);
 
+		resident++;
+
 		if (lab_frame_info(vm->pool, f, &info)) {
 			audit_note(&a, "gfn %#llx -> bad frame %u\n",
 				   (unsigned long long)gfn, f);
@@ -412,7 +468,16 @@ int guest_pages_audit(struct vm *vm, char *buf, size_t len)
 				   "gfn %#llx -> frame %u, which is %s for gfn %#x\n",
 				   (unsigned long long)gfn, f, lab_frame_state_name(info.state),
 				   info.gfn);
+		/* Owners are per (guest, vCPU): a frame of another guest's in
+		 * this one's table would be installed in two guests. */
+		else if (!vm_owns(vm, info.owner))
+			audit_note(&a, "gfn %#llx -> frame %u, whose owner %u is not this guest's\n",
+				   (unsigned long long)gfn, f, info.owner);
 	}
+	if (resident != atomic_load(&vm->memtune.held))
+		audit_note(&a, "the guest holds %llu frames in its table, it is charged %llu\n",
+			   (unsigned long long)resident,
+			   (unsigned long long)atomic_load(&vm->memtune.held));
 	for (uint32_t i = 0; i < slots; i++)
 		in_use += slot_used[i];
 	if (held != in_use || (vm->swap && in_use != swap_used(vm->swap)))

@@ -101,6 +101,15 @@ int guest_pages_init(struct vm *vm);
 void guest_pages_exit(struct vm *vm);
 uint32_t guest_pages_get(struct vm *vm, uint64_t gfn);
 
+/* ---- frames, charged to the guest (memtune.h) ---- */
+
+/* A frame for gfn of this guest from cache, charged to it: LAB_FRAME_NONE
+ * when its limit is reached (this never reclaims) or the allocator has
+ * none. Every frame of the guest is charged; drop_frame(), reclaim and
+ * guest_pages_release() uncharge. */
+lab_frame_t gp_frame_alloc(struct vm *vm, struct lab_cache *cache, lab_gfp_t gfp,
+			   lab_owner_t owner, uint64_t gfn);
+
 /* ---- installing: a window of pages claimed, filled and installed together ---- */
 
 #define GP_WINDOW_MAX CFG_MAX_FAULT_AROUND
@@ -172,9 +181,19 @@ void guest_pages_put_back(struct vm *vm, uint64_t gfn, uint32_t entry);
 void guest_pages_mark_swapped(struct vm *vm, uint64_t gfn, uint32_t slot, lab_owner_t owner);
 
 /*
+ * A guest of a host that ended: every frame it holds goes back to the
+ * shared pool (freed with the owner the allocator recorded: a frame that
+ * were another guest's would be reported as a foreign free), its entries
+ * are EMPTY and its victim lists empty again. Returns the frames freed.
+ * Context: the guest stopped, no thread of it runs.
+ */
+uint64_t guest_pages_release(struct vm *vm);
+
+/*
  * Cross-checks the table against the allocator and the swap store: every
- * frame in the table is allocated, exclusively, for that very gfn, and no
- * frame backs two pages; every slot is held by one page and the store
+ * frame in the table is allocated, exclusively, for that very gfn, to an
+ * owner of this guest's (so to no other guest), and no frame backs two
+ * pages; the guest is charged exactly the frames it holds; every slot is held by one page and the store
  * counts exactly those; nothing is BUSY. Call with the guest stopped.
  * Returns 0, or -EUCLEAN with the first problems described in buf.
  */

@@ -29,6 +29,8 @@ static struct lab_mailbox *mailbox(struct vcpu *vcpu)
 static void emit_line(struct vcpu *vcpu, const char *line, size_t len)
 {
 	uint64_t limit = vcpu->vm->cfg.console_limit;
+	/* In a host, whose console it is. */
+	const char *who = vcpu->vm->host ? vcpu->vm->cfg.name : "guest";
 
 	memcpy(vcpu->last_line, line, len);
 	vcpu->last_line[len] = '\0';
@@ -36,14 +38,14 @@ static void emit_line(struct vcpu *vcpu, const char *line, size_t len)
 		return;
 	if (limit && vcpu->console_printed + len + 1 > limit) {
 		if (!vcpu->console_dropped)
-			stderr_line("guest[%u]: ... (console output past --console-limit %llu "
-				    "bytes is dropped from here on)\n", vcpu->id,
+			stderr_line("%s[%u]: ... (console output past --console-limit %llu "
+				    "bytes is dropped from here on)\n", who, vcpu->id,
 				    (unsigned long long)limit);
 		vcpu->console_dropped += len + 1;
 		return;
 	}
 	vcpu->console_printed += len + 1;
-	stderr_line("guest[%u]: %.*s\n", vcpu->id, (int)len, line);
+	stderr_line("%s[%u]: %.*s\n", who, vcpu->id, (int)len, line);
 }
 
 /* Console bytes arrive in pieces; lines are printed whole. */

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "config.h"
 #include "control.h"
+#include "host.h"
 #include "plot.h"
 #include "util.h"
 #include "version.h"
@@ -204,6 +205,17 @@ static void emit_plot_options(FILE *out)
 	}
 }
 
+static void emit_host_options(FILE *out)
+{
+	for (size_t i = 0; i < nr_host_options; i++) {
+		const struct host_option_doc *o = &host_options[i];
+
+		roff_option_tag(out, "--", o->name, o->arg);
+		roff_line(out, o->help);
+	}
+	fputs(".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\nprint the options and exit\n", out);
+}
+
 static const struct {
 	const char *directive;
 	void (*emit)(FILE *out);
@@ -212,6 +224,7 @@ static const struct {
 	{ "@RUN_OPTIONS@", emit_run_options },
 	{ "@CTL_COMMANDS@", emit_ctl_commands },
 	{ "@PLOT_OPTIONS@", emit_plot_options },
+	{ "@HOST_OPTIONS@", emit_host_options },
 };
 
 #define VERSION_MARK "@VERSION@"
@@ -258,7 +271,7 @@ int manual_render(const char *template_path, FILE *out)
 				break;
 		if (k == ARRAY_SIZE(directives)) {
 			pr_err("%s:%u: unknown directive '%.*s' (expected @COMMANDS@, @RUN_OPTIONS@, "
-			       "@CTL_COMMANDS@ or @PLOT_OPTIONS@)", template_path, lineno, (int)len, line);
+			       "@CTL_COMMANDS@, @PLOT_OPTIONS@ or @HOST_OPTIONS@)", template_path, lineno, (int)len, line);
 			err = -EINVAL;
 			break;
 		}

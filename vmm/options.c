@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "domain.h"
+#include "memtune.h"
 #include "util.h"
 
 static const char *const paging_names[] = { "uffd", "kernel", "prefault", "bare" };
@@ -255,6 +256,11 @@ int config_check(struct vm_config *cfg)
 
 	for (unsigned i = 0; i < LAB_MAX_VCPUS; i++)
 		pressure_opts |= cfg->quota_bytes[i] != 0;
+	if (cfg->paging != PAGING_UFFD && cfg->hard_limit_bytes) {
+		pr_err("--paging %s: %s serves the faults, so <memtune><hard_limit> does not apply",
+		       paging_mode_name(cfg->paging), who_serves(cfg->paging));
+		return -EINVAL;
+	}
 	if (cfg->paging != PAGING_UFFD &&
 	    (cfg->ownership != OWN_FIRST_TOUCH || cfg->pool_bytes != cfg->mem_bytes ||
 	     pressure_opts)) {
@@ -498,6 +504,19 @@ static int set_quota(const struct run_option *o, struct vm_config *cfg, const ch
 	return quota_arg(cfg, value);
 }
 
+static int set_weight(const struct run_option *o, struct vm_config *cfg, const char *value)
+{
+	uint64_t v;
+
+	(void)o;
+	if (parse_uint(value, 1, MEMTUNE_MAX_WEIGHT, &v)) {
+		pr_err("--weight '%s': expected a number from 1 to %u", value, MEMTUNE_MAX_WEIGHT);
+		return -EINVAL;
+	}
+	cfg->weight = (unsigned)v;
+	return 0;
+}
+
 static int set_inject(const struct run_option *o, struct vm_config *cfg, const char *value)
 {
 	(void)o;
@@ -603,6 +622,16 @@ static int fmt_sample_ms(const struct run_option *o, const struct vm_config *cfg
 	return FORMAT_VALUE;
 }
 
+static int fmt_weight(const struct run_option *o, const struct vm_config *cfg, unsigned k,
+		      char *buf, size_t len)
+{
+	(void)o;
+	if (k || !cfg->weight)
+		return FORMAT_NONE;
+	snprintf(buf, len, "%u", cfg->weight);
+	return FORMAT_VALUE;
+}
+
 /* The k-th quota that is set, as VCPU=SIZE. */
 static int fmt_quota(const struct run_option *o, const struct vm_config *cfg, unsigned k,
 		     char *buf, size_t len)
@@ -676,6 +705,11 @@ static const struct run_option run_options[] = {
 	  .flags = OPTF_REPEATABLE | OPTF_DOMAIN, .format = fmt_quota, .section = SECTION_PRESSURE,
 	  .help = "frames vCPU VCPU may own; over it, it reclaims its own\n"
 		  "pages first (repeatable)" },
+	{ .name = "weight", .arg = "N", .set = set_weight, .flags = OPTF_UFFD_ONLY | OPTF_DOMAIN,
+	  .format = fmt_weight, .section = SECTION_PRESSURE,
+	  .help = "in a host (labyrinth-host(1)): the guest's share of the pool\n"
+		  "above the guarantees, against its neighbours', 1..10000\n"
+		  "(default 100)" },
 	{ .name = "scenario", .arg = "FILE.scn", .set = set_scenario, .field = FIELD(scenario_path),
 	  .flags = OPTF_DOMAIN, .format = fmt_path, .section = SECTION_PRESSURE,
 	  .help = "pressure over time (labyrinth-scenario(5); examples in\n"

@@ -3,7 +3,10 @@
  * labyrinth plot: pictures of a run or of the benchmarks, through gnuplot.
  *
  *   labyrinth plot REPORT.json -o DIR     latency CDFs per vCPU and fault
- *                                         kind, the pressure time series
+ *                                         kind, the pressure time series;
+ *                                         of a host's report, the guests'
+ *                                         frames stacked and against their
+ *                                         promises
  *   labyrinth plot --bench FILE.jsonl -o DIR   the benchmarks (plot_bench.c)
  *
  * Each picture is written as PNG and SVG, with the data (.dat) and the
@@ -216,6 +219,143 @@ static int plot_timeseries(json_t *report, const char *dir)
 	return plot_run_gnuplot(path);
 }
 
+/* ---- a host's report: its guests side by side ---- */
+
+#define HOST_PLOT_GUESTS 32
+
+/* Guest g's value of series `key` at host time t (ms): its last sample at
+ * or before t, 0 before it started and after it ended. */
+static double guest_value_at(json_t *g, const char *key, double t)
+{
+	json_t *ts = json_object_get(g, "timeseries"), *times = json_object_get(ts, "t_ms");
+	json_t *values = json_object_get(ts, key);
+	double offset = json_number_value(json_object_get(g, "host_offset_ms")), v = 0;
+	size_t n = json_array_size(times);
+
+	if (!n || t < offset || t > offset + json_number_value(json_array_get(times, n - 1)))
+		return 0;
+	for (size_t i = 0; i < n && offset + json_number_value(json_array_get(times, i)) <= t; i++)
+		v = json_number_value(json_array_get(values, i));
+	return v;
+}
+
+static double guest_end_ms(json_t *g)
+{
+	json_t *times = json_object_get(json_object_get(g, "timeseries"), "t_ms");
+	size_t n = json_array_size(times);
+
+	return json_number_value(json_object_get(g, "host_offset_ms")) +
+	       (n ? json_number_value(json_array_get(times, n - 1)) : 0);
+}
+
+static void gp_name(char *out, size_t len, const char *name)
+{
+	size_t n = 0;
+
+	for (const char *p = name ? name : "?"; *p && n + 1 < len; p++)
+		out[n++] = *p == '\'' || *p == '\\' ? '_' : *p;
+	out[n] = '\0';
+}
+
+/*
+ * host-frames: each guest's resident frames over the host's time, stacked,
+ * under the pool; host-promises: each guest's frames held (charged) with
+ * its guarantee, soft limit and limit as dashed lines of its colour.
+ */
+static int plot_host(json_t *report, const char *dir)
+{
+	json_t *guests = json_object_get(report, "guests");
+	size_t n = json_array_size(guests);
+	double end = 0, step = 1e9, pool;
+	char path[PLOT_PATH_LEN], plot[8192], name[64];
+	FILE *dat, *gp;
+	int err;
+
+	if (!n || n > HOST_PLOT_GUESTS) {
+		pr_err("plot: the host report has %zu guests (1 to %u are drawn)", n, HOST_PLOT_GUESTS);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *g = json_array_get(guests, i);
+		double period = json_number_value(json_object_get(json_object_get(g, "timeseries"),
+								   "period_ms"));
+
+		if (guest_end_ms(g) > end)
+			end = guest_end_ms(g);
+		if (period > 0 && period < step)
+			step = period;
+	}
+	if (step >= 1e9 || end <= 0)
+		return 0;     /* sampling was off */
+	pool = json_number_value(json_object_get(json_object_get(report, "host"), "pool_bytes")) /
+	       4096.0;
+	if ((err = plot_open_out(dir, "host-frames.dat", &dat, path)))
+		return err;
+	fprintf(dat, "# t_ms, then per guest: resident pages stacked (cumulative), frames held, "
+		     "min, soft, limit (0: none)\n");
+	for (double t = 0; t <= end + step / 2; t += step) {
+		double sum = 0;
+
+		fprintf(dat, "%.3f", t);
+		for (size_t i = 0; i < n; i++) {
+			json_t *g = json_array_get(guests, i);
+
+			sum += guest_value_at(g, "resident_pages", t);
+			fprintf(dat, " %.0f %.0f %.0f %.0f %.0f", sum, guest_value_at(g, "held_frames", t),
+				guest_value_at(g, "min_guarantee_frames", t),
+				guest_value_at(g, "soft_limit_frames", t),
+				guest_value_at(g, "limit_frames", t));
+		}
+		fprintf(dat, "\n");
+	}
+	fclose(dat);
+
+	if ((err = plot_open_out(dir, "host-frames.gp", &gp, path)))
+		return err;
+	fprintf(gp, "set title 'Resident frames of each guest, stacked, in a pool of %.0f "
+		    "frames'\nset xlabel 'time (ms)'\nset ylabel 'frames'\nset grid\n"
+		    "set key outside right top\nset style fill solid 0.6 border -1\n", pool);
+	snprintf(plot, sizeof(plot), "plot ");
+	/* The highest band first, each drawn over by those below it. */
+	for (size_t k = n; k-- > 0;) {
+		gp_name(name, sizeof(name),
+			json_string_value(json_object_get(json_array_get(guests, k), "name")));
+		snprintf(plot + strlen(plot), sizeof(plot) - strlen(plot),
+			 "'%s/host-frames.dat' using 1:%zu with filledcurves x1 lc %zu title '%s', ",
+			 dir, 2 + 5 * k, k + 1, name);
+	}
+	snprintf(plot + strlen(plot), sizeof(plot) - strlen(plot),
+		 "%.0f with lines lw 2 lc rgb 'black' title 'pool'", pool);
+	plot_outputs(gp, dir, "host-frames", plot);
+	fclose(gp);
+	if ((err = plot_run_gnuplot(path)))
+		return err;
+
+	if ((err = plot_open_out(dir, "host-promises.gp", &gp, path)))
+		return err;
+	fprintf(gp, "set title 'Frames each guest holds, against its promises (dashed: "
+		    "guarantee, soft limit, limit)'\nset xlabel 'time (ms)'\nset ylabel 'frames'\n"
+		    "set grid\nset key outside right top\n");
+	snprintf(plot, sizeof(plot), "plot ");
+	for (size_t k = 0; k < n; k++) {
+		static const char *const what[] = { "guarantee", "soft limit", "limit" };
+
+		gp_name(name, sizeof(name),
+			json_string_value(json_object_get(json_array_get(guests, k), "name")));
+		snprintf(plot + strlen(plot), sizeof(plot) - strlen(plot),
+			 "%s'%s/host-frames.dat' using 1:%zu with lines lw 2 lc %zu title '%s'",
+			 k ? ", " : "", dir, 3 + 5 * k, k + 1, name);
+		for (size_t w = 0; w < ARRAY_SIZE(what); w++)
+			snprintf(plot + strlen(plot), sizeof(plot) - strlen(plot),
+				 ", '' using 1:($%zu > 0 ? $%zu : 1/0) with lines dt %zu lc %zu "
+				 "title '%s %s'", 4 + 5 * k + w, 4 + 5 * k + w, 2 + w, k + 1, name,
+				 what[w]);
+	}
+	plot_outputs(gp, dir, "host-promises", plot);
+	fclose(gp);
+	return plot_run_gnuplot(path);
+}
+
 /* The output directory, made once the input has been read: a mistyped
  * input must not leave an empty directory behind. */
 int plot_make_dir(const char *dir)
@@ -240,6 +380,15 @@ static int plot_report(const char *file, const char *dir)
 		return -EINVAL;
 	}
 	err = plot_make_dir(dir);
+	/* A host's report (labyrinth host --report): its guests side by side. */
+	if (!err && json_is_array(json_object_get(report, "guests"))) {
+		err = plot_host(report, dir);
+		json_decref(report);
+		if (!err)
+			pr_info("plot: wrote %s/host-frames.{png,svg} and %s/host-promises.{png,svg}",
+				dir, dir);
+		return err;
+	}
 	if (!err)
 		err = plot_cdfs(report, dir);
 	if (!err)
@@ -265,8 +414,9 @@ void plot_usage(FILE *out)
 {
 	fprintf(out, "usage: labyrinth plot REPORT.json -o DIR\n"
 		"       labyrinth plot --bench RESULTS.jsonl -o DIR\n\n"
-		"Draws a run's latency CDFs and time series, or the benchmarks (every target\n"
-		"against its goal, each block's figures with kernel and prefault as lines), as PNG\n"
+		"Draws a run's latency CDFs and time series (a host's: its guests' frames,\n"
+		"stacked and against their promises), or the benchmarks (every target against\n"
+		"its goal, each block's figures with kernel and prefault as lines), as PNG\n"
 		"and SVG with gnuplot (the data and the script beside each).\n\n");
 	for (size_t i = 0; i < nr_plot_options; i++) {
 		char head[32];

@@ -185,7 +185,7 @@ out:
 
 static lab_owner_t owner_of(const struct vm *vm, const struct prefetcher *p, uint64_t i)
 {
-	return p->entries[i].vcpu < vm->nr_vcpus ? p->entries[i].vcpu : LAB_OWNER_VMM;
+	return p->entries[i].vcpu < vm->nr_vcpus ? vm_owner(vm, p->entries[i].vcpu) : vm->vmm_owner;
 }
 
 /* --inject prefetch-nomem=N: the Nth claimed page gets no frame, once a
@@ -250,7 +250,7 @@ static void *prefetch_thread(void *arg)
 {
 	struct vm *vm = arg;
 	struct prefetcher *p = vm->prefetch;
-	struct lab_cache *cache = lab_pool_cache(vm->pool, vm->nr_vcpus);
+	struct lab_cache *cache = lab_pool_cache(vm->pool, vm->cache_base + vm->nr_vcpus);
 	struct entry_run runs = { vm, p };
 	uint64_t t0 = now_ns(), n;
 
@@ -293,7 +293,7 @@ int prefetch_start(struct vm *vm)
 		return 0;
 	/* Beside the vCPUs: the CPU after the last one they use, if any. */
 	p->host_cpu = vm->cfg.pin && vm->nr_vcpus < (unsigned)sysconf(_SC_NPROCESSORS_ONLN)
-		      ? cpu_for_index(vm->nr_vcpus) : -1;
+		      ? cpu_for_index(vm->cpu_base + vm->nr_vcpus) : -1;
 	return worker_start(&p->worker, prefetch_thread, vm);
 }
 

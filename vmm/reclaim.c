@@ -80,9 +80,12 @@ static bool page_is_zero(const void *page)
 
 /* ---- the victim lists ---- */
 
-static unsigned list_of(const struct victim_lists *l, lab_owner_t owner)
+/* vCPU i's list is list i; the VMM's pages are on the last one. */
+static unsigned list_of(const struct vm *vm, const struct victim_lists *l, lab_owner_t owner)
 {
-	return owner < l->nr - 1 ? owner : l->nr - 1;
+	int v = vm_owner_vcpu(vm, owner);
+
+	return v >= 0 ? (unsigned)v : l->nr - 1;
 }
 
 /* Lock held. */
@@ -129,7 +132,7 @@ void reclaim_note_installed(struct vm *vm, uint64_t gfn, uint64_t n, lab_owner_t
 
 	if (!r || !n)
 		return;
-	o = list_of(&r->lists, owner);
+	o = list_of(vm, &r->lists, owner);
 	pthread_mutex_lock(&r->lists.lock);
 	for (uint64_t i = 0; i < n; i++)
 		list_append(&r->lists, o, (uint32_t)(gfn + i));
@@ -181,11 +184,11 @@ static unsigned select_victims(struct vm *vm, int owner, unsigned want, uint64_t
 	pthread_mutex_lock(&l->lock);
 	if (r->policy == RECLAIM_CLOCK)
 		refresh_referenced(r);
-	budget = owner >= 0 ? l->len[list_of(l, (lab_owner_t)owner)] : 0;
+	budget = owner >= 0 ? l->len[list_of(vm, l, (lab_owner_t)owner)] : 0;
 	for (unsigned o = 0; owner < 0 && o < l->nr; o++)
 		budget += l->len[o];
 	for (; budget && n < want; budget--) {
-		int o = owner >= 0 ? (int)list_of(l, (lab_owner_t)owner) : oldest_list(l);
+		int o = owner >= 0 ? (int)list_of(vm, l, (lab_owner_t)owner) : oldest_list(l);
 		uint32_t gfn;
 
 		if (o < 0 || l->head[o] == LIST_END)
@@ -407,6 +410,7 @@ static void release_frames(struct vm *vm, struct evict_ctx *ctx, struct batch *b
 			lab_free_page(ctx->cache, frames[i], owners[i], LAB_FREE_CLEAN);
 	else
 		lab_free_pages_bulk(vm->pool, frames, owners, b->n, LAB_FREE_CLEAN);
+	memtune_uncharge(&vm->memtune, b->n);
 }
 
 /* Step 4: wakes whoever faulted on a page while it was going: it faults
@@ -482,23 +486,104 @@ unsigned reclaim_owned(struct vm *vm, struct evict_ctx *ctx, lab_owner_t owner, 
 			break;
 		got += n;
 	}
-	if (owner < vm->nr_vcpus)
-		STAT_ADD(vm->vcpus[owner].stats.quota_steals, got);
+	int v = vm_owner_vcpu(vm, owner);
+
+	if (v >= 0)
+		STAT_ADD(vm->vcpus[v].stats.quota_steals, got);
 	return got;
+}
+
+/* Under pressure: min = budget / PRESSURE_MIN_DIVISOR (at least
+ * PRESSURE_MIN_FLOOR), low = 2 min, high = 3 min. Wider than Linux's
+ * default proportions: the reclaimer needs tens of µs to wake and runs
+ * about as fast as a vCPU faults in windows, so it needs the headroom. */
+#define PRESSURE_MIN_DIVISOR 32u
+#define PRESSURE_MIN_FLOOR   64u
+
+static size_t pressure_min(size_t frames)
+{
+	size_t min = frames / PRESSURE_MIN_DIVISOR;
+
+	return min < PRESSURE_MIN_FLOOR ? PRESSURE_MIN_FLOOR : min;
+}
+
+int reclaim_set_watermarks(struct lab_pool *pool, size_t frames)
+{
+	size_t min = pressure_min(frames);
+
+	if (3 * min > frames / 2)
+		return -EINVAL;
+	return lab_pool_set_watermarks(pool, min, 2 * min, 3 * min);
+}
+
+size_t reclaim_reserve(size_t frames)
+{
+	return 3 * pressure_min(frames);
+}
+
+size_t reclaim_smallest_pool(void)
+{
+	return 6 * PRESSURE_MIN_FLOOR;
+}
+
+unsigned reclaim_own(struct vm *vm, struct evict_ctx *ctx, unsigned want)
+{
+	return vm->reclaim ? reclaim_batch(vm, ctx, -1, want) : 0;
+}
+
+unsigned reclaim_guest(struct vm *vm, unsigned want)
+{
+	struct reclaimer *r = vm->reclaim;
+
+	return r ? reclaim_batch(vm, &r->ctx, -1, want) : 0;
+}
+
+void reclaim_forget(struct vm *vm)
+{
+	struct reclaimer *r = vm->reclaim;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lists.lock);
+	for (unsigned o = 0; o < r->lists.nr; o++) {
+		r->lists.head[o] = r->lists.tail[o] = LIST_END;
+		r->lists.len[o] = 0;
+	}
+	pthread_mutex_unlock(&r->lists.lock);
+}
+
+uint64_t reclaim_resident(struct vm *vm)
+{
+	struct reclaimer *r = vm->reclaim;
+	uint64_t n = 0;
+
+	if (!r)
+		return 0;
+	pthread_mutex_lock(&r->lists.lock);
+	for (unsigned o = 0; o < r->lists.nr; o++)
+		n += r->lists.len[o];
+	pthread_mutex_unlock(&r->lists.lock);
+	return n;
 }
 
 /* ---- the reclaimer thread ---- */
 
 /* Pages to reclaim now: up to the high watermark, the budget's deficit,
- * and what was explicitly asked for. */
+ * what the guest holds above its limit, and what was explicitly asked
+ * for. */
 static uint64_t reclaim_target(struct vm *vm)
 {
 	struct lab_pool_stats st;
 	uint64_t want = 0;
 
+	uint64_t held = atomic_load(&vm->memtune.held), limit = memtune_limit(&vm->memtune);
+
 	lab_pool_stats(vm->pool, &st);
 	if (st.free + st.cached < st.wmark_high)
 		want = st.wmark_high - st.free - st.cached;
+	/* A limit lowered below what the guest holds (memtune.h). */
+	if (held > limit)
+		want += held - limit;
 	return want + st.deficit + atomic_load(&vm->reclaim->requested);
 }
 
@@ -691,7 +776,7 @@ int reclaim_audit(struct vm *vm, char *buf, size_t len)
 			if (!gp_is_frame(v))
 				audit_note(&a,
 					   "gfn %#x is on list %u but not resident\n", g, o);
-			else if (list_of(l, gp_owner(vm, v)) != o)
+			else if (list_of(vm, l, gp_owner(vm, v)) != o)
 				audit_note(&a,
 					   "gfn %#x is on list %u, its owner is %u\n", g, o,
 					   gp_owner(vm, v));

@@ -56,6 +56,13 @@ struct reclaim_counts {
 	uint64_t wakeups, rounds, busy_ns;
 };
 
+/* The watermarks of a pool of `frames` that reclaim serves (min, low,
+ * high); -EINVAL when it is smaller than reclaim_smallest_pool(). What a
+ * pool keeps free at its high watermark: reclaim_reserve(). */
+int reclaim_set_watermarks(struct lab_pool *pool, size_t frames);
+size_t reclaim_reserve(size_t frames);
+size_t reclaim_smallest_pool(void);
+
 /* Context: setup and teardown (init: the pool, the swap store and the
  * ranges exist; nothing happens without memory pressure), start and stop
  * from the main thread. */
@@ -76,6 +83,21 @@ void reclaim_note_swap_in(struct vm *vm, uint64_t pages);
 /* Direct reclaim of up to `want` pages of `owner`, from its own list;
  * returns how many left the guest. Context: the caller's evicting context. */
 unsigned reclaim_owned(struct vm *vm, struct evict_ctx *ctx, lab_owner_t owner, unsigned want);
+/* Direct reclaim for a guest at its limit (memtune.h): up to `want` (at
+ * most RECLAIM_BATCH) of its oldest pages, any vCPU's, by its own policy;
+ * returns how many left the guest. Context: the caller's evicting
+ * context. */
+unsigned reclaim_own(struct vm *vm, struct evict_ctx *ctx, unsigned want);
+/* For a host's reclaimer (host.c), one thread at a time per guest, while
+ * the guest runs: up to `want` (at most RECLAIM_BATCH) of the guest's
+ * oldest pages by its own policy, with the guest's reclaimer context;
+ * returns how many left the guest. */
+unsigned reclaim_guest(struct vm *vm, unsigned want);
+/* Empties the victim lists of a guest whose pages are gone (its frames
+ * released, guest_pages_release()). */
+void reclaim_forget(struct vm *vm);
+/* Pages on the guest's victim lists: resident, and reclaimable. */
+uint64_t reclaim_resident(struct vm *vm);
 const char *reclaim_policy_of(struct vm *vm);
 void reclaim_counts(struct vm *vm, struct reclaim_counts *out);
 /* With the guest stopped: every resident page is on its owner's list

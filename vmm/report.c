@@ -32,7 +32,7 @@ struct vcpu_report {
 };
 
 struct report {
-	uint64_t pages_touched, touch_ns, elapsed_ns, resident_pages;
+	uint64_t pages_touched, touch_ns, elapsed_ns, resident_pages, stall_some_ns, stall_full_ns;
 	uint64_t faults_total, first_touch, refault, reserve, stalls;
 	uint64_t violations;
 	struct {
@@ -124,6 +124,7 @@ static void gather_counters(struct vm *vm, struct report *r)
 		r->violations += vr->violations;
 	}
 	r->faults_total = r->first_touch + r->refault;
+	psi_read(&vm->psi, &r->stall_some_ns, &r->stall_full_ns);
 	if (vm->bare) {
 		/* The minimal pager counts faults only, all of them first touches. */
 		r->first_touch = bare_pager_faults(vm);
@@ -304,9 +305,11 @@ void report_print_summary(struct vm *vm, FILE *out)
 	bool uffd = c->paging == PAGING_UFFD;
 
 	gather(vm, &r);
-	fprintf(out, "\nlabyrinth: %s (%s), %u vCPU%s, RAM %s, pool %s, paging %s", c->name, c->image,
+	fprintf(out, "\nlabyrinth: %s (%s), %u vCPU%s, RAM %s, %s %s, paging %s", c->name, c->image,
 		vm->nr_vcpus, vm->nr_vcpus == 1 ? "" : "s", format_size(c->mem_bytes, mem, sizeof(mem)),
-		format_size(c->pool_bytes, pool, sizeof(pool)), paging_mode_name(c->paging));
+		vm->host ? "the host's pool" : "pool",
+		format_size(vm->host ? lab_pool_frames(vm->pool) * PAGE_SIZE : c->pool_bytes, pool,
+			    sizeof(pool)), paging_mode_name(c->paging));
 	if (uffd && c->fault_around)
 		fprintf(out, ", ownership %s, fault-around %u%s, install %s%s",
 			ownership_mode_name(c->ownership), c->fault_around, c->ramp ? " (ramped)" : "",
@@ -355,10 +358,12 @@ void report_print_summary(struct vm *vm, FILE *out)
 	if (vm->reclaim)
 		fprintf(out, "reclaim (%s): scanned %" PRIu64 ", stolen %" PRIu64 " (%" PRIu64
 			" all zero, not stored), swapped out %" PRIu64 ", in %" PRIu64
-			", busy %.1f ms; stalls %.1f ms; quota steals %" PRIu64 "\n",
+			", busy %.1f ms; stalls %.1f ms (some vCPU stalled %.1f %% of the run); quota "
+			"steals %" PRIu64 "\n",
 			reclaim_policy_of(vm), r.reclaim.scans, r.reclaim.steals,
 			r.reclaim.zero_pages, r.reclaim.swap_out, r.reclaim.swap_in,
 			(double)r.reclaim.busy_ns / 1e6, (double)r.reclaim.stall_ns / 1e6,
+			r.elapsed_ns ? 100.0 * (double)r.stall_some_ns / (double)r.elapsed_ns : 0.0,
 			r.reclaim.quota_steals);
 	if (vm->prefetch) {
 		struct prefetch_counts pc;
@@ -398,6 +403,47 @@ void report_stats_line(struct vm *vm, char *buf, size_t len)
 	snprintf(buf, len, "%s\n", text ? text : "{}");
 	free(text);
 	json_decref(o);
+}
+
+json_t *report_guest_brief(struct vm *vm)
+{
+	struct memtune *mt = &vm->memtune;
+	uint64_t soft = atomic_load(&mt->soft), limit = memtune_limit(mt), some, full;
+	static struct report r;
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	json_t *o;
+
+	psi_read(&vm->psi, &some, &full);
+	pthread_mutex_lock(&lock);
+	gather_live(vm, &r);
+	o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:i, s:I, s:I, s:I, s:I}",
+		      "name", vm->cfg.name, "state", vm_stopping(vm) ? "ended" : "running",
+		      "held_frames", (json_int_t)atomic_load(&mt->held),
+		      "min_guarantee_frames", (json_int_t)atomic_load(&mt->min),
+		      "soft_limit_frames", soft == MEMTUNE_NONE ? json_null()
+							    : json_integer((json_int_t)soft),
+		      "limit_frames", limit == MEMTUNE_NONE ? json_null()
+							     : json_integer((json_int_t)limit),
+		      "weight", (int)atomic_load(&mt->weight),
+		      "faults", (json_int_t)r.faults_total, "refault", (json_int_t)r.refault,
+		      "stall_some_ns", (json_int_t)some,
+		      "elapsed_ns", (json_int_t)(now_ns() - vm->start_ns));
+	pthread_mutex_unlock(&lock);
+	return o;
+}
+
+void report_guests_line(struct vm *const *vms, unsigned n, char *buf, size_t len)
+{
+	json_t *a = json_array();
+	char *text;
+
+	for (unsigned i = 0; a && i < n; i++)
+		if (vms[i])
+			json_array_append_new(a, report_guest_brief(vms[i]));
+	text = a ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	snprintf(buf, len, "%s\n", text ? text : "[]");
+	free(text);
+	json_decref(a);
 }
 
 /* libvirt's domain memory statistics, in the order virsh dommemstat
@@ -532,13 +578,32 @@ static json_t *rate_array(const struct sample *x, unsigned n, size_t offset)
 	return a;
 }
 
+/* A time counter's share of the time between samples, 0..1. */
+static json_t *share_array(const struct sample *x, unsigned n, size_t offset)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; a && i < n; i++) {
+		uint64_t v, pv = 0, dt;
+
+		memcpy(&v, (const char *)&x[i] + offset, sizeof(v));
+		if (i)
+			memcpy(&pv, (const char *)&x[i - 1] + offset, sizeof(pv));
+		dt = i ? x[i].t_ns - x[i - 1].t_ns : x[i].t_ns;
+		json_array_append_new(a, json_real(dt && v >= pv ? (double)(v - pv) / (double)dt
+								 : 0));
+	}
+	return a;
+}
+
 static json_t *timeseries_json(struct vm *vm)
 {
 	struct sampler *s = vm->sampler;
 	json_t *o, *events = json_array();
 
 	pthread_mutex_lock(&s->lock);
-	o = json_pack("{s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	o = json_pack("{s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+		      "s:o}",
 		      "period_ms", (double)s->period_ns / 1e6,
 		      "t_ms", u64_array(s->samples, s->nr_samples, offsetof(struct sample, t_ns), 1e-6),
 		      "free_frames", u64_array(s->samples, s->nr_samples,
@@ -558,7 +623,18 @@ static json_t *timeseries_json(struct vm *vm)
 		      "swap_out_rate", rate_array(s->samples, s->nr_samples,
 						  offsetof(struct sample, swap_out)),
 		      "swap_in_rate", rate_array(s->samples, s->nr_samples,
-						 offsetof(struct sample, swap_in)));
+						 offsetof(struct sample, swap_in)),
+		      "held_frames", u64_array(s->samples, s->nr_samples,
+					       offsetof(struct sample, held_frames), 1.0),
+		      "min_guarantee_frames", u64_array(s->samples, s->nr_samples,
+							offsetof(struct sample, min_frames), 1.0),
+		      "soft_limit_frames", u64_array(s->samples, s->nr_samples,
+						     offsetof(struct sample, soft_frames), 1.0),
+		      "limit_frames", u64_array(s->samples, s->nr_samples,
+						offsetof(struct sample, limit_frames), 1.0),
+		      /* Of each second, the share some vCPU waited for a frame. */
+		      "stall_some_share", share_array(s->samples, s->nr_samples,
+						      offsetof(struct sample, stall_some_ns)));
 	for (unsigned i = 0; events && i < s->nr_events; i++)
 		json_array_append_new(events, json_pack("{s:f, s:s}", "t_ms",
 							(double)s->events[i].t_ns / 1e6,
@@ -571,12 +647,32 @@ static json_t *timeseries_json(struct vm *vm)
 	return o;
 }
 
-int report_write_json(struct vm *vm, const char *path)
+/* The guest's promises in force at the end, and what it held against them. */
+static json_t *memtune_json(struct memtune *mt)
+{
+	uint64_t soft = atomic_load(&mt->soft), hard = atomic_load(&mt->hard);
+	uint64_t budget = atomic_load(&mt->budget);
+
+	return json_pack("{s:I, s:o, s:o, s:o, s:i, s:I, s:I, s:I, s:I}",
+			 "min_guarantee_frames", (json_int_t)atomic_load(&mt->min),
+			 "soft_limit_frames", soft == MEMTUNE_NONE ? json_null()
+							       : json_integer((json_int_t)soft),
+			 "hard_limit_frames", hard == MEMTUNE_NONE ? json_null()
+							       : json_integer((json_int_t)hard),
+			 "budget_frames", budget == MEMTUNE_NONE ? json_null()
+								 : json_integer((json_int_t)budget),
+			 "weight", (int)atomic_load(&mt->weight),
+			 "held_frames", (json_int_t)atomic_load(&mt->held),
+			 "held_peak_frames", (json_int_t)atomic_load(&mt->held_peak),
+			 "faults_at_limit", (json_int_t)atomic_load(&mt->over_limit),
+			 "limit_wait_ns", (json_int_t)atomic_load(&mt->limit_wait_ns));
+}
+
+json_t *report_json(struct vm *vm)
 {
 	const struct vm_config *c = &vm->cfg;
 	static struct report r;
 	json_t *root, *vcpus;
-	int err = 0;
 
 	gather(vm, &r);
 	vcpus = json_array();
@@ -624,10 +720,8 @@ int report_write_json(struct vm *vm, const char *path)
 		"stalls", (json_int_t)r.stalls, "stall_ns", (json_int_t)r.reclaim.stall_ns,
 		"quota_steals", (json_int_t)r.reclaim.quota_steals, "move_failures",
 		(json_int_t)r.reclaim.move_failures);
-	if (!root) {
-		pr_err("--report %s: building the JSON report failed", path);
-		return -ENOMEM;
-	}
+	if (!root)
+		return NULL;
 	json_object_set_new(json_object_get(root, "guest"), "metrics", metrics_json(vm));
 	json_object_set_new(json_object_get(root, "config"), "name", json_string(c->name));
 	json_object_set_new(json_object_get(root, "config"), "domain",
@@ -659,6 +753,19 @@ int report_write_json(struct vm *vm, const char *path)
 						   *lab_git_describe() ? json_string(lab_git_describe())
 								       : json_null()));
 	json_object_set_new(root, "timeseries", timeseries_json(vm));
+	json_object_set_new(root, "memtune", memtune_json(&vm->memtune));
+	/* When the run's clock started, on CLOCK_MONOTONIC: runs of separate
+	 * processes (or a host's guests) can be laid on one time line. */
+	json_object_set_new(root, "start_monotonic_ns", json_integer((json_int_t)vm->start_ns));
+	uint64_t some, full, elapsed = vm->end_ns > vm->start_ns ? vm->end_ns - vm->start_ns : 0;
+
+	psi_read(&vm->psi, &some, &full);
+	/* After Linux's PSI: the share of the run some vCPU (all vCPUs)
+	 * waited for a frame. */
+	json_object_set_new(root, "stall", json_pack(
+		"{s:I, s:I, s:f, s:f}", "some_ns", (json_int_t)some, "full_ns", (json_int_t)full,
+		"some_share", elapsed ? (double)some / (double)elapsed : 0.0,
+		"full_share", elapsed ? (double)full / (double)elapsed : 0.0));
 	struct prefetch_counts pc;
 
 	prefetch_counts(vm, &pc);
@@ -666,6 +773,18 @@ int report_write_json(struct vm *vm, const char *path)
 		"recorded", (json_int_t)pc.recorded, "installed", (json_int_t)pc.installed,
 		"runs", (json_int_t)pc.runs, "taken_by_faults", (json_int_t)pc.taken_by_faults,
 		"busy_ns", (json_int_t)pc.busy_ns));
+	return root;
+}
+
+int report_write_json(struct vm *vm, const char *path)
+{
+	json_t *root = report_json(vm);
+	int err = 0;
+
+	if (!root) {
+		pr_err("--report %s: building the JSON report failed", path);
+		return -ENOMEM;
+	}
 	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS)) {
 		err = -EIO;
 		pr_err("--report %s: cannot write: %s", path, strerror(errno));

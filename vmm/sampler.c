@@ -79,6 +79,15 @@ void sampler_read(struct vm *vm, struct sample *x)
 	reclaim_counts(vm, &rc);
 	x->swap_out = rc.swap_out;
 	x->swap_in = rc.swap_in;
+	x->held_frames = atomic_load_explicit(&vm->memtune.held, memory_order_relaxed);
+	x->min_frames = atomic_load_explicit(&vm->memtune.min, memory_order_relaxed);
+	x->soft_frames = atomic_load_explicit(&vm->memtune.soft, memory_order_relaxed);
+	x->limit_frames = memtune_limit(&vm->memtune);
+	if (x->soft_frames == MEMTUNE_NONE)
+		x->soft_frames = 0;
+	if (x->limit_frames == MEMTUNE_NONE)
+		x->limit_frames = 0;
+	psi_read(&vm->psi, &x->stall_some_ns, &x->stall_full_ns);
 }
 
 void sampler_take(struct vm *vm)

@@ -26,6 +26,10 @@ struct sample {
 	uint64_t wmark_low_frames, wmark_high_frames;
 	uint64_t pages_installed;        /* by the servicers, fault-around included */
 	uint64_t guest_records;          /* first touches the guest timed and sent */
+	/* The guest's frames against its promises (memtune.h; 0: none), and
+	 * the time its vCPUs waited for frames so far (psi.h). */
+	uint64_t held_frames, min_frames, soft_frames, limit_frames;
+	uint64_t stall_some_ns, stall_full_ns;
 };
 
 struct timed_event {

@@ -277,26 +277,45 @@ int scenario_check(struct vm *vm, struct scenario *sc, char *err, size_t len)
 static void *runner(void *arg)
 {
 	struct scenario *sc = arg;
-	struct vm *vm = sc->vm;
 	struct pollfd pfd = { .fd = sc->worker.stop_fd, .events = POLLIN };
 
 	for (unsigned i = 0; i < sc->nr_events; i++) {
-		uint64_t due = vm->start_ns + sc->events[i].t_ns, now;
-		char err[256];
+		uint64_t due = sc->start_ns + sc->events[i].t_ns, now;
+		char err[256] = "";
 
 		while ((now = now_ns()) < due)
 			if (poll(&pfd, 1, (int)((due - now + 999999) / 1000000)) > 0)
 				return NULL;
 		if (worker_should_stop(&sc->worker))
 			return NULL;
-		sampler_event(vm, "scenario line %u", sc->events[i].line);
-		if (pressure_apply(vm, &sc->events[i].cmd, err, sizeof(err)))
+		if (sc->apply(sc->target, &sc->events[i], err, sizeof(err)))
 			pr_warn("scenario %s:%u: %s", sc->path, sc->events[i].line, err);
 		else if (err[0])
 			pr_info("scenario %s:%u: %s", sc->path, sc->events[i].line, err);
 		sc->applied++;
 	}
 	return NULL;
+}
+
+int scenario_run_start(struct scenario *sc)
+{
+	if (!sc->nr_events)
+		return 0;
+	return worker_start(&sc->worker, runner, sc);
+}
+
+void scenario_run_stop(struct scenario *sc)
+{
+	worker_stop(&sc->worker, "scenario");
+}
+
+/* A VM run alone: the event marks its time series, then applies. */
+static int apply_to_vm(void *target, const struct scenario_event *e, char *err, size_t len)
+{
+	struct vm *vm = target;
+
+	sampler_event(vm, "scenario line %u", e->line);
+	return pressure_apply(vm, &e->cmd, err, len);
 }
 
 int scenario_init(struct vm *vm)
@@ -312,7 +331,6 @@ int scenario_init(struct vm *vm)
 	err = scenario_parse_file(vm->cfg.scenario_path, vm->scenario, msg, sizeof(msg));
 	/* Parsing starts from a blank scenario: the runner's parts after. */
 	worker_init(&vm->scenario->worker);
-	vm->scenario->vm = vm;
 	if (err)
 		pr_err("%s", msg);
 	return err;
@@ -320,15 +338,18 @@ int scenario_init(struct vm *vm)
 
 int scenario_start(struct vm *vm)
 {
-	if (!vm->scenario || !vm->scenario->nr_events)
+	if (!vm->scenario)
 		return 0;
-	return worker_start(&vm->scenario->worker, runner, vm->scenario);
+	vm->scenario->apply = apply_to_vm;
+	vm->scenario->target = vm;
+	vm->scenario->start_ns = vm->start_ns;
+	return scenario_run_start(vm->scenario);
 }
 
 void scenario_stop(struct vm *vm)
 {
 	if (vm->scenario)
-		worker_stop(&vm->scenario->worker, "scenario");
+		scenario_run_stop(vm->scenario);
 }
 
 void scenario_free(struct scenario *sc)

@@ -11,6 +11,9 @@
  *   at 6s spike 32M for 1s              lower the budget by 32M for a second
  *   every 1s for 10s pool 64M..256M     a sawtooth: 64M, 128M, 192M, 256M, 64M, ...
  *   every 1s for 10s from 2s pool 64M..256M steps 8
+ *   at 2s guest b hard_limit 64M        a statement about one guest (a host's,
+ *                                       or the one guest of a run)
+ *   every 1s for 10s guest a pool 64M..256M
  *
  * Parsing is strict: every error names file, line, column and what was
  * expected.
@@ -41,7 +44,12 @@ struct scenario {
 	char path[256];
 	struct scenario_event *events;   /* in time order */
 	unsigned nr_events, cap_events, nr_spikes;
-	struct vm *vm;
+	/* What the runner applies the events to (a VM run alone, or a host):
+	 * apply(target, event, err, len) returns 0 or -errno with the reason
+	 * in err (a note in err with 0); events are timed from start_ns. */
+	int (*apply)(void *target, const struct scenario_event *e, char *err, size_t len);
+	void *target;
+	uint64_t start_ns;
 	struct worker worker;            /* the runner */
 	unsigned applied;
 };
@@ -54,6 +62,11 @@ int scenario_parse_text(const char *name, const char *text, struct scenario *sc,
 void scenario_free(struct scenario *sc);
 /* Checks every event against the VM (vCPUs, pool); names the line. */
 int scenario_check(struct vm *vm, struct scenario *sc, char *err, size_t len);
+
+/* Runs a parsed scenario from its start_ns with apply and target set;
+ * stopped (and joined) by scenario_run_stop(). Context: the main thread. */
+int scenario_run_start(struct scenario *sc);
+void scenario_run_stop(struct scenario *sc);
 
 /* The VM's --scenario: read at setup (before KVM: a bad file is the
  * user's error whatever the host), run from the start of the run by a

@@ -55,7 +55,8 @@ struct fault {
 	struct vcpu *vcpu;            /* NULL: a thread that is no vCPU */
 	lab_owner_t owner;
 	enum fault_kind kind;
-	uint64_t stall_ns;            /* waited for a frame */
+	uint64_t stall_ns;            /* waited for a frame (at the limit, or the pool's) */
+	uint64_t limit_ns;            /* of which at the guest's limit */
 	bool in_reserve;              /* its frame came from the reserve */
 	struct fp_window decision;    /* the policy's: its window, and a stride */
 	struct gp_window w;
@@ -93,7 +94,7 @@ static bool locate(struct servicer *s, uint64_t addr, pid_t tid, struct fault *f
 		return false;
 	}
 	f->vcpu = vcpu_by_tid(vm, tid);
-	f->owner = f->vcpu ? (lab_owner_t)f->vcpu->id : LAB_OWNER_VMM;
+	f->owner = f->vcpu ? vm_owner(vm, f->vcpu->id) : vm->vmm_owner;
 	if (r->home_vcpu >= 0 && f->vcpu && (int)f->vcpu->id != r->home_vcpu) {
 		if (vm->cfg.ownership == OWN_STRICT) {
 			violation(vm, f->vcpu, r, f->gfn);
@@ -106,18 +107,18 @@ static bool locate(struct servicer *s, uint64_t addr, pid_t tid, struct fault *f
 
 /* Over its quota, a vCPU first reclaims its own pages, until the page
  * this fault needs fits. Returns whether the window may have neighbours. */
-static bool enforce_quota(struct servicer *s, lab_owner_t owner, uint64_t window)
+static bool enforce_quota(struct servicer *s, struct vcpu *v, uint64_t window)
 {
 	struct vm *vm = s->vm;
 	uint64_t quota;
 
-	if (owner >= vm->nr_vcpus)
+	if (!v)
 		return true;
-	quota = STAT_GET(vm->quota_frames[owner]);
+	quota = STAT_GET(vm->quota_frames[v->id]);
 	if (!quota)
 		return true;
 	for (;;) {
-		uint64_t frames = STAT_GET(vm->vcpus[owner].stats.frames);
+		uint64_t frames = STAT_GET(v->stats.frames);
 
 		if (frames + window <= quota)
 			return true;
@@ -125,25 +126,73 @@ static bool enforce_quota(struct servicer *s, lab_owner_t owner, uint64_t window
 			return false;
 		/* Victims that were busy a moment are skipped by a round: try
 		 * again while rounds make progress. */
-		if (!reclaim_owned(vm, &s->ectx, owner, (unsigned)(frames + 1 - quota)))
+		if (!reclaim_owned(vm, &s->ectx, vm_owner(vm, v->id),
+				   (unsigned)(frames + 1 - quota)))
 			return false;
 	}
 }
 
-/* Step 4a: a frame for the faulting page. Below the reserve the vCPU
- * stalls until reclaim (or other caches draining) gives frames back. */
+#define LIMIT_RETRY_US 50       /* at its limit with every page busy: try again after */
+
+/* Step 3b: the guest's limit (memtune.h) holds for the faulting page too:
+ * at it, the guest first reclaims its own oldest pages, and the vCPU waits
+ * (a stall) until the page fits. Charges the page; false when the VM
+ * stops meanwhile. */
+static bool charge_fault(struct servicer *s, struct fault *f)
+{
+	struct vm *vm = s->vm;
+	struct memtune *mt = &vm->memtune;
+	uint64_t t0 = 0;
+	bool charged;
+
+	while (!(charged = memtune_try_charge(mt, 1, 1))) {
+		uint64_t held = atomic_load(&mt->held), limit = memtune_limit(mt);
+		uint64_t over = held >= limit ? held - limit + 1 : 1;
+
+		if (!t0) {
+			t0 = now_ns();
+			STAT_ADD(mt->over_limit, 1);
+			if (f->vcpu)
+				psi_stall_begin(&vm->psi);
+		}
+		if (vm_stopping(vm))
+			break;
+		/* Pages busy a moment (being installed by another servicer)
+		 * are skipped by a round: try again shortly. */
+		if (!reclaim_own(vm, &s->ectx, (unsigned)(over < RECLAIM_BATCH ? over
+									: RECLAIM_BATCH)))
+			usleep(LIMIT_RETRY_US);
+	}
+	if (t0) {
+		f->limit_ns = now_ns() - t0;
+		STAT_ADD(mt->limit_wait_ns, f->limit_ns);
+		if (f->vcpu)
+			psi_stall_end(&vm->psi);
+	}
+	return charged;
+}
+
+/* Step 4a: a frame for the faulting page, charged already. Below the
+ * reserve the vCPU stalls until reclaim (or other caches draining) gives
+ * frames back. */
 static lab_frame_t fault_frame(struct servicer *s, struct fault *f)
 {
 	lab_frame_t frame = lab_alloc_page(s->cache, LAB_GFP_FAULT, f->owner, (uint32_t)f->gfn);
 	uint64_t t0;
 
-	f->stall_ns = 0;
+	f->stall_ns = f->limit_ns;
 	if (likely(frame != LAB_FRAME_NONE))
 		return frame;
 	t0 = now_ns();
+	if (f->vcpu)
+		psi_stall_begin(&s->vm->psi);
 	frame = lab_alloc_page(s->cache, LAB_GFP_FAULT | __LAB_GFP_WAIT, f->owner,
 			       (uint32_t)f->gfn);
-	f->stall_ns = now_ns() - t0;
+	if (f->vcpu)
+		psi_stall_end(&s->vm->psi);
+	f->stall_ns += now_ns() - t0;
+	if (frame == LAB_FRAME_NONE)
+		memtune_uncharge(&s->vm->memtune, 1);
 	return frame;
 }
 
@@ -154,8 +203,11 @@ static void claim_neighbours(struct servicer *s, struct fault *f)
 {
 	struct vm *vm = s->vm;
 	struct gp_window *w = &f->w;
+	/* Charged for the window at once, within the guest's limit: the
+	 * neighbours never take it over. What is not used goes back. */
+	uint64_t charged = memtune_try_charge(&vm->memtune, 0, w->end - w->first - 1);
 
-	for (uint64_t g = w->first; g < w->end; g++) {
+	for (uint64_t g = w->first; g < w->end && charged; g++) {
 		uint32_t old;
 
 		if (g == f->gfn || !gp_window_claim(vm, w, g, f->kind == FAULT_REFAULT, &old))
@@ -167,7 +219,9 @@ static void claim_neighbours(struct servicer *s, struct fault *f)
 			gp_window_unclaim(vm, w, g);
 			break;
 		}
+		charged--;
 	}
+	memtune_uncharge(&vm->memtune, charged);
 }
 
 /* Steps 2 to 4: claims the page and its window, with frames. False when
@@ -199,7 +253,11 @@ static bool prepare(struct servicer *s, struct fault *f)
 	gp_window_open(w, first, end, f->owner, s->cache, s->bounce);
 	w->old[f->gfn - first] = old;
 	/* Always called: a one-page window is held to the quota too. */
-	neighbours = enforce_quota(s, f->owner, end - first) && end - first > 1;
+	neighbours = enforce_quota(s, f->vcpu, end - first) && end - first > 1;
+	if (!charge_fault(s, f)) {
+		gp_window_unclaim(vm, w, f->gfn);
+		return false;
+	}
 	frame = fault_frame(s, f);
 	if (frame == LAB_FRAME_NONE) {
 		gp_window_unclaim(vm, w, f->gfn);
@@ -247,9 +305,9 @@ static void install_stride(struct servicer *s, struct fault *f)
 	struct vm *vm = s->vm;
 
 	/* Speculation reclaims nothing of its own: within the quota only. */
-	if (f->owner < vm->nr_vcpus && STAT_GET(vm->quota_frames[f->owner])) {
-		uint64_t quota = STAT_GET(vm->quota_frames[f->owner]);
-		uint64_t frames = STAT_GET(vm->vcpus[f->owner].stats.frames);
+	if (f->vcpu && STAT_GET(vm->quota_frames[f->vcpu->id])) {
+		uint64_t quota = STAT_GET(vm->quota_frames[f->vcpu->id]);
+		uint64_t frames = STAT_GET(f->vcpu->stats.frames);
 
 		pages = frames < quota ? quota - frames : 0;
 		if (pages > d->stride_pages)
@@ -297,7 +355,7 @@ static void serve_fault(struct servicer *s, uint64_t addr, pid_t tid, uint64_t t
 		for (uint64_t g = w->first; g < w->end; g++)
 			if (w->frame[g - w->first] != LAB_FRAME_NONE &&
 			    w->old[g - w->first] == GP_EMPTY)
-				record_note(vm, s, g, 1, f.owner);
+				record_note(vm, s, g, 1, f.vcpu ? f.vcpu->id : LAB_OWNER_VMM);
 	/* Step 6: installed without waking (see uffd.h), timed, now woken. */
 	uint64_t latency = now_ns() - f.t_read;
 
@@ -377,7 +435,7 @@ static void *servicer_thread(void *arg)
 }
 
 /* The allocator's drain request (any thread): wake the cache's servicer.
- * Caches and servicers share their index. */
+ * Servicer i has the pool's cache cache_base + i. */
 static void request_drain(unsigned id, int drain_fd)
 {
 	uint64_t one = 1;
@@ -390,8 +448,10 @@ void servicer_drain_request(void *arg, unsigned cache_id)
 {
 	struct vm *vm = arg;
 
-	if (vm->servicers && cache_id < vm->nr_servicers)
-		request_drain(cache_id, vm->servicers[cache_id].drain_fd);
+	unsigned i = cache_id - vm->cache_base;
+
+	if (vm->servicers && cache_id >= vm->cache_base && i < vm->nr_servicers)
+		request_drain(i, vm->servicers[i].drain_fd);
 }
 
 int servicers_init(struct vm *vm)
@@ -417,9 +477,9 @@ int servicers_init(struct vm *vm)
 		s->vm = vm;
 		s->id = i;
 		s->range = &vm->ranges[vm->nr_ranges == 1 ? 0 : i];
-		s->cache = lab_pool_cache(vm->pool, i);
+		s->cache = lab_pool_cache(vm->pool, vm->cache_base + i);
 		s->ectx = (struct evict_ctx){ .index = i, .cache = s->cache };
-		s->host_cpu = vm->cfg.pin ? cpu_for_index(i) : -1;
+		s->host_cpu = vm->cfg.pin ? cpu_for_index(vm->cpu_base + i) : -1;
 		worker_init(&s->worker);
 		s->drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		s->bounce = map_anonymous(GP_WINDOW_MAX * PAGE_SIZE);

@@ -19,7 +19,7 @@ struct servicer {
 	struct vm *vm;
 	unsigned id;
 	struct uffd_range *range;
-	struct lab_cache *cache;      /* caches and servicers share their index */
+	struct lab_cache *cache;      /* the pool's cache vm->cache_base + id */
 	int host_cpu;                 /* pinned there, or -1 */
 	struct worker worker;         /* the servicer thread */
 	int drain_fd;                 /* eventfd: the allocator wants our cache back */
@@ -38,7 +38,7 @@ int servicers_start(struct vm *vm);
 void servicers_stop(struct vm *vm);
 void servicers_exit(struct vm *vm);
 /* The allocator's drain request (any thread, never blocks): wakes the
- * servicer of cache `cache_id`. */
+ * servicer of the pool's cache `cache_id`, when it is one of this VM's. */
 void servicer_drain_request(void *arg, unsigned cache_id);
 
 #endif

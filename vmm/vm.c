@@ -101,6 +101,13 @@ static bool prefault_paging(const struct vm *vm)
 	return vm->cfg.paging == PAGING_PREFAULT;
 }
 
+/* A guest of a host borrows the host's pool and reclaimer (host.c); a
+ * guest run alone has its own. */
+static bool own_pool(const struct vm *vm)
+{
+	return uffd_paging(vm) && !vm->host;
+}
+
 /* Every file and directory the run will write, checked before it starts:
  * a typo in a path is the user's error, not a wasted run's. */
 static int check_outputs(struct vm *vm)
@@ -188,13 +195,6 @@ static void kick_vcpus(struct vm *vm)
 		vcpu_kick(&vm->vcpus[i]);
 }
 
-/* Under pressure: min = budget / PRESSURE_MIN_DIVISOR (at least
- * PRESSURE_MIN_FLOOR), low = 2 min, high = 3 min. Wider than Linux's
- * default proportions: the reclaimer needs tens of µs to wake and runs
- * about as fast as a vCPU faults in windows, so it needs the headroom. */
-#define PRESSURE_MIN_DIVISOR 32u
-#define PRESSURE_MIN_FLOOR   64u
-
 static int create_pool(struct vm *vm)
 {
 	struct lab_pool_config pc = {
@@ -213,11 +213,12 @@ static int create_pool(struct vm *vm)
 		.reclaim_arg = vm,
 	};
 	bool quotas = false;
-	size_t min;
 	int err;
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		quotas |= vm->cfg.quota_bytes[i] != 0;
+	/* A hard limit is enforced by reclaiming the guest's own pages. */
+	quotas |= vm->cfg.hard_limit_bytes != 0;
 	/* Reclaim runs when the pool is smaller than RAM, or when the user
 	 * may squeeze it (quotas, scenarios, the control socket). */
 	vm->pressure = vm->cfg.pool_bytes < vm->cfg.mem_bytes || quotas ||
@@ -235,15 +236,11 @@ static int create_pool(struct vm *vm)
 	 * reserve: every guest page must get its frame. */
 	if (!vm->pressure)
 		return lab_pool_set_watermarks(vm->pool, 0, 0, 0);
-	min = pc.frames / PRESSURE_MIN_DIVISOR;
-	if (min < PRESSURE_MIN_FLOOR)
-		min = PRESSURE_MIN_FLOOR;
-	if (3 * min > pc.frames / 2) {
-		pr_err("--pool of %zu frames is too small to reclaim into (at least %u)",
-		       pc.frames, 6 * PRESSURE_MIN_FLOOR);
-		return -EINVAL;
-	}
-	return lab_pool_set_watermarks(vm->pool, min, 2 * min, 3 * min);
+	err = reclaim_set_watermarks(vm->pool, pc.frames);
+	if (err)
+		pr_err("--pool of %zu frames is too small to reclaim into (at least %zu)",
+		       pc.frames, reclaim_smallest_pool());
+	return err;
 }
 
 static void destroy_pool(struct vm *vm)
@@ -252,10 +249,16 @@ static void destroy_pool(struct vm *vm)
 	vm->pool = NULL;
 }
 
-/* A servicer may sleep in a stalled allocation: it must wake to stop. */
+/* A servicer may sleep in a stalled allocation: it must wake to stop. In
+ * a host, only this guest's allocations give up: its neighbours go on. */
 static void cancel_waiters(struct vm *vm)
 {
-	lab_pool_cancel_waiters(vm->pool);
+	if (!vm->host) {
+		lab_pool_cancel_waiters(vm->pool);
+		return;
+	}
+	for (unsigned i = 0; i <= vm->nr_vcpus; i++)
+		lab_cache_cancel_waiters(lab_pool_cache(vm->pool, vm->cache_base + i));
 }
 
 static unsigned online_cpus(void)
@@ -404,13 +407,14 @@ static const struct stage stages[] = {
 	{ "vcpus",       NULL,            create_vcpus,     NULL,            join_vcpus,     destroy_vcpus },
 	{ "page table",  uffd_paging,     guest_pages_init, NULL,            NULL,           guest_pages_exit },
 	{ "fault policy", uffd_paging,    fault_policy_init, NULL,           NULL,           fault_policy_exit },
-	{ "pool",        uffd_paging,     create_pool,      NULL,            NULL,           destroy_pool },
+	{ "pool",        own_pool,        create_pool,      NULL,            NULL,           destroy_pool },
 	{ "pressure",    uffd_paging,     pressure_init,    NULL,            NULL,           pressure_exit },
 	{ "userfaultfd", uffd_paging,     open_ranges,      NULL,            close_ranges,   free_ranges },
 	{ "servicers",   uffd_paging,     servicers_init,   servicers_start, servicers_stop, servicers_exit },
 	{ "waiters",     uffd_paging,     NULL,             NULL,            cancel_waiters, NULL },
 	{ "swap",        uffd_paging,     open_swap,        NULL,            NULL,           close_swap },
-	{ "reclaim",     uffd_paging,     reclaim_init,     reclaim_start,   reclaim_stop,   reclaim_exit },
+	{ "victim lists", uffd_paging,    reclaim_init,     NULL,            NULL,           reclaim_exit },
+	{ "reclaimer",   own_pool,        NULL,             reclaim_start,   reclaim_stop,   NULL },
 	{ "prefetch",    uffd_paging,     read_prefetch,    prefetch_start,  prefetch_stop,  prefetch_exit },
 	{ "bare pager",  bare_paging,     bare_pager_init,  bare_pager_start, bare_pager_stop, bare_pager_exit },
 	{ "boot",        NULL,            boot,             NULL,            NULL,           NULL },
@@ -469,35 +473,41 @@ static void wait_for_end(struct vm *vm, int sig_fd)
 }
 
 /* The VMM's, the allocator's and the page-state table's invariants after
- * the run. */
+ * the run. A guest of a host leaves the shared pool's audit to the host:
+ * its neighbours still run. */
 static int audit(struct vm *vm)
 {
 	char report[AUDIT_REPORT_LEN];
 	int err = 0;
 
 	if (atomic_load(&vm->bugs)) {
-		pr_err("the run found %llu internal error(s) (above)",
+		pr_err("%s%s%sthe run found %llu internal error(s) (above)", vm->host ? "guest " : "",
+		       vm->host ? vm->cfg.name : "", vm->host ? ": " : "",
 		       (unsigned long long)atomic_load(&vm->bugs));
 		err = -EUCLEAN;
 	}
 	if (!vm->pool)
 		return err;
-	if (lab_pool_audit(vm->pool, report, sizeof(report))) {
+	if (!vm->host && lab_pool_audit(vm->pool, report, sizeof(report))) {
 		pr_err("allocator audit failed after the run:\n%s", report);
 		err = -EUCLEAN;
 	}
 	if (guest_pages_audit(vm, report, sizeof(report))) {
-		pr_err("page-state table audit failed after the run:\n%s", report);
+		pr_err("%s%s%spage-state table audit failed after the run:\n%s",
+		       vm->host ? "guest " : "", vm->host ? vm->cfg.name : "", vm->host ? ": " : "",
+		       report);
 		err = -EUCLEAN;
 	}
 	if (reclaim_audit(vm, report, sizeof(report))) {
-		pr_err("victim lists audit failed after the run:\n%s", report);
+		pr_err("%s%s%svictim lists audit failed after the run:\n%s",
+		       vm->host ? "guest " : "", vm->host ? vm->cfg.name : "", vm->host ? ": " : "",
+		       report);
 		err = -EUCLEAN;
 	}
 	return err;
 }
 
-static int exit_status(struct vm *vm)
+int vm_exit_status(const struct vm *vm)
 {
 	switch (vm->stop_reason) {
 	case STOP_GUEST_EXIT:
@@ -509,21 +519,23 @@ static int exit_status(struct vm *vm)
 	}
 }
 
-/* What the run leaves: messages, audit, recording, trace, report. */
-static int finish(struct vm *vm)
+int vm_finish(struct vm *vm, FILE *summary)
 {
 	const struct vm_config *cfg = &vm->cfg;
-	int status = exit_status(vm);
+	int status = vm_exit_status(vm);
+	const char *who = vm->host ? cfg->name : "guest";
 
 	if (vm->stop_reason != STOP_GUEST_EXIT || vm->guest_status)
-		pr_err("%s", vm->stop_detail[0] ? vm->stop_detail : "the run failed");
+		pr_err("%s%s%s", vm->host ? who : "", vm->host ? ": " : "",
+		       vm->stop_detail[0] ? vm->stop_detail : "the run failed");
 	/* --quiet kept the console to itself: a failing guest's last words
 	 * are usually why. */
 	if (cfg->quiet && vm->stop_reason == STOP_GUEST_EXIT && vm->guest_status)
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			if (vm->vcpus[i].last_line[0])
-				pr_err("guest[%u] last said: %s", i, vm->vcpus[i].last_line);
-	if (audit(vm) && status == LAB_EXIT_OK)
+				pr_err("%s[%u] last said: %s", who, i, vm->vcpus[i].last_line);
+	vm->audit_failed = audit(vm) != 0;
+	if (vm->audit_failed && status == LAB_EXIT_OK)
 		status = LAB_EXIT_HOST_ERROR;
 	/* A run that failed to start has nothing to show. */
 	if (!vm->start_ns)
@@ -532,32 +544,60 @@ static int finish(struct vm *vm)
 		status = LAB_EXIT_HOST_ERROR;
 	if (cfg->trace_path && trace_write(vm, cfg->trace_path) && status == LAB_EXIT_OK)
 		status = LAB_EXIT_HOST_ERROR;
-	report_print_summary(vm, stdout);
+	report_print_summary(vm, summary);
 	if (cfg->report_path && report_write_json(vm, cfg->report_path) && status == LAB_EXIT_OK)
 		status = LAB_EXIT_HOST_ERROR;
 	return status;
 }
 
-/* A VM with nothing set up yet: its stop machinery and its signals.
- * SIGINT, SIGTERM and SIGHUP reach the main thread through a signalfd;
- * every thread inherits the mask, vCPU threads unblock their kick signal;
- * vm_free() gives the caller its mask back. NULL after a message. */
-static struct vm *vm_alloc(const struct vm_config *cfg, int *sig_fd, sigset_t *old_mask)
+struct vm *vm_create(const struct vm_config *cfg, struct host *host)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
-	sigset_t block;
 
-	*sig_fd = -1;
 	if (!vm) {
 		pr_err("out of memory");
 		return NULL;
 	}
 	vm->cfg = *cfg;
+	vm->host = host;
 	vm->nr_vcpus = cfg->nr_vcpus;
+	vm->vmm_owner = LAB_OWNER_VMM;
+	memtune_init(&vm->memtune, cfg->min_guarantee_bytes, cfg->soft_limit_bytes,
+		     cfg->hard_limit_bytes, cfg->weight);
+	psi_init(&vm->psi, cfg->nr_vcpus);
 	vm->kvm_fd = vm->vm_fd = -1;
-	util_quiet = cfg->quiet;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->done_fd < 0) {
+		pr_err("eventfd: %s", strerror(errno));
+		vm_destroy(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	if (vm->done_fd >= 0)
+		close(vm->done_fd);
+	psi_exit(&vm->psi);
+	pthread_mutex_destroy(&vm->stop_lock);
+	free(vm);
+}
+
+/*
+ * The run's signals: SIGINT, SIGTERM and SIGHUP reach the main thread
+ * through a signalfd; every thread inherits the mask, vCPU threads unblock
+ * their kick signal; signals_restore() gives the caller its mask back.
+ * The signalfd, or -1 after a message.
+ */
+int vm_signals_take(sigset_t *old_mask)
+{
+	sigset_t block;
+	int fd;
+
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
@@ -565,18 +605,18 @@ static struct vm *vm_alloc(const struct vm_config *cfg, int *sig_fd, sigset_t *o
 	sigaddset(&block, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &block, old_mask);
 	sigdelset(&block, SIGUSR1);
-	*sig_fd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
-	return vm;
+	fd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0) {
+		pr_err("signalfd: %s", strerror(errno));
+		pthread_sigmask(SIG_SETMASK, old_mask, NULL);
+	}
+	return fd;
 }
 
-static void vm_free(struct vm *vm, int sig_fd, const sigset_t *old_mask)
+void vm_signals_restore(int sig_fd, const sigset_t *old_mask)
 {
-	if (vm->done_fd >= 0)
-		close(vm->done_fd);
 	if (sig_fd >= 0)
 		close(sig_fd);
-	pthread_mutex_destroy(&vm->stop_lock);
-	free(vm);
 	pthread_sigmask(SIG_SETMASK, old_mask, NULL);
 }
 
@@ -589,8 +629,10 @@ struct vm *vm_create_detached(const struct vm_config *cfg)
 		return NULL;
 	vm->cfg = *cfg;
 	vm->nr_vcpus = cfg->nr_vcpus;
+	vm->vmm_owner = LAB_OWNER_VMM;
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->ram_size = cfg->mem_bytes;
+	psi_init(&vm->psi, cfg->nr_vcpus);
 	vm->nr_gfns = cfg->mem_bytes >> PAGE_SHIFT;
 	vm->tsc_khz = DETACHED_TSC_KHZ;
 	pthread_mutex_init(&vm->stop_lock, NULL);
@@ -624,31 +666,44 @@ void vm_destroy_detached(struct vm *vm)
 		munmap(vm->sys, LAB_GPA_SYS_END);
 	if (vm->done_fd >= 0)
 		close(vm->done_fd);
+	psi_exit(&vm->psi);
 	pthread_mutex_destroy(&vm->stop_lock);
 	free(vm);
 }
 
-/* Starts the stages in order, waits for the end, stops what started in
- * reverse order. */
-static void run(struct vm *vm, int sig_fd)
+int vm_setup(struct vm *vm)
 {
-	size_t started = 0;
+	for (; vm->stages_inited < NR_STAGES; vm->stages_inited++) {
+		const struct stage *s = &stages[vm->stages_inited];
 
-	for (; started < NR_STAGES; started++) {
-		const struct stage *s = &stages[started];
+		if (stage_applies(s, vm) && s->init && s->init(vm)) {
+			vm->stages_inited++;    /* a stage undoes what it half did */
+			return vm->bad_input ? LAB_EXIT_BAD_INPUT : LAB_EXIT_HOST_ERROR;
+		}
+	}
+	return 0;
+}
+
+bool vm_start(struct vm *vm)
+{
+	for (; vm->stages_started < NR_STAGES; vm->stages_started++) {
+		const struct stage *s = &stages[vm->stages_started];
 		int err;
 
 		if (stage_applies(s, vm) && s->start && (err = s->start(vm))) {
 			vm_stop(vm, STOP_HOST_ERROR, LAB_EXIT_HOST_ERROR, "starting the %s: %s",
 				s->name, strerror(-err));
-			started++;         /* it may have started threads */
-			break;
+			vm->stages_started++;   /* it may have started threads */
+			return false;
 		}
 	}
-	if (started == NR_STAGES)
-		wait_for_end(vm, sig_fd);
-	while (started--) {
-		const struct stage *s = &stages[started];
+	return true;
+}
+
+void vm_halt(struct vm *vm)
+{
+	while (vm->stages_started) {
+		const struct stage *s = &stages[--vm->stages_started];
 
 		if (stage_applies(s, vm) && s->stop)
 			s->stop(vm);
@@ -657,37 +712,40 @@ static void run(struct vm *vm, int sig_fd)
 	sampler_take(vm);
 }
 
-int vm_run(const struct vm_config *cfg)
+void vm_teardown(struct vm *vm)
 {
-	size_t inited = 0;
-	sigset_t old_mask;
-	int sig_fd, status = LAB_EXIT_HOST_ERROR;
-	struct vm *vm = vm_alloc(cfg, &sig_fd, &old_mask);
-
-	if (!vm)
-		return LAB_EXIT_HOST_ERROR;
-	if (vm->done_fd < 0 || sig_fd < 0) {
-		pr_err("eventfd/signalfd: %s", strerror(errno));
-		goto out;
-	}
-	for (; inited < NR_STAGES; inited++) {
-		const struct stage *s = &stages[inited];
-
-		if (stage_applies(s, vm) && s->init && s->init(vm)) {
-			status = vm->bad_input ? LAB_EXIT_BAD_INPUT : LAB_EXIT_HOST_ERROR;
-			inited++;          /* a stage undoes what it half did */
-			goto out;
-		}
-	}
-	run(vm, sig_fd);
-	status = finish(vm);
-out:
-	while (inited--) {
-		const struct stage *s = &stages[inited];
+	while (vm->stages_inited) {
+		const struct stage *s = &stages[--vm->stages_inited];
 
 		if (stage_applies(s, vm) && s->exit)
 			s->exit(vm);
 	}
-	vm_free(vm, sig_fd, &old_mask);
+}
+
+int vm_run(const struct vm_config *cfg)
+{
+	sigset_t old_mask;
+	int sig_fd, status;
+	struct vm *vm;
+
+	util_quiet = cfg->quiet;
+	sig_fd = vm_signals_take(&old_mask);
+	if (sig_fd < 0)
+		return LAB_EXIT_HOST_ERROR;
+	vm = vm_create(cfg, NULL);
+	if (!vm) {
+		vm_signals_restore(sig_fd, &old_mask);
+		return LAB_EXIT_HOST_ERROR;
+	}
+	status = vm_setup(vm);
+	if (!status) {
+		if (vm_start(vm))
+			wait_for_end(vm, sig_fd);
+		vm_halt(vm);
+		status = vm_finish(vm, stdout);
+	}
+	vm_teardown(vm);
+	vm_destroy(vm);
+	vm_signals_restore(sig_fd, &old_mask);
 	return status;
 }

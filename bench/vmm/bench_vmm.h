@@ -20,7 +20,9 @@
  * (--prefetch of the workload's own --record), workloads (gups, stream,
  * kvstore, btree, bfs: their own figures with the pool at 100, 50 and 25%
  * of their footprint, beside kernel and prefault, and the fixed windows
- * against which the default is judged).
+ * against which the default is judged), host (several guests over one
+ * pool: a guaranteed guest beside a noisy neighbour, two equal guests,
+ * eight guests against eight separate runs).
  *
  * The machine is assumed shared and noisy (wake-ups across CPUs cost tens
  * of µs, and memory the L1 VM has not used for a while is slow the first
@@ -39,7 +41,8 @@
  * (the configurations), run.c (running one and collecting its figures;
  * the rounds), targets.c (statistics over the rounds, judging targets),
  * suite.c (the policy matrix and the core group), pressure.c, peer.c,
- * prefetch.c (the record and prefetch groups), tables.c and results.c.
+ * prefetch.c (the record and prefetch groups), host.c (several guests over
+ * one pool: labyrinth host), tables.c and results.c.
  */
 #ifndef LABYRINTH_BENCH_VMM_H
 #define LABYRINTH_BENCH_VMM_H
@@ -97,7 +100,7 @@
 /* ---- configurations --------------------------------------------------------------- */
 
 enum group { GROUP_CORE, GROUP_PRESSURE, GROUP_SUITE, GROUP_PEER, GROUP_PREFETCH,
-	     GROUP_RECORD, GROUP_WORKLOADS, NR_GROUPS };
+	     GROUP_RECORD, GROUP_WORKLOADS, GROUP_HOST, NR_GROUPS };
 
 extern const char *const group_names[NR_GROUPS];
 
@@ -116,6 +119,8 @@ enum metric {
 	M_PREFETCH_AHEAD_PCT,
 	M_FIGURE, M_FAULTS, M_REFAULTS,   /* the workload's own figure (guest.metrics) */
 	M_FOOTPRINT_KIB,               /* memory.guest_rss at the end */
+	/* labyrinth host (host.c): the first guest's figures, the host's */
+	M_GUEST_REFAULTS, M_JAIN_PROGRESS, M_JAIN_FRAMES, M_AGG_PAGES_PER_SEC, M_GUESTS_FAILED,
 	NR_METRICS
 };
 
@@ -151,6 +156,7 @@ struct config {
 	const char *guest_args;        /* after --, or NULL */
 	bool sawtooth, prefetch;
 	bool pressure;                 /* a memory-pressure run: its own table */
+	int host;                      /* enum host_kind (host.c): a labyrinth host, or 0 */
 	struct config *follows;        /* runs right after it in every round */
 	unsigned groups;               /* bit (1 << enum group) per group using it */
 	/* Results, per measured round. */
@@ -257,6 +263,12 @@ void plan_workloads(struct bench *b);
 void calibrate_workloads(struct bench *b);
 void workload_targets(struct bench *b);
 void print_workloads_table(struct bench *b);
+void plan_host(struct bench *b);
+void host_targets(struct bench *b);
+/* host.c: one run of a host configuration (labyrinth host, or its
+ * guests as separate labyrinth runs at once); m from its report(s). */
+bool run_host(struct bench *b, const struct config *c, double m[NR_METRICS], char *why,
+	      size_t len);
 
 /* run.c: running programs, one configuration, the rounds */
 struct args {

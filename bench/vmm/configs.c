@@ -10,7 +10,7 @@
 #include "bench_vmm.h"
 
 const char *const group_names[NR_GROUPS] = {
-	"core", "pressure", "suite", "peer", "prefetch", "record", "workloads",
+	"core", "pressure", "suite", "peer", "prefetch", "record", "workloads", "host",
 };
 
 const char *const paging_names[] = { "uffd", "kernel", "prefault", "bare" };
@@ -174,8 +174,8 @@ struct config *default_config(struct bench *b, const char *w, unsigned vcpus,
  * recording, a prefetch or a pressure run). */
 bool is_policy(const struct config *c)
 {
-	return !c->peer && !c->figure && c->pol.paging == PAGING_UFFD && !is_pressure(c) &&
-	       !c->prefetch && !c->pol.no_record;
+	return !c->peer && !c->figure && !c->host && c->pol.paging == PAGING_UFFD &&
+	       !is_pressure(c) && !c->prefetch && !c->pol.no_record;
 }
 
 /* The configurations of the groups asked for, in the order they take turns
@@ -196,6 +196,8 @@ void plan(struct bench *b)
 		plan_pressure(b);
 	if (want_group(b, GROUP_WORKLOADS))
 		plan_workloads(b);
+	if (want_group(b, GROUP_HOST))
+		plan_host(b);
 }
 
 /* The kernel-paging (or prefault) row of c's block. */

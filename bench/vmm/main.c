@@ -138,6 +138,10 @@ static void usage(FILE *out)
 "                 workloads gups, stream, kvstore, btree, bfs: their own figures\n"
 "                           with the pool at 100/50/25%% of their footprint, kernel,\n"
 "                           prefault, and the fixed windows the default is judged by\n"
+"                 host      labyrinth host: a guaranteed pattern guest beside a\n"
+"                           noisy hog, and alone; two equal guests over half their\n"
+"                           RAM; 8 guests of 1 vCPU against 8 separate runs at\n"
+"                           once; 8 pattern guests under a sawtooth of the pool\n"
 "                 (default: all)\n"
 "  --mib N        guest RAM per vCPU in MiB, even (default %lu)\n"
 "  --strict       exit 3 when a target is missed\n"
@@ -165,7 +169,7 @@ static bool parse_groups(const char *arg, unsigned *groups)
 				found = i;
 		if (found < 0) {
 			fprintf(stderr, PROG ": --only '%s': expected core, pressure, suite, peer, "
-				"prefetch or record\n", g);
+				"prefetch, record or host\n", g);
 			ok = false;
 		} else {
 			*groups |= 1u << found;
@@ -173,7 +177,7 @@ static bool parse_groups(const char *arg, unsigned *groups)
 	}
 	if (ok && !*groups) {
 		fprintf(stderr, PROG ": --only '%s': expected core, pressure, suite, peer, "
-			"prefetch or record\n", arg);
+			"prefetch, record or host\n", arg);
 		ok = false;
 	}
 	free(copy);

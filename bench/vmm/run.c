@@ -50,6 +50,11 @@ const struct metric_info metric_info[NR_METRICS] = {
 	[M_FAULTS] = { "faults", "faults" },
 	[M_REFAULTS] = { "refaults", "faults" },
 	[M_FOOTPRINT_KIB] = { "guest_rss_kib", "KiB" },
+	[M_GUEST_REFAULTS] = { "first_guest_refaults", "faults" },
+	[M_JAIN_PROGRESS] = { "jain_progress", "index" },
+	[M_JAIN_FRAMES] = { "jain_frames", "index" },
+	[M_AGG_PAGES_PER_SEC] = { "aggregate_pages_per_sec", "pages/s" },
+	[M_GUESTS_FAILED] = { "guests_failed", "guests" },
 };
 
 volatile sig_atomic_t stop_signal;
@@ -427,7 +432,8 @@ static void run_config(struct bench *b, struct config *c, int slot)
 	} else {
 		if (c->prefetch && !b->prefetch_recorded)
 			return;
-		ok = run_labyrinth(b, c, NULL, m, why, sizeof(why));
+		ok = c->host ? run_host(b, c, m, why, sizeof(why))
+			     : run_labyrinth(b, c, NULL, m, why, sizeof(why));
 	}
 	if (!ok) {
 		c->failed++;

@@ -152,6 +152,8 @@ void print_pressure_table(struct bench *b)
 		M_ELAPSED_MS, M_US_PER_PAGE, M_FIRST_P50_US, M_REFAULT_P50_US,
 		M_REFAULT_OVER_FIRST, M_SERVICE_P50_US, M_SERVICE_P99_US, M_STALLS, M_STALL_MS,
 		M_FREE_MIN, M_FREE_MARGIN, M_WATERMARK_AT_MARGIN, M_MARGIN_AT_MS,
+		M_GUEST_REFAULTS, M_JAIN_PROGRESS, M_JAIN_FRAMES, M_AGG_PAGES_PER_SEC,
+		M_GUESTS_FAILED,
 	};
 	bool header = false;
 
@@ -167,7 +169,8 @@ void print_pressure_table(struct bench *b)
 			       "watermark), lowest over the run's samples.\n", b->rounds);
 			header = true;
 		}
-		printf("\n%s%s\n", c->name, c->sawtooth ? " (guests/scenarios/sawtooth.scn, "
+		printf("\n%s%s\n", c->host ? c->block : c->name,
+		       c->sawtooth && !c->host ? " (guests/scenarios/sawtooth.scn, "
 		       SAWTOOTH_GUEST_ARGS ")" : "");
 		if (c->failed && !c->ok_runs) {
 			printf("  FAILED %u run(s) of %u (warm-up included): %s\n", c->failed,

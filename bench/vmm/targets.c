@@ -164,6 +164,8 @@ void evaluate_targets(struct bench *b)
 		prefetch_targets(b);
 	if (want_group(b, GROUP_WORKLOADS))
 		workload_targets(b);
+	if (want_group(b, GROUP_HOST))
+		host_targets(b);
 	if (want_group(b, GROUP_SUITE)) {
 		suite_targets(b);
 		struct target *t = new_target(b, GROUP_SUITE, "suite.rounds_per_figure",

@@ -34,6 +34,30 @@ void lab_fill_range(const struct lab_range *range, uint64_t key, bool first_touc
 		lab_touch_phase_end();
 }
 
+uint64_t lab_fill_range_fresh(const struct lab_range *range, uint64_t key)
+{
+	uint64_t bad = 0;
+
+	lab_touch_phase_begin();
+	for (uint64_t i = 0; i < range->pages; i++) {
+		uint64_t page = lab_range_page(range, i);
+
+		lab_touch_word(page, lab_pattern_word(page, key));
+		for (uint64_t gpa = page + LAB_WORD_SIZE; gpa < page + LAB_PAGE_SIZE;
+		     gpa += LAB_WORD_SIZE) {
+			uint64_t got = lab_load64(gpa);
+
+			if (got) {
+				lab_report_mismatch(gpa, 0, got);
+				bad++;
+			}
+			lab_store64(gpa, lab_pattern_word(gpa, key));
+		}
+	}
+	lab_touch_phase_end();
+	return bad;
+}
+
 uint64_t lab_verify_page(uint64_t page, uint64_t key)
 {
 	uint64_t bad = 0;

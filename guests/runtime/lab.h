@@ -198,6 +198,12 @@ static inline uint64_t lab_pattern_word(uint64_t gpa, uint64_t key)
 void lab_fill_page(uint64_t page, uint64_t key, bool first_touch);
 /* Fills every page of the range; a first touch is timed as the touch phase. */
 void lab_fill_range(const struct lab_range *range, uint64_t key, bool first_touch);
+/* The first fill of a range whose pages were never written: each page's
+ * first word is its (timed) first touch, and every other word must read
+ * zero before it is written, whatever frame the VMM gave the page (one
+ * another guest used, say). A word that does not is reported as a
+ * mismatch (expected 0). Returns the mismatches. */
+uint64_t lab_fill_range_fresh(const struct lab_range *range, uint64_t key);
 /* Compares every word; reports and returns the number of mismatches. */
 uint64_t lab_verify_page(uint64_t page, uint64_t key);
 

@@ -32,7 +32,9 @@
 #define LAB_MAX_CACHES   256u
 
 typedef uint32_t lab_frame_t;                  /* frame number in its pool */
-typedef uint16_t lab_owner_t;                  /* vCPU id, or one below */
+/* Who a frame belongs to: the caller's numbering (labyrinth's VMM gives
+ * each vCPU of each guest one, and each guest one for its own use). */
+typedef uint16_t lab_owner_t;
 
 #define LAB_FRAME_NONE   ((lab_frame_t)UINT32_MAX)
 #define LAB_GFN_NONE     UINT32_MAX
@@ -77,6 +79,10 @@ struct lab_pool_config {
 	 * NULL prints them on stderr. */
 	void (*report)(void *arg, const char *msg);
 	void *report_arg;
+	/* Names an owner in those reports ("guest b vCPU 1"), called with
+	 * report_arg; NULL: "vCPU N".
+	 * Any context; must not block. */
+	void (*describe_owner)(void *arg, lab_owner_t owner, char *buf, size_t len);
 };
 
 enum lab_frame_state {
@@ -177,6 +183,9 @@ int lab_pool_set_watermarks(struct lab_pool *pool, size_t min, size_t low,
 			    size_t high);
 /* Makes every sleeping __LAB_GFP_WAIT allocation fail, now and later. */
 void lab_pool_cancel_waiters(struct lab_pool *pool);
+/* The same for the allocations through one cache only (the others go on
+ * waiting): for one user of a shared pool that stops. Any thread. */
+void lab_cache_cancel_waiters(struct lab_cache *cache);
 /* Whether free frames are below the min watermark (the reserve is in
  * use). A relaxed read: any context, no lock. */
 bool lab_pool_in_reserve(struct lab_pool *pool);

@@ -24,6 +24,7 @@
 
 #include "fuzzutil.h"
 #include "../../vmm/control.h"
+#include "../../vmm/memtune.h"
 
 #define READ_UNIT 64             /* byte 1 counts client reads in these */
 #define STATS_REPLY_BYTES 1500   /* about what a `stats` line is */
@@ -44,17 +45,40 @@ static bool printable(const char *s)
 	return true;
 }
 
+/* A guest's name as the parser takes it: printable, short, no space. */
+static void check_name(const char *name)
+{
+	size_t n = strnlen(name, CFG_NAME_MAX);
+
+	FUZZ_ASSERT(n < CFG_NAME_MAX && printable(name) && !strchr(name, ' ') && name[0] != '.');
+}
+
 static void check_command(const struct control_cmd *cmd)
 {
-	if (cmd->stats)
+	check_name(cmd->guest);
+	check_name(cmd->pressure.guest);
+	if (cmd->stats || cmd->memstat || cmd->guests) {
+		FUZZ_ASSERT(cmd->stats + cmd->memstat + cmd->guests == 1);
+		FUZZ_ASSERT(!cmd->guests || !cmd->guest[0]);
 		return;
+	}
+	FUZZ_ASSERT(!cmd->guest[0]);
 	switch (cmd->pressure.op) {
-	case PRESSURE_POOL: case PRESSURE_RECLAIM: case PRESSURE_FRAGMENT:
-	case PRESSURE_UNFRAGMENT:
+	case PRESSURE_POOL: case PRESSURE_RECLAIM:
+		break;
+	case PRESSURE_FRAGMENT: case PRESSURE_UNFRAGMENT:
+		FUZZ_ASSERT(!cmd->pressure.guest[0]);
 		break;
 	case PRESSURE_QUOTA:
 		FUZZ_ASSERT(cmd->pressure.vcpu < LAB_MAX_VCPUS);
 		break;
+	case PRESSURE_MIN_GUARANTEE: case PRESSURE_SOFT_LIMIT: case PRESSURE_HARD_LIMIT:
+		FUZZ_ASSERT(cmd->pressure.guest[0]);
+		break;
+	case PRESSURE_WEIGHT:
+		FUZZ_ASSERT(cmd->pressure.guest[0]);
+		FUZZ_ASSERT(cmd->pressure.bytes >= 1 && cmd->pressure.bytes <= MEMTUNE_MAX_WEIGHT);
+		return;
 	default:
 		FUZZ_ASSERT(!"a command the socket does not take");
 	}
@@ -73,7 +97,8 @@ static void on_line(void *arg, struct control_conn *c, char *line, size_t len)
 	if (control_parse(line, len, &cmd, err, sizeof(err))) {
 		FUZZ_ASSERT(err[0] != '\0' && printable(err));
 		snprintf(out, sizeof(out), "error: %s\n", err);
-	} else if (cmd.stats) {
+	} else if (cmd.stats || cmd.memstat || cmd.guests) {
+		check_command(&cmd);
 		memset(out, 'x', STATS_REPLY_BYTES);
 		out[STATS_REPLY_BYTES] = '\n';
 		out[STATS_REPLY_BYTES + 1] = '\0';

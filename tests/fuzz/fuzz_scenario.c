@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fuzzutil.h"
+#include "../../vmm/memtune.h"
 #include "../../vmm/scenario.h"
 
 #define NAME "fuzz.scn"
@@ -75,9 +76,21 @@ static void check_events(const struct scenario *sc, unsigned nr_lines)
 			FUZZ_ASSERT(sc->events[i - 1].t_ns < e->t_ns ||
 				    (sc->events[i - 1].t_ns == e->t_ns &&
 				     sc->events[i - 1].line <= e->line));
-		FUZZ_ASSERT(e->cmd.bytes % PAGE_SIZE == 0);
+		FUZZ_ASSERT(e->cmd.op == PRESSURE_WEIGHT || e->cmd.bytes % PAGE_SIZE == 0);
+		FUZZ_ASSERT(strnlen(e->cmd.guest, CFG_NAME_MAX) < CFG_NAME_MAX);
 		switch (e->cmd.op) {
-		case PRESSURE_RECLAIM: case PRESSURE_FRAGMENT: case PRESSURE_UNFRAGMENT:
+		case PRESSURE_RECLAIM:
+			break;
+		case PRESSURE_FRAGMENT: case PRESSURE_UNFRAGMENT:
+			FUZZ_ASSERT(!e->cmd.guest[0]);
+			break;
+		case PRESSURE_MIN_GUARANTEE: case PRESSURE_SOFT_LIMIT: case PRESSURE_HARD_LIMIT:
+			FUZZ_ASSERT(e->cmd.guest[0]);
+			check_sawtooth(&lines[e->line], e->cmd.bytes);
+			break;
+		case PRESSURE_WEIGHT:
+			FUZZ_ASSERT(e->cmd.guest[0] && e->cmd.bytes >= 1 &&
+				    e->cmd.bytes <= MEMTUNE_MAX_WEIGHT);
 			break;
 		case PRESSURE_QUOTA:
 			FUZZ_ASSERT(e->cmd.vcpu < LAB_MAX_VCPUS);
