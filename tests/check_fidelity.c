@@ -155,6 +155,34 @@ START_TEST(histograms_count_exactly)
 }
 END_TEST
 
+/* Each vCPU's thread time, from the scheduler: on a CPU for a part of the
+ * run, and its time on a CPU plus its time waiting for one within the
+ * process's life. */
+START_TEST(vcpu_cpu_times_account_the_run)
+{
+	struct harness_run r;
+
+	ck_assert_int_eq(LAB_RUN(&r, NULL, VMM_GUEST("seqtouch"), "--mem", "32M", "--vcpus", "2"),
+			 0);
+	VMM_ASSERT_EXIT(&r, 0);
+	for (int v = 0; v < 2; v++) {
+		char run[64], wait[64];
+		long long run_ns, wait_ns;
+
+		snprintf(run, sizeof(run), "vcpus.%d.cpu.run_ns", v);
+		snprintf(wait, sizeof(wait), "vcpus.%d.cpu.wait_ns", v);
+		run_ns = vmm_report_int(&r, run);
+		wait_ns = vmm_report_int(&r, wait);
+		ck_assert_msg(run_ns > 0, "vCPU %d: %lld ns on a CPU", v, run_ns);
+		ck_assert_msg(wait_ns >= 0, "vCPU %d: waited %lld ns for a CPU", v, wait_ns);
+		ck_assert_msg((double)(run_ns + wait_ns) <= r.seconds * 1e9,
+			      "vCPU %d: %lld ns on a CPU and %lld waiting, in a process of %.3f s", v,
+			      run_ns, wait_ns, r.seconds);
+	}
+	harness_run_free(&r);
+}
+END_TEST
+
 START_TEST(no_record_means_no_guest_latencies)
 {
 	struct harness_run r;
@@ -374,6 +402,7 @@ static Suite *fidelity_suite(void)
 	tcase_add_test(tc, guest_contains_servicer_seqtouch_2vcpus);
 	tcase_add_test(tc, guest_contains_servicer_randtouch);
 	tcase_add_test(tc, histograms_count_exactly);
+	tcase_add_test(tc, vcpu_cpu_times_account_the_run);
 	tcase_add_test(tc, no_record_means_no_guest_latencies);
 	tcase_add_test(tc, record_then_prefetch);
 	tcase_add_test(tc, bad_recordings);

@@ -154,6 +154,16 @@ static bool handle_exit(struct vcpu *vcpu)
 	}
 }
 
+static void note_cpu_times(struct vcpu *vcpu)
+{
+	uint64_t run_ns, wait_ns;
+
+	if (thread_cpu_times(&run_ns, &wait_ns))
+		return;
+	atomic_store(&vcpu->stats.cpu_run_ns, run_ns);
+	atomic_store(&vcpu->stats.cpu_wait_ns, wait_ns);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -187,6 +197,7 @@ static void *vcpu_thread(void *arg)
 			break;
 	}
 	hypercall_flush_console(vcpu);
+	note_cpu_times(vcpu);
 	return NULL;
 }
 

@@ -47,6 +47,9 @@ struct vcpu_stats {
 	_Atomic uint64_t guest_records;
 	_Atomic uint64_t violations;
 	_Atomic uint64_t quota_steals;           /* own pages reclaimed over quota */
+	/* Its thread's time on a CPU and runnable waiting for one, stored as
+	 * the thread ends (0 when the kernel does not account them). */
+	_Atomic uint64_t cpu_run_ns, cpu_wait_ns;
 };
 
 struct vcpu {

@@ -26,7 +26,7 @@
 
 struct vcpu_report {
 	uint64_t faults[FAULT_KINDS], pages_installed, reserve_faults, stall_ns;
-	uint64_t touch_ns, guest_sum_ns;
+	uint64_t touch_ns, guest_sum_ns, cpu_run_ns, cpu_wait_ns;
 	uint64_t remote_faults, frames, violations, pages_touched, guest_records;
 	struct hist_summary service, guest;
 };
@@ -96,6 +96,8 @@ static void gather_counters(struct vm *vm, struct report *r)
 		vr->frames = atomic_load(&v->stats.frames);
 		vr->violations = atomic_load(&v->stats.violations);
 		vr->guest_records = atomic_load(&v->stats.guest_records);
+		vr->cpu_run_ns = atomic_load(&v->stats.cpu_run_ns);
+		vr->cpu_wait_ns = atomic_load(&v->stats.cpu_wait_ns);
 		service_summary(v, &vr->service);
 		hist_summarize(v->stats.guest, &vr->guest);
 		vr->guest_sum_ns = atomic_load(&v->stats.guest->sum_ns);
@@ -535,6 +537,12 @@ static json_t *vcpu_json(struct vm *vm, unsigned i, const struct vcpu_report *v)
 			 "guest_ns", summary_json(&v->guest),
 			 "service_histogram_ns", hists,
 			 "guest_histogram_ns", buckets_json(vc->stats.guest));
+	/* How much of its run its thread had a CPU, and how long it waited
+	 * for one: what sharing the machine cost it. */
+	if (o)
+		json_object_set_new(o, "cpu", json_pack("{s:I, s:I}", "run_ns",
+							(json_int_t)v->cpu_run_ns, "wait_ns",
+							(json_int_t)v->cpu_wait_ns));
 	/* The fault policy it ended in, and what it took to get there. */
 	if (o)
 		json_object_set_new(o, "fault_policy", json_pack(

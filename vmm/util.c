@@ -287,6 +287,18 @@ int pin_self_to_cpu(int cpu)
 	return -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
+int thread_cpu_times(uint64_t *run_ns, uint64_t *wait_ns)
+{
+	FILE *f = fopen("/proc/thread-self/schedstat", "re");
+	int n;
+
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%" SCNu64 " %" SCNu64, run_ns, wait_ns);
+	fclose(f);
+	return n == 2 ? 0 : -EIO;
+}
+
 void worker_init(struct worker *w)
 {
 	*w = (struct worker){ .stop_fd = -1 };

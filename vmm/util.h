@@ -131,5 +131,10 @@ void audit_note(struct audit_log *a, const char *fmt, ...) __attribute__((format
 /* The n-th CPU this process may run on (wrapping), or -1. */
 int cpu_for_index(unsigned n);
 int pin_self_to_cpu(int cpu);
+/* The calling thread's time on a CPU and its time runnable but waiting for
+ * one, from /proc/thread-self/schedstat (the scheduler's own accounting:
+ * how much of a thread's slowdown is sharing the machine). -errno when the
+ * kernel does not give them. Any thread, about itself. */
+int thread_cpu_times(uint64_t *run_ns, uint64_t *wait_ns);
 
 #endif

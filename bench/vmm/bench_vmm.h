@@ -121,6 +121,7 @@ enum metric {
 	M_FOOTPRINT_KIB,               /* memory.guest_rss at the end */
 	/* labyrinth host (host.c): the first guest's figures, the host's */
 	M_GUEST_REFAULTS, M_JAIN_PROGRESS, M_JAIN_FRAMES, M_AGG_PAGES_PER_SEC, M_GUESTS_FAILED,
+	M_CPU_RUN_MS, M_CPU_WAIT_MS,   /* the first guest's vCPU 0: on a CPU, waiting for one */
 	NR_METRICS
 };
 

@@ -55,6 +55,8 @@ const struct metric_info metric_info[NR_METRICS] = {
 	[M_JAIN_FRAMES] = { "jain_frames", "index" },
 	[M_AGG_PAGES_PER_SEC] = { "aggregate_pages_per_sec", "pages/s" },
 	[M_GUESTS_FAILED] = { "guests_failed", "guests" },
+	[M_CPU_RUN_MS] = { "first_vcpu_on_cpu_ms", "ms" },
+	[M_CPU_WAIT_MS] = { "first_vcpu_waited_for_cpu_ms", "ms" },
 };
 
 volatile sig_atomic_t stop_signal;
