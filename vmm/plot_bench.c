@@ -60,6 +60,18 @@ static void only_last_runs(json_t *latest)
 	json_decref(newest);
 }
 
+/* Whether `kept` carries a target and `line`, of the same run, does not:
+ * one figure against several baselines is one line each (the
+ * allocator's), and only one of them has the target. */
+static bool target_of_same_run(json_t *kept, json_t *line)
+{
+	const char *a = json_string_value(json_object_get(kept, "time"));
+	const char *b = json_string_value(json_object_get(line, "time"));
+
+	return kept && a && b && !strcmp(a, b) && json_is_string(json_object_get(kept, "target")) &&
+	       !json_is_string(json_object_get(line, "target"));
+}
+
 /* The latest line of each name in the file (of the last run of each
  * benchmark), or NULL after a message. */
 static json_t *read_latest(const char *file)
@@ -90,7 +102,7 @@ static json_t *read_latest(const char *file)
 			break;
 		}
 		name = json_string_value(json_object_get(o, "name"));
-		if (name)
+		if (name && !target_of_same_run(json_object_get(latest, name), o))
 			json_object_set(latest, name, o);
 		json_decref(o);
 	}
@@ -109,15 +121,35 @@ static void quoted(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* measured / goal, 1 at the goal, below 1 when met (whatever the
- * direction of the target): "<= L", ">= L" or "= L". NAN: no goal. */
-static double normalized(const char *target, double value)
+/* measured / goal of one goal ("<= L", ">= L", "= L" or "LOW..HIGH", then its unit),
+ * 1 at the goal, below 1 when met whatever its direction. A goal in "x"
+ * is a ratio: it is held against the line's "ratio" when it has one (the
+ * allocator's lines: their value is in ns, their goal against a
+ * baseline). NAN: no goal here. */
+static double normalized_goal(const char *goal, double value, double ratio)
 {
 	double limit;
 	char op[3] = "";
+	int end = 0;
 
-	if (!target || sscanf(target, "%2[<>=] %lf", op, &limit) != 2 || isnan(value))
+	double low, high;
+
+	if (sscanf(goal, " %lf..%lf%n", &low, &high, &end) == 2 && low > 0 && high >= low) {
+		/* A range: the nearer bound is the goal, on the side passed. */
+		if (goal[end] == 'x' && !isnan(ratio))
+			value = ratio;
+		if (isnan(value) || value <= 0)
+			return isnan(value) ? (double)NAN : NORM_CLAMP_HIGH;
+		value = value / high > low / value ? value / high : low / value;
+		return value < NORM_CLAMP_LOW ? NORM_CLAMP_LOW
+		       : value > NORM_CLAMP_HIGH ? NORM_CLAMP_HIGH : value;
+	}
+	if (sscanf(goal, " %2[<>=] %lf%n", op, &limit, &end) != 2)
 		return (double)NAN;   /* NAN is a float */
+	if (goal[end] == 'x' && !isnan(ratio))
+		value = ratio;
+	if (isnan(value))
+		return (double)NAN;
 	if (limit == 0)
 		return (op[0] == '>' ? value >= 0 : value <= 0) ? NORM_ZERO_MET : NORM_ZERO_MISSED;
 	if (op[0] == '>')
@@ -126,6 +158,36 @@ static double normalized(const char *target, double value)
 		value = value / limit;
 	return value < NORM_CLAMP_LOW ? NORM_CLAMP_LOW
 	       : value > NORM_CLAMP_HIGH ? NORM_CLAMP_HIGH : value;
+}
+
+/* The worst of a target's goals, comma-separated ("<= 20 ns, >= 5x"). */
+static double normalized(const char *target, double value, double ratio)
+{
+	double worst = (double)NAN;
+
+	const char *goal = target;
+
+	while (goal) {
+		double v = normalized_goal(goal, value, ratio);
+
+		if (!isnan(v) && (isnan(worst) || v > worst))
+			worst = v;
+		goal = strchr(goal, ',');
+		if (goal)
+			goal++;
+	}
+	return worst;
+}
+
+/* MET, MISS or another verdict of the line: its "status", or its "met"
+ * (the allocator's lines); NULL when it has none (a figure, no target). */
+static const char *verdict_of(json_t *o)
+{
+	json_t *met = json_object_get(o, "met");
+
+	if (json_is_string(json_object_get(o, "status")))
+		return json_string_value(json_object_get(o, "status"));
+	return json_is_boolean(met) ? (json_is_true(met) ? "MET" : "MISS") : NULL;
 }
 
 static int plot_targets(json_t *latest, const char *dir, unsigned *drawn)
@@ -140,9 +202,11 @@ static int plot_targets(json_t *latest, const char *dir, unsigned *drawn)
 	if (err)
 		return err;
 	json_object_foreach(latest, name, o) {
-		const char *status = json_string_value(json_object_get(o, "status"));
+		const char *status = verdict_of(o);
+		json_t *ratio = json_object_get(o, "ratio");
 		double v = normalized(json_string_value(json_object_get(o, "target")),
-				      json_number_value(json_object_get(o, "value")));
+				      json_number_value(json_object_get(o, "value")),
+				      json_is_number(ratio) ? json_number_value(ratio) : (double)NAN);
 
 		if (!status || isnan(v) || !json_is_number(json_object_get(o, "value")))
 			continue;
