@@ -56,14 +56,6 @@ static void write_domain(const char *path, const char *name, const char *memory,
 	ck_assert(harness_write_file(path, text, strlen(text)));
 }
 
-static char *absolute(const char *path)
-{
-	static char buf[PATH_MAX];
-
-	ck_assert_msg(realpath(path, buf), "realpath %s", path);
-	return buf;
-}
-
 /* ---- 1. good domains run as they say ------------------------------------ */
 
 struct good_domain {
@@ -98,7 +90,7 @@ START_TEST(good_domain_runs_as_it_says)
 
 	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(path, sizeof(path), "%s/d.xml", dir);
-	snprintf(kernel, sizeof(kernel), "%s/%s.elf", absolute(LAB_BUILD_DIR "/guests"), c->guest);
+	snprintf(kernel, sizeof(kernel), "%s/%s.elf", vmm_absolute(LAB_BUILD_DIR "/guests"), c->guest);
 	{
 		char scn[PATH_MAX + 16];
 
@@ -127,43 +119,23 @@ START_TEST(good_domain_runs_as_it_says)
 END_TEST
 
 /* Every example under guests/domains/ and guests/hosts/ validates, with
- * the guests of the build under test (the examples name ../build/guests/
- * relative to themselves, as make install rewrites them to name the
- * installed ones): a copy of each, so edited. */
-#define SHIPPED_KERNEL "<kernel>"
-#define SHIPPED_KERNEL_DIR "build/guests/"
-
+ * the guests of the build under test (vmm_shipped_domain_copy()). */
 START_TEST(shipped_domains_validate)
 {
-	char dir[PATH_MAX], copy[PATH_MAX + 64], kernel[PATH_MAX + 16];
+	char dir[PATH_MAX];
 	glob_t g;
 
 	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
-	snprintf(kernel, sizeof(kernel), "<kernel>%s/", absolute(LAB_BUILD_DIR "/guests"));
 	ck_assert_int_eq(glob("guests/domains/*.xml", 0, NULL, &g), 0);
 	ck_assert_uint_ge(g.gl_pathc, 5);
 	/* ... and the hosts' (labyrinth host reads them as run --domain does). */
 	ck_assert_int_eq(glob("guests/hosts/*/*.xml", GLOB_APPEND, NULL, &g), 0);
 	ck_assert_uint_ge(g.gl_pathc, 7);
 	for (size_t i = 0; i < g.gl_pathc; i++) {
-		size_t len;
-		char *text = harness_read_file(g.gl_pathv[i], &len), *at, *dir_at;
 		struct harness_run r;
-		FILE *out;
 
-		ck_assert_ptr_nonnull(text);
-		at = strstr(text, SHIPPED_KERNEL);
-		dir_at = at ? strstr(at, SHIPPED_KERNEL_DIR) : NULL;
-		ck_assert_msg(dir_at, "%s names no %s...%s", g.gl_pathv[i], SHIPPED_KERNEL,
-			      SHIPPED_KERNEL_DIR);
-		snprintf(copy, sizeof(copy), "%s/%s", dir, strrchr(g.gl_pathv[i], '/') + 1);
-		out = fopen(copy, "w");
-		ck_assert_ptr_nonnull(out);
-		fprintf(out, "%.*s%s%s", (int)(at - text), text, kernel,
-			dir_at + strlen(SHIPPED_KERNEL_DIR));
-		ck_assert_int_eq(fclose(out), 0);
-		free(text);
-		ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "domain", "validate", copy), 0);
+		ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "domain", "validate",
+					      vmm_shipped_domain_copy(g.gl_pathv[i], dir)), 0);
 		VMM_ASSERT_EXIT(&r, 0);
 		VMM_ASSERT_OUT_HAS(&r, "is valid for labyrinth");
 		harness_run_free(&r);
@@ -182,7 +154,7 @@ START_TEST(command_line_overrides_the_domain)
 
 	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(path, sizeof(path), "%s/d.xml", dir);
-	snprintf(kernel, sizeof(kernel), "%s/seqtouch.elf", absolute(LAB_BUILD_DIR "/guests"));
+	snprintf(kernel, sizeof(kernel), "%s/seqtouch.elf", vmm_absolute(LAB_BUILD_DIR "/guests"));
 	write_domain(path, "over", "<memory unit='MiB'>32</memory>", NULL, "2", kernel, "mib=8",
 		     "<lab:fault-around>4</lab:fault-around>");
 	ck_assert_int_eq(HARNESS_EXEC(&r, NULL, VMM_BINARY, "run", "--vcpus", "1", "--domain", path,
@@ -320,7 +292,7 @@ START_TEST(bad_domain_is_refused_with_its_error)
 
 	ck_assert(harness_tmpdir_create(dir, sizeof(dir)));
 	snprintf(path, sizeof(path), "%s/bad.xml", dir);
-	snprintf(seq, sizeof(seq), "%s", absolute(VMM_GUEST("seqtouch")));
+	snprintf(seq, sizeof(seq), "%s", vmm_absolute(VMM_GUEST("seqtouch")));
 	if (kernel && !strcmp(kernel, SEQ))
 		kernel = seq;
 	if (c->raw)

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "vmmtest.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* The value at path, which must be there and of the given type. */
 static json_t *vmm_report_typed(const struct harness_run *r, const char *path, json_type type,
@@ -40,4 +43,39 @@ long long vmm_report_vcpu_sum(const struct harness_run *r, const char *key)
 		sum += vmm_report_int(r, path);
 	}
 	return sum;
+}
+
+const char *vmm_absolute(const char *path)
+{
+	static char buf[PATH_MAX];
+
+	ck_assert_msg(realpath(path, buf), "realpath %s: %s", path, strerror(errno));
+	return buf;
+}
+
+#define SHIPPED_KERNEL "<kernel>"
+#define SHIPPED_KERNEL_DIR "build/guests/"
+
+const char *vmm_shipped_domain_copy(const char *shipped, const char *dir)
+{
+	static char copy[PATH_MAX + 64];
+	char kernel[PATH_MAX + 16];
+	size_t len;
+	char *text = harness_read_file(shipped, &len), *at, *dir_at;
+	const char *base = strrchr(shipped, '/');
+	FILE *out;
+
+	ck_assert_msg(text, "cannot read %s", shipped);
+	at = strstr(text, SHIPPED_KERNEL);
+	dir_at = at ? strstr(at, SHIPPED_KERNEL_DIR) : NULL;
+	ck_assert_msg(dir_at, "%s names no %s...%s", shipped, SHIPPED_KERNEL, SHIPPED_KERNEL_DIR);
+	snprintf(kernel, sizeof(kernel), "%s%s/", SHIPPED_KERNEL,
+		 vmm_absolute(LAB_BUILD_DIR "/guests"));
+	snprintf(copy, sizeof(copy), "%s/%s", dir, base ? base + 1 : shipped);
+	out = fopen(copy, "w");
+	ck_assert_msg(out, "cannot write %s: %s", copy, strerror(errno));
+	fprintf(out, "%.*s%s%s", (int)(at - text), text, kernel, dir_at + strlen(SHIPPED_KERNEL_DIR));
+	ck_assert_int_eq(fclose(out), 0);
+	free(text);
+	return copy;
 }

@@ -62,4 +62,16 @@ const char *vmm_report_str(const struct harness_run *r, const char *path);
 /* Sum of vcpus[i].key over all vCPUs of the report. */
 long long vmm_report_vcpu_sum(const struct harness_run *r, const char *key);
 
+/* The absolute path of an existing file (a static buffer). */
+const char *vmm_absolute(const char *path);
+/*
+ * A copy in `dir` of a shipped domain (under guests/domains/ or guests/hosts/),
+ * whose <kernel> names the guests of the build under test: the shipped
+ * files name ../build/guests/ relative to themselves (make install
+ * rewrites them), which a sanitizer build in a fresh clone does not have.
+ * Returns the copy's path (a static buffer); fails the test when the file
+ * names no such kernel.
+ */
+const char *vmm_shipped_domain_copy(const char *shipped, const char *dir);
+
 #endif
