@@ -420,6 +420,45 @@ START_TEST(refault_reads_ahead)
 }
 END_TEST
 
+/* Ski rental from the measured costs: a region is installed whole at the
+ * fault whose round trips add up to what installing it costs. Faults of
+ * 40 us against 1 us a page: at the 13th (512 us / 40 us); dear faults
+ * (200 us): at the 4th, the floor, even on sparse regions of 8 touches;
+ * cheap ones (5 us): at FP_SATURATE. */
+static void note_fault_cost(struct sim *s, uint64_t ns)
+{
+	for (int i = 0; i < 64; i++)
+		fault_costs_note_guest_fault(s->costs, ns);
+}
+
+START_TEST(region_bought_when_rent_reaches_price)
+{
+	struct sim measured, dear, cheap;
+	uint64_t pages = 64 * PAGES_PER_MIB, regions = pages / FP_REGION_PAGES;
+
+	sim_init(&measured);
+	touch_random(&measured, 0, pages, SEED);
+	ck_assert_msg(measured.faults <= regions * 13, "%lu faults over %lu regions",
+		      (unsigned long)measured.faults, (unsigned long)regions);
+
+	sim_init(&cheap);
+	note_fault_cost(&cheap, 5000);
+	touch_random(&cheap, 0, pages, SEED);
+	ck_assert_uint_gt(cheap.faults, measured.faults);
+	ck_assert_uint_le(cheap.faults, regions * FP_SATURATE);
+
+	sim_init(&dear);
+	note_fault_cost(&dear, 200000);
+	touch_sparse(&dear, 0, 256 * PAGES_PER_MIB, SEED);
+	ck_assert_msg(dear.faults <= 256 / 2 * FP_BUY_MIN && dear.faults < dear.touches,
+		      "%lu faults for %lu sparse touches", (unsigned long)dear.faults,
+		      (unsigned long)dear.touches);
+	sim_exit(&measured);
+	sim_exit(&cheap);
+	sim_exit(&dear);
+}
+END_TEST
+
 /* Faults cheap against installs: a moderate density stays one page a
  * fault; faults dear: the same density installs larger windows. */
 START_TEST(cost_model_weighs_measured_costs)
@@ -558,6 +597,7 @@ static Suite *fault_policy_suite(void)
 	tcase_add_test(tc, fixed_window_ramps_streams);
 	tcase_add_test(tc, refault_reads_ahead);
 	tcase_add_test(tc, cost_model_weighs_measured_costs);
+	tcase_add_test(tc, region_bought_when_rent_reaches_price);
 	tcase_add_loop_test(tc, windows_stay_in_bounds, 0, 8);
 	tcase_add_test(tc, vcpus_share_costs);
 	suite_add_tcase(s, tc);

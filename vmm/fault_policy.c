@@ -207,14 +207,38 @@ static void note_mode(struct fault_policy *p, enum fault_policy_mode mode)
 	}
 }
 
-static uint32_t region_count(const struct fault_costs *c, uint32_t region)
+/*
+ * The faults after which a region is installed whole (bought): ski rental.
+ * Each fault served one page at a time is rent; installing the region is
+ * the purchase. Buying once the rent paid reaches the price costs at most
+ * twice the better choice made in hindsight, whatever the density: a
+ * region touched k times costs k faults if k is below the threshold, and
+ * threshold faults plus the region otherwise. The price and the rent are
+ * measured (pages at the servicers' cost per page, faults at the guest's
+ * round trip); FP_SATURATE until the guest has timed a fault.
+ */
+static uint32_t buy_after(const struct fault_costs *c)
+{
+	uint64_t fault_ns = atomic_load_explicit(&c->fault_ns, memory_order_relaxed);
+	uint64_t page_x16 = atomic_load_explicit(&c->install_ns_x16, memory_order_relaxed);
+	uint64_t faults;
+
+	if (!fault_ns)
+		return FP_SATURATE;
+	faults = (FP_REGION_PAGES * page_x16 / 16 + fault_ns - 1) / fault_ns;
+	return faults < FP_BUY_MIN ? FP_BUY_MIN : faults > FP_SATURATE ? FP_SATURATE
+								    : (uint32_t)faults;
+}
+
+static uint32_t region_count(const struct fault_costs *c, uint32_t region, uint32_t bought)
 {
 	uint8_t n = atomic_load_explicit(&c->region_faults[region], memory_order_relaxed);
 
-	return n < FP_SATURATE ? n : FP_SATURATE;
+	return n < bought ? n : bought;
 }
 
-/* Counts a fault in its region (saturating); returns the count. */
+/* Counts a fault in its region (saturating at UINT8_MAX, far above
+ * FP_SATURATE); returns the count. */
 static uint32_t count_fault(struct fault_costs *c, uint32_t region)
 {
 	_Atomic uint8_t *faults = &c->region_faults[region];
@@ -224,19 +248,20 @@ static uint32_t count_fault(struct fault_costs *c, uint32_t region)
 	       !atomic_compare_exchange_weak_explicit(faults, &old, (uint8_t)(old + 1),
 						      memory_order_relaxed, memory_order_relaxed))
 		;
-	return old + 1u < FP_SATURATE ? old + 1u : FP_SATURATE;
+	return old + 1u;
 }
 
 /*
  * The cost model. With t pages of a region touched, spread over it, a
  * window of W pages takes a fault for each W-block touched and installs
  * the block: blocks(W, t) * (fault + W * page), where blocks(W, t) =
- * (512 / W) * (1 - (1 - W / 512)^t). A region that saturates (FP_SATURATE
+ * (512 / W) * (1 - (1 - W / 512)^t). A region that saturates (`bought`
  * faults: its count says "at least that many") is installed whole at that
  * point whatever W was, so its cost adds the install of the rest. Summed
  * over the vCPU's samples, by their counts; the cheapest W wins.
  */
-static uint32_t model_window(const struct fault_costs *c, const struct fault_policy *p)
+static uint32_t model_window(const struct fault_costs *c, const struct fault_policy *p,
+			     uint32_t bought)
 {
 	uint64_t fault_ns = atomic_load_explicit(&c->fault_ns, memory_order_relaxed);
 	double fault = fault_ns ? (double)fault_ns : FP_DEFAULT_FAULT_NS;
@@ -246,9 +271,9 @@ static uint32_t model_window(const struct fault_costs *c, const struct fault_pol
 	uint32_t best = 1;
 
 	for (unsigned i = 0; i < p->nr_samples; i++) {
-		uint32_t count = region_count(c, p->samples[i]);
+		uint32_t count = region_count(c, p->samples[i], bought);
 
-		if (count == FP_SATURATE || p->decisions - p->sampled_at[i] >= FP_MATURE) {
+		if (count == bought || p->decisions - p->sampled_at[i] >= FP_MATURE) {
 			samples_with[count]++;
 			mature++;
 		}
@@ -258,7 +283,7 @@ static uint32_t model_window(const struct fault_costs *c, const struct fault_pol
 	for (size_t i = 0; i < ARRAY_SIZE(candidate_pages); i++) {
 		double w = candidate_pages[i], q = 1 - w / FP_REGION_PAGES, q_t = 1, cost = 0;
 
-		for (unsigned t = 0; t <= FP_SATURATE; t++, q_t *= q) {
+		for (unsigned t = 0; t <= bought; t++, q_t *= q) {
 			double blocks = FP_REGION_PAGES / w * (1 - q_t), pages;
 
 			if (!samples_with[t])
@@ -266,7 +291,7 @@ static uint32_t model_window(const struct fault_costs *c, const struct fault_pol
 			blocks = blocks < 1 ? 1 : blocks;
 			pages = blocks * w;
 			cost += samples_with[t] * (blocks * fault + pages * page +
-						   (t == FP_SATURATE ? (FP_REGION_PAGES - pages) * page : 0));
+						   (t == bought ? (FP_REGION_PAGES - pages) * page : 0));
 		}
 		if (!i || cost < best_cost) {
 			best_cost = cost;
@@ -294,7 +319,7 @@ static double touches_per_region(const struct fault_costs *c, const struct fault
 	uint64_t sum = 0;
 
 	for (unsigned i = 0; i < p->nr_samples; i++)
-		sum += region_count(c, p->samples[i]);
+		sum += region_count(c, p->samples[i], FP_SATURATE);
 	return p->nr_samples ? (double)sum / p->nr_samples : 1;
 }
 
@@ -309,12 +334,12 @@ static uint32_t density_pages(struct fault_costs *c, struct fault_policy *p, uin
 			      enum fault_policy_mode *mode)
 {
 	uint32_t region = (uint32_t)(gfn >> FP_REGION_SHIFT), count = count_fault(c, region);
-	uint32_t pages = model_window(c, p);
+	uint32_t bought = buy_after(c), pages = model_window(c, p, bought);
 
 	p->decisions++;
 
 	*mode = mode_of(pages);
-	if (count >= FP_SATURATE) {
+	if (count >= bought) {
 		*mode = FP_DENSE;             /* touched over and over: the rest at once */
 		return FP_REGION_PAGES;
 	}

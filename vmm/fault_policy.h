@@ -32,8 +32,11 @@
  * timings when it sends them), an installed page what the servicers
  * measure an install to cost. The signal's price is counted: the faults
  * taken in sampled regions after their first (`sampled_faults`). Any
- * region that reaches FP_SATURATE faults, sampled or not, is installed
- * whole: an estimate that lags costs at most that many faults a region.
+ * region, sampled or not, is installed whole at its k-th fault, k the
+ * faults whose round trips cost what installing the region costs (ski
+ * rental: an estimate that lags costs at most twice the better of one
+ * page a fault and the whole region), from the measured costs, between
+ * FP_BUY_MIN and FP_SATURATE (that, until the guest has timed a fault).
  *
  * Shrinking is as quick as growing: a stride that stops holding is
  * dropped at the next fault that misses it, and the density estimate
@@ -68,7 +71,8 @@ struct uffd_range;
 
 #define FP_REGION_SHIFT   9u            /* 2 MiB regions of 512 pages */
 #define FP_REGION_PAGES   (1u << FP_REGION_SHIFT)
-#define FP_SATURATE       16u           /* faults in a region: install the rest of it */
+#define FP_SATURATE       16u           /* faults in a region: install the rest of it, at most */
+#define FP_BUY_MIN        4u            /* and at least */
 #define FP_SAMPLES        32u           /* a vCPU's sampled regions, the last ones */
 #define FP_MATURE         16u           /* decisions after which a sample's count is taken */
 #define FP_HISTORY        32u           /* decisions behind the mode reported */
