@@ -20,6 +20,7 @@
 
 #include "labyrinth/exit_status.h"
 #include "vmmtest.h"
+#include "../vmm/control.h"
 #include "../vmm/scenario.h"
 
 #define MS 1000000ull                 /* nanoseconds */
@@ -816,6 +817,38 @@ START_TEST(bad_ctl_arguments_exit_2)
 }
 END_TEST
 
+/* A guest's name on the control socket follows the rule of --name and of
+ * scenarios, for a query (`guest NAME stats`) as for a command: the
+ * fuzzer found "guest . stats" taken as a query about a guest named ".". */
+START_TEST(control_guest_names_follow_the_name_rule)
+{
+	static const char *const bad[] = {
+		"guest . stats", "guest .a dommemstat", "guest a+b stats", "guest a/b stats",
+		"guest a\x01 stats",
+		"guest aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa stats",
+	};
+	static const char *const good[][2] = {
+		{ "guest a-b.c_9 stats", "a-b.c_9" }, { "guest A dommemstat", "A" },
+	};
+	struct control_cmd cmd;
+	char line[256], err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "%s", bad[i]);
+		ck_assert_msg(control_parse(line, strlen(line), &cmd, err, sizeof(err)) != 0,
+			      "'%s' was taken", bad[i]);
+		ck_assert_msg(strstr(err, "expected a guest's name after 'guest'"), "'%s': %s",
+			      bad[i], err);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(line, sizeof(line), "%s", good[i][0]);
+		ck_assert_msg(!control_parse(line, strlen(line), &cmd, err, sizeof(err)), "'%s': %s",
+			      good[i][0], err);
+		ck_assert_str_eq(cmd.guest, good[i][1]);
+	}
+}
+END_TEST
+
 /* A command longer than a control line is refused before connecting. */
 START_TEST(ctl_command_too_long_exits_2)
 {
@@ -884,6 +917,7 @@ static Suite *scenario_suite(void)
 	tcase_add_loop_test(tc, bad_ctl_arguments_exit_2, 0,
 			    (int)(sizeof(bad_ctls) / sizeof(bad_ctls[0])));
 	tcase_add_test(tc, ctl_command_too_long_exits_2);
+	tcase_add_test(tc, control_guest_names_follow_the_name_rule);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "labyrinth/guest_abi.h"
 
@@ -58,6 +59,15 @@ enum inject_point {
 };
 
 #define CFG_NAME_MAX 64u
+#define CFG_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+
+/* A guest's name as --name, scenarios and the control socket take it (and
+ * as a file name can be): the n bytes at name are 1 to CFG_NAME_MAX - 1
+ * letters, digits, '.', '_' or '-', not starting with '.'. Any context. */
+static inline bool config_name_valid(const char *name, size_t n)
+{
+	return n && n < CFG_NAME_MAX && name[0] != '.' && strspn(name, CFG_NAME_CHARS) >= n;
+}
 #define CFG_MAX_OWNED 8u                 /* strings a config owns (config_keep) */
 
 struct vm_config {

@@ -170,8 +170,8 @@ int control_parse(char *line, size_t len, struct control_cmd *cmd, char *err, si
 			return -EINVAL;
 		q.p += strlen(w);
 		n = cursor_word(&q, name, sizeof(name));
-		if (!n || n >= CFG_NAME_MAX)
-			return -EINVAL;
+		if (!config_name_valid(name, n))
+			return -EINVAL;        /* pressure_parse's error names it */
 		q.p += n;
 		if (!parse_query(&q, cmd, &ret))
 			return -EINVAL;        /* pressure_parse's error stands */

@@ -401,8 +401,7 @@ static int set_name(const struct run_option *o, struct vm_config *cfg, const cha
 	size_t n = strlen(value);
 
 	(void)o;
-	if (!n || n >= sizeof(cfg->name) || value[0] == '.' ||
-	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n) {
+	if (!config_name_valid(value, n)) {
 		pr_err("--name '%s': expected 1 to %zu letters, digits, '.', '_' or '-', not "
 		       "starting with '.'", value, sizeof(cfg->name) - 1);
 		return -EINVAL;

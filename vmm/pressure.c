@@ -177,8 +177,7 @@ static int parse_guest(struct cursor *c, struct pressure_cmd *cmd)
 	char name[CFG_NAME_MAX + 1];
 	size_t n = cursor_word(c, name, sizeof(name));
 
-	if (!n || n >= CFG_NAME_MAX || name[0] == '.' ||
-	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+	if (!config_name_valid(name, n))
 		return cursor_fail(c, "expected a guest's name after 'guest' (letters, digits, '.', "
 				   "'_' or '-')");
 	memcpy(cmd->guest, name, n + 1);
