@@ -63,7 +63,7 @@ struct fault_costs *fault_costs_create(uint64_t nr_gfns)
 		errno = err;
 		return NULL;
 	}
-	atomic_store(&c->install_ns_x16, FP_DEFAULT_PAGE_NS * 16u);
+	atomic_store(&c->install_ns_x16, (uint64_t)FP_DEFAULT_PAGE_NS * 16u);
 	return c;
 }
 
@@ -393,8 +393,12 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 /* How many of gfn + k * stride, k = 1..want, lie within the range. */
 static uint32_t stride_fit(const struct fp_fault *f, int64_t stride, uint32_t want)
 {
-	uint64_t room = stride > 0 ? (f->range_end - 1 - f->gfn) / (uint64_t)stride
-				   : (f->gfn - f->range_first) / (uint64_t)-stride;
+	uint64_t room;
+
+	if (!stride)
+		return 0;
+	room = stride > 0 ? (f->range_end - 1 - f->gfn) / (uint64_t)stride
+			  : (f->gfn - f->range_first) / (uint64_t)-stride;
 
 	return (uint32_t)min_u64(want, room);
 }
