@@ -253,6 +253,25 @@ START_TEST(two_guests_with_one_name_are_refused)
 }
 END_TEST
 
+/* libvirt takes a <name> with a space; `guest NAME` could not address it. */
+START_TEST(unaddressable_guest_name_is_refused)
+{
+	const struct guest_desc a = { "my vm", "seqtouch", 8, 1, NULL, NULL, NULL };
+	const struct guest_desc b = { "b", "seqtouch", 8, 1, NULL, NULL, NULL };
+	struct harness_run r;
+	const char *p0 = write_guest(&a, 0), *p1 = write_guest(&b, 1);
+	char want[PATH_MAX + 64];
+
+	HARNESS_EXEC(&r, NULL, VMM_BINARY, "host", "--report", HARNESS_REPORT, p1, p0);
+	VMM_ASSERT_EXIT(&r, LAB_EXIT_BAD_INPUT);
+	snprintf(want, sizeof(want), "host: %s: <name>my vm</name>: scenarios and ctl address a "
+		 "guest of a host by its name", p0);
+	VMM_ASSERT_ERR_HAS(&r, want);
+	assert_nothing_started(&r);
+	harness_run_free(&r);
+}
+END_TEST
+
 START_TEST(guarantees_above_the_pool_are_refused)
 {
 	const struct guest_desc a = { "a", "seqtouch", 32, 1, NULL,
@@ -842,6 +861,7 @@ static Suite *host_suite(void)
 	tcase_add_test(tc, worst_guest_status_is_the_hosts_and_named);
 	tcase_add_test(tc, timeout_stops_every_guest);
 	tcase_add_test(tc, two_guests_with_one_name_are_refused);
+	tcase_add_test(tc, unaddressable_guest_name_is_refused);
 	tcase_add_test(tc, guarantees_above_the_pool_are_refused);
 	tcase_add_test(tc, missing_domain_file_is_refused);
 	tcase_add_loop_test(tc, guest_a_host_cannot_run_is_refused, 0,

@@ -119,8 +119,21 @@ static int read_guest(const char *path, struct vm_config *g, bool quiet)
 
 /* ---- across guests ---- */
 
+/* Each guest's name is one scenarios and ctl can address (`guest NAME`;
+ * libvirt takes spaces and more), and no two guests share one. */
 static int check_names(const struct host_config *hc)
 {
+	for (unsigned i = 0; i < hc->nr_guests; i++) {
+		const char *name = hc->guests[i].name;
+
+		if (!config_name_valid(name, strlen(name))) {
+			pr_err("host: %s: <name>%s</name>: scenarios and ctl address a guest of a "
+			       "host by its name (`guest NAME`), which takes 1 to %u letters, "
+			       "digits, '.', '_' or '-', not starting with '.'",
+			       hc->guests[i].domain_path, name, CFG_NAME_MAX - 1);
+			return -EINVAL;
+		}
+	}
 	for (unsigned i = 0; i < hc->nr_guests; i++)
 		for (unsigned j = i + 1; j < hc->nr_guests; j++)
 			if (!strcmp(hc->guests[i].name, hc->guests[j].name)) {
