@@ -569,8 +569,10 @@ static json_t *u64_array(const struct sample *x, unsigned n, size_t offset, doub
 	return a;
 }
 
-/* Counters become per-second rates between samples. */
-static json_t *rate_array(const struct sample *x, unsigned n, size_t offset)
+/* A counter's growth between samples over the time between them, times
+ * `per`: a rate per second (1e9), or a time counter's share of the time,
+ * 0..1 (1). A counter that did not grow counts 0. */
+static json_t *delta_array(const struct sample *x, unsigned n, size_t offset, double per)
 {
 	json_t *a = json_array();
 
@@ -581,27 +583,20 @@ static json_t *rate_array(const struct sample *x, unsigned n, size_t offset)
 		if (i)
 			memcpy(&pv, (const char *)&x[i - 1] + offset, sizeof(pv));
 		dt = i ? x[i].t_ns - x[i - 1].t_ns : x[i].t_ns;
-		json_array_append_new(a, json_real(dt ? (double)(v - pv) * 1e9 / (double)dt : 0));
+		json_array_append_new(a, json_real(dt && v >= pv ? (double)(v - pv) * per /
+								 (double)dt : 0));
 	}
 	return a;
 }
 
-/* A time counter's share of the time between samples, 0..1. */
+static json_t *rate_array(const struct sample *x, unsigned n, size_t offset)
+{
+	return delta_array(x, n, offset, 1e9);
+}
+
 static json_t *share_array(const struct sample *x, unsigned n, size_t offset)
 {
-	json_t *a = json_array();
-
-	for (unsigned i = 0; a && i < n; i++) {
-		uint64_t v, pv = 0, dt;
-
-		memcpy(&v, (const char *)&x[i] + offset, sizeof(v));
-		if (i)
-			memcpy(&pv, (const char *)&x[i - 1] + offset, sizeof(pv));
-		dt = i ? x[i].t_ns - x[i - 1].t_ns : x[i].t_ns;
-		json_array_append_new(a, json_real(dt && v >= pv ? (double)(v - pv) / (double)dt
-								 : 0));
-	}
-	return a;
+	return delta_array(x, n, offset, 1);
 }
 
 static json_t *timeseries_json(struct vm *vm)

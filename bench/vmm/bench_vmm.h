@@ -311,6 +311,10 @@ void judge(struct target *t, enum bound bound, double limit, bool every,
 	   const struct config *in1, const struct config *in2);
 void set_baseline(struct target *t, const struct bench *b, const struct config *base,
 		  enum metric k);
+/* The usual target: x's metric k over base's, round by round, judged on
+ * its median against limit, with base as its baseline. */
+void judge_ratio(struct target *t, const struct bench *b, const struct config *x,
+		 const struct config *base, enum metric k, enum bound bound, double limit);
 void evaluate_targets(struct bench *b);
 
 /* tables.c, results.c */

@@ -397,9 +397,7 @@ void host_targets(struct bench *b)
 	t = new_target(b, GROUP_HOST, "host.guaranteed_beside_noisy_vs_alone",
 		       "pattern, its RAM guaranteed: its run beside a hog that thrashes the rest "
 		       "of the pool / alone", "x alone", text);
-	t->value = ratio_stats(b, noisy, M_ELAPSED_MS, alone, M_ELAPSED_MS);
-	set_baseline(t, b, alone, M_ELAPSED_MS);
-	judge(t, AT_MOST, GUARANTEED_MAX_SLOWDOWN, false, noisy, alone);
+	judge_ratio(t, b, noisy, alone, M_ELAPSED_MS, AT_MOST, GUARANTEED_MAX_SLOWDOWN);
 
 	/* The same run split by the scheduler's accounting: the guaranteed
 	 * guest's own work (its vCPU's time on a CPU) beside the hog / alone.
@@ -409,17 +407,13 @@ void host_targets(struct bench *b)
 		       "pattern, its RAM guaranteed: its vCPU's time on a CPU beside the noisy "
 		       "hog / alone (the run's slowdown without the time it waited for a CPU)",
 		       "x alone", text);
-	t->value = ratio_stats(b, noisy, M_CPU_RUN_MS, alone, M_CPU_RUN_MS);
-	set_baseline(t, b, alone, M_CPU_RUN_MS);
-	judge(t, AT_MOST, GUARANTEED_MAX_SLOWDOWN, false, noisy, alone);
+	judge_ratio(t, b, noisy, alone, M_CPU_RUN_MS, AT_MOST, GUARANTEED_MAX_SLOWDOWN);
 
 	t = new_target(b, GROUP_HOST, "host.guaranteed_thrashed_vs_roomy",
 		       "pattern, its RAM guaranteed, beside the hog: its run while the hog "
 		       "thrashes the pool / while the pool holds both (what pressure costs it)",
 		       "x roomy", text);
-	t->value = ratio_stats(b, noisy, M_ELAPSED_MS, roomy, M_ELAPSED_MS);
-	set_baseline(t, b, roomy, M_ELAPSED_MS);
-	judge(t, AT_MOST, GUARANTEED_MAX_SLOWDOWN, false, noisy, roomy);
+	judge_ratio(t, b, noisy, roomy, M_ELAPSED_MS, AT_MOST, GUARANTEED_MAX_SLOWDOWN);
 
 	t = new_target(b, GROUP_HOST, "host.guaranteed_refaults",
 		       "pattern, its RAM guaranteed, beside the hog: refaults, every run",
@@ -438,9 +432,7 @@ void host_targets(struct bench *b)
 	t = new_target(b, GROUP_HOST, "host.eight_guests_vs_eight_runs",
 		       "8 seqtouch guests of 1 vCPU on one pool: aggregate first-touch pages/s / "
 		       "8 separate labyrinth runs at once", "x separate", text);
-	t->value = ratio_stats(b, eight, M_AGG_PAGES_PER_SEC, sep, M_AGG_PAGES_PER_SEC);
-	set_baseline(t, b, sep, M_AGG_PAGES_PER_SEC);
-	judge(t, AT_LEAST, EIGHT_MIN_RATIO, false, eight, sep);
+	judge_ratio(t, b, eight, sep, M_AGG_PAGES_PER_SEC, AT_LEAST, EIGHT_MIN_RATIO);
 
 	t = new_target(b, GROUP_HOST, "host.eight_guests_sawtooth_data_lost",
 		       "8 pattern guests (fresh=1), the pool sawn from a quarter to all: guests "

@@ -105,9 +105,7 @@ void record_targets(struct bench *b)
 	t = new_target(b, GROUP_RECORD, "suite.record_on_vs_off",
 		       "seqtouch 1 vCPU, default policy: pages/s recording / --no-record",
 		       "x no-record", text);
-	t->value = ratio_stats(b, on, M_PAGES_PER_SEC, off, M_PAGES_PER_SEC);
-	set_baseline(t, b, off, M_PAGES_PER_SEC);
-	judge(t, WITHIN, RECORD_MAX_DIFF, false, on, off);
+	judge_ratio(t, b, on, off, M_PAGES_PER_SEC, WITHIN, RECORD_MAX_DIFF);
 }
 
 void prefetch_targets(struct bench *b)

@@ -62,9 +62,7 @@ void pressure_targets(struct bench *b)
 	snprintf(text, sizeof(text), "<= %.2gx", PRESSURE_MAX_SLOWDOWN);
 	t = new_target(b, GROUP_PRESSURE, "pressure.pool_half_slowdown", title, "x pool 100%",
 		       text);
-	t->value = ratio_stats(b, half, M_ELAPSED_MS, full, M_ELAPSED_MS);
-	set_baseline(t, b, full, M_ELAPSED_MS);
-	judge(t, AT_MOST, PRESSURE_MAX_SLOWDOWN, false, half, full);
+	judge_ratio(t, b, half, full, M_ELAPSED_MS, AT_MOST, PRESSURE_MAX_SLOWDOWN);
 
 	t = new_target(b, GROUP_PRESSURE, "pressure.sawtooth_stalls",
 		       "sawtooth (hog hot=10, 1 vCPU): stalled faults (faults.stalls), every run",

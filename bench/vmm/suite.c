@@ -87,9 +87,7 @@ void target_vs_kernel(struct bench *b, enum group g, const char *id, const char 
 		 ours ? ours->policy_name : "-");
 	snprintf(text, sizeof(text), "<= %.2gx", limit);
 	t = new_target(b, g, id, title, "x kernel", text);
-	t->value = ratio_stats(b, ours, M_US_PER_PAGE, kernel, M_US_PER_PAGE);
-	set_baseline(t, b, kernel, M_US_PER_PAGE);
-	judge(t, AT_MOST, limit, false, ours, kernel);
+	judge_ratio(t, b, ours, kernel, M_US_PER_PAGE, AT_MOST, limit);
 }
 
 static void target_tail(struct bench *b, const char *id, struct config *c)
@@ -134,9 +132,7 @@ void core_targets(struct bench *b)
 		 many ? many->policy_name : "-", n, total);
 	snprintf(text, sizeof(text), ">= %.2gx", CORE_PRIVATE_MIN_SCALE);
 	t = new_target(b, GROUP_CORE, "core.private_2v_scaling", title, "x 1 vCPU", text);
-	t->value = ratio_stats(b, many, M_PAGES_PER_SEC, one, M_PAGES_PER_SEC);
-	set_baseline(t, b, one, M_PAGES_PER_SEC);
-	judge(t, AT_LEAST, CORE_PRIVATE_MIN_SCALE, false, many, one);
+	judge_ratio(t, b, many, one, M_PAGES_PER_SEC, AT_LEAST, CORE_PRIVATE_MIN_SCALE);
 
 	for (size_t i = 0; i < sizeof(vs_kernel) / sizeof(vs_kernel[0]); i++) {
 		const char *w = vs_kernel[i].workload;
@@ -169,9 +165,7 @@ static void time_ratio_target(struct bench *b, const char *id, const char *title
 
 	snprintf(text, sizeof(text), "<= %.3gx", limit);
 	t = new_target(b, GROUP_SUITE, id, title, "x", text);
-	t->value = ratio_stats(b, ours, M_US_PER_PAGE, theirs, M_US_PER_PAGE);
-	set_baseline(t, b, theirs, M_US_PER_PAGE);
-	judge(t, AT_MOST, limit, false, ours, theirs);
+	judge_ratio(t, b, ours, theirs, M_US_PER_PAGE, AT_MOST, limit);
 }
 
 /*

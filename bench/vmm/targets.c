@@ -150,6 +150,14 @@ void set_baseline(struct target *t, const struct bench *b, const struct config *
 	t->baseline_value = metric_stats(b, base, k).s.median;
 }
 
+void judge_ratio(struct target *t, const struct bench *b, const struct config *x,
+		 const struct config *base, enum metric k, enum bound bound, double limit)
+{
+	t->value = ratio_stats(b, x, k, base, k);
+	set_baseline(t, b, base, k);
+	judge(t, bound, limit, false, x, base);
+}
+
 void evaluate_targets(struct bench *b)
 {
 	if (want_group(b, GROUP_CORE))
